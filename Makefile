@@ -1,0 +1,47 @@
+# Allmende: the two commands a newcomer needs.
+#   make run   set up and start the platform with demo data (SQLite, no server)
+#   make test  run linters, type checks and the whole test suite
+#              (on SQLite, and again on PostgreSQL when one is reachable)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export ALLMENDE_DEBUG ?= 1
+
+.PHONY: run test lint typecheck messages setup-dev clean-data
+
+$(BIN)/allmende: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: $(BIN)/allmende pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+run: $(BIN)/allmende
+	$(BIN)/allmende migrate --noinput
+	$(BIN)/allmende demo
+	@echo "Allmende runs on http://127.0.0.1:$(PORT) (stop with Ctrl+C)"
+	$(BIN)/allmende runserver 127.0.0.1:$(PORT)
+
+setup-dev: $(VENV)/.dev-installed
+
+lint: setup-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup-dev
+	$(BIN)/mypy
+
+test: setup-dev
+	@bash scripts/test.sh
+
+messages: setup-dev
+	cd src/allmende && ../../$(BIN)/allmende makemessages --locale de --no-obsolete \
+	  --ignore "static/vendor/*" && ../../$(BIN)/allmende compilemessages --locale de
+
+clean-data:
+	rm -rf var

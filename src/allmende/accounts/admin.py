@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from allmende.accounts.models import Skill, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        ("Profile", {"fields": ("display_name", "bio", "profile_visibility")}),
+    )
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["slug", "name_de", "name_en"]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Skill(models.Model):
+    """Something a person can do; used to match mentors and reviewers."""
+
+    slug = models.SlugField(unique=True)
+    name_de = models.CharField(_("name (German)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name_de"]
+
+    def __str__(self) -> str:
+        from allmende.core.translation import translated
+
+        return translated(self, "name")
+
+
+class User(AbstractUser):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Everyone")
+        REGISTERED = "registered", _("Registered users")
+        HIDDEN = "hidden", _("Only me")
+
+    display_name = models.CharField(_("name shown to others"), max_length=150, blank=True)
+    bio = models.TextField(_("about me"), blank=True, max_length=2000)
+    skills = models.ManyToManyField(
+        Skill, verbose_name=_("skills"), blank=True, related_name="people"
+    )
+    interests = models.ManyToManyField(
+        "core.FocusArea", verbose_name=_("interests"), blank=True, related_name="people"
+    )
+    profile_visibility = models.CharField(
+        _("who sees my profile"),
+        max_length=20,
+        choices=Visibility.choices,
+        default=Visibility.REGISTERED,
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:person", kwargs={"username": self.username})
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username

@@ -1,0 +1,55 @@
+"""Reads of people: whose profile a viewer may see."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from allmende.accounts.models import Skill, User
+from allmende.core.models import FocusArea
+from allmende.core.search import search_queryset
+
+
+def visible_people_filter(
+    viewer: AbstractBaseUser | AnonymousUser, *, prefix: str = ""
+) -> Q:
+    """The condition a user row must meet for ``viewer`` to see the profile."""
+    visible = [User.Visibility.PUBLIC]
+    if viewer.is_authenticated:
+        visible.append(User.Visibility.REGISTERED)
+    condition = Q(**{f"{prefix}profile_visibility__in": visible}) & Q(
+        **{f"{prefix}is_active": True}
+    )
+    if viewer.is_authenticated:
+        condition |= Q(**{f"{prefix}pk": viewer.pk})
+    return condition
+
+
+def person_list(
+    *,
+    viewer: AbstractBaseUser | AnonymousUser,
+    q: str = "",
+    skill: str = "",
+    interest: str = "",
+) -> QuerySet[User]:
+    people = User.objects.filter(visible_people_filter(viewer)).prefetch_related(
+        Prefetch("skills", queryset=Skill.objects.order_by("name_de")),
+        Prefetch("interests", queryset=FocusArea.objects.order_by("name_de")),
+    )
+    if skill:
+        people = people.filter(skills__slug=skill)
+    if interest:
+        people = people.filter(interests__slug=interest)
+    if q:
+        return search_queryset(people, q)
+    return people.order_by("display_name", "username")
+
+
+def person_detail(
+    *, viewer: AbstractBaseUser | AnonymousUser, username: str
+) -> User | None:
+    return (
+        User.objects.filter(visible_people_filter(viewer), username=username)
+        .prefetch_related("skills", "interests", "memberships__organization")
+        .first()
+    )

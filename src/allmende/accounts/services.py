@@ -1,0 +1,149 @@
+"""Changes to a person's own account: profile, data export, deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from allmende.accounts.models import Skill, User
+from allmende.core.models import AuditLogEntry, FocusArea
+from allmende.core.search import index_object, unindex_object
+from allmende.core.services import audit_log_record
+
+
+def person_index(user: User) -> None:
+    if user.profile_visibility == User.Visibility.HIDDEN:
+        unindex_object(user)
+        return
+    skills = " ".join(f"{s.name_de} {s.name_en}" for s in user.skills.all())
+    interests = " ".join(f"{i.name_de} {i.name_en}" for i in user.interests.all())
+    index_object(
+        user,
+        title=f"{user.display_name} {user.username}",
+        body=f"{user.bio} {skills} {interests}",
+    )
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    actor: User,
+    display_name: str,
+    bio: str,
+    profile_visibility: str,
+    skills: Iterable[Skill],
+    interests: Iterable[FocusArea],
+) -> User:
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    user.display_name = display_name.strip()
+    user.bio = bio
+    user.profile_visibility = profile_visibility
+    user.full_clean()
+    user.save(update_fields=["display_name", "bio", "profile_visibility"])
+    user.skills.set(skills)
+    user.interests.set(interests)
+    audit_log_record(actor=actor, action="profile.updated", obj=user)
+    person_index(user)
+    return user
+
+
+def user_export_data(*, user: User) -> dict[str, Any]:
+    """Everything the platform stores about ``user``, as JSON-safe data (GDPR)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from allmende.organizations.models import Invitation, Membership
+
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "profile_visibility": user.profile_visibility,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "is_staff": user.is_staff,
+            "language": None,
+        },
+        "email_addresses": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary}
+            for e in EmailAddress.objects.filter(user=user).order_by("email")
+        ],
+        "two_factor_methods": [
+            {"type": a.type, "created_at": a.created_at.isoformat()}
+            for a in Authenticator.objects.filter(user=user)
+        ],
+        "skills": [s.slug for s in user.skills.all()],
+        "interests": [i.slug for i in user.interests.all()],
+        "memberships": [
+            {
+                "organization": m.organization.name,
+                "role": m.role,
+                "since": m.created_at.isoformat(),
+            }
+            for m in Membership.objects.filter(user=user).select_related("organization")
+        ],
+        "invitations_sent": [
+            {
+                "organization": i.organization.name,
+                "email": i.email,
+                "created_at": i.created_at.isoformat(),
+            }
+            for i in Invitation.objects.filter(invited_by=user).select_related(
+                "organization"
+            )
+        ],
+        "activity": [
+            {
+                "time": entry.created_at.isoformat(),
+                "action": entry.action,
+                "object": entry.object_repr,
+            }
+            for entry in AuditLogEntry.objects.filter(actor=user).order_by("created_at")
+        ],
+    }
+
+
+@transaction.atomic
+def user_delete(*, actor: User) -> None:
+    """Delete the actor's own account and everything personal in it.
+
+    Refused while the person is the only administrator of an organization,
+    since that organization would be left without anyone to manage it.
+    """
+    from allmende.organizations.models import Membership
+
+    orphaned = [
+        m.organization.name
+        for m in Membership.objects.filter(user=actor, role=Membership.Role.ADMIN)
+        .select_related("organization")
+        if Membership.objects.filter(
+            organization=m.organization, role=Membership.Role.ADMIN
+        ).count()
+        == 1
+    ]
+    if orphaned:
+        raise ValidationError(
+            _(
+                "You are the only administrator of %(names)s. Make another member "
+                "an administrator, or delete the organization, before you delete "
+                "your account."
+            )
+            % {"names": ", ".join(orphaned)}
+        )
+    # Staff actions stay attributable by name; a member's own activity is
+    # anonymised with the account.
+    if not actor.is_staff:
+        AuditLogEntry.objects.filter(actor=actor).update(actor_name="")
+        audit_log_record(actor=None, action="account.deleted")
+    else:
+        audit_log_record(actor=actor, action="account.deleted")
+    unindex_object(actor)
+    actor.delete()

@@ -1,0 +1,13 @@
+"""The JSON API. Each app adds its router here; OpenAPI is at /api/openapi.json."""
+
+from ninja import NinjaAPI
+
+from allmende.organizations.api import router as organizations_router
+
+api = NinjaAPI(
+    title="Allmende API",
+    version="1",
+    description="Public data of the Allmende platform.",
+    urls_namespace="api",
+)
+api.add_router("/organizations", organizations_router)

@@ -1,0 +1,318 @@
+"""Allmende settings, read from the environment.
+
+Every setting has a default that suits the embedded deployment (SQLite, in-process
+jobs, local files), so a fresh checkout runs with no variables at all. Production
+switches each integration on by configuration: ``DATABASE_URL``, ``REDIS_URL``,
+``ALLMENDE_S3_BUCKET`` and so on. The README lists every variable.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+env = environ.Env()
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# The repository root in a source checkout (src/allmende/config -> repo).
+BASE_DIR = PACKAGE_DIR.parent.parent
+DATA_DIR = Path(env.str("ALLMENDE_DATA_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("ALLMENDE_DEBUG", default=False)
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+
+
+def _secret_key() -> str:
+    """Take the key from the environment, or keep one in the data folder.
+
+    The embedded deployment must not need any variable, yet a key hard-coded in
+    the source would be public. A random key written once to the data folder is
+    private to that installation and survives restarts.
+    """
+    key = env.str("ALLMENDE_SECRET_KEY", default="")
+    if key:
+        return key
+    from django.core.management.utils import get_random_secret_key
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        return SECRET_KEY_FILE.read_text().strip()
+    except FileNotFoundError:
+        key = get_random_secret_key()
+        SECRET_KEY_FILE.write_text(key)
+        SECRET_KEY_FILE.chmod(0o600)
+        return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env.list(
+    "ALLMENDE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("ALLMENDE_CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("ALLMENDE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env.str("ALLMENDE_SITE_NAME", default="Allmende")
+
+INSTALLED_APPS = [
+    "allmende.core",
+    "allmende.accounts",
+    "allmende.organizations",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sites",
+    "rules.apps.AutodiscoverRulesConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allmende.accounts.middleware.StaffTwoFactorMiddleware",
+    "allmende.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "allmende.config.urls"
+WSGI_APPLICATION = "allmende.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "allmende.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'allmende.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while a writer commits; IMMEDIATE transactions take
+    # the write lock up front, so concurrent writers queue instead of failing
+    # with "database is locked" half-way through a transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON;"
+            ),
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, sessions, background jobs --------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# "celery": jobs go to the broker and a worker runs them.
+# "thread": jobs run in a thread of the web process (embedded default).
+# "sync": jobs run at once in the caller, after commit (tests).
+ALLMENDE_TASK_MODE = env.str(
+    "ALLMENDE_TASK_MODE", default="celery" if REDIS_URL else "thread"
+)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Files -----------------------------------------------------------------
+MEDIA_ROOT = Path(env.str("ALLMENDE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_ROOT = Path(env.str("ALLMENDE_STATIC_ROOT", default=str(DATA_DIR / "static")))
+STATIC_URL = "/static/"
+S3_BUCKET = env.str("ALLMENDE_S3_BUCKET", default="")
+if S3_BUCKET:
+    default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("ALLMENDE_S3_ENDPOINT_URL", default=None),
+            "access_key": env.str("ALLMENDE_S3_ACCESS_KEY", default=None),
+            "secret_key": env.str("ALLMENDE_S3_SECRET_KEY", default=None),
+            "region_name": env.str("ALLMENDE_S3_REGION", default=None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+ALLMENDE_MAX_LOGO_BYTES = env.int("ALLMENDE_MAX_LOGO_BYTES", default=2 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Mail ------------------------------------------------------------------
+# Every message goes through a background job: EMAIL_BACKEND queues, and the job
+# hands the message to ALLMENDE_EMAIL_DELIVERY_BACKEND.
+EMAIL_BACKEND = "allmende.core.mail.QueuedEmailBackend"
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+    ALLMENDE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    ALLMENDE_EMAIL_DELIVERY_BACKEND = "allmende.core.mail.ConsoleAndFileBackend"
+EMAIL_FILE_PATH = Path(env.str("ALLMENDE_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail")))
+DEFAULT_FROM_EMAIL = env.str(
+    "ALLMENDE_DEFAULT_FROM_EMAIL", default="Allmende <noreply@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Accounts ----------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SITE_ID = 1
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Allmende] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+ACCOUNT_ADAPTER = "allmende.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
+OIDC_SERVER_URL = env.str("ALLMENDE_OIDC_SERVER_URL", default="")
+if OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": "oidc",
+                "name": env.str("ALLMENDE_OIDC_NAME", default="Single sign-on"),
+                "client_id": env.str("ALLMENDE_OIDC_CLIENT_ID"),
+                "secret": env.str("ALLMENDE_OIDC_CLIENT_SECRET"),
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ]
+    }
+
+# --- Internationalisation -----------------------------------------------------
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env.str("ALLMENDE_TIME_ZONE", default="Europe/Berlin")
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Security ----------------------------------------------------------------
+SESSION_COOKIE_SECURE = env.bool("ALLMENDE_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("ALLMENDE_SSL_REDIRECT", default=False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("ALLMENDE_BEHIND_PROXY", default=False)
+    else None
+)
+SECURE_HSTS_SECONDS = env.int("ALLMENDE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+SILENCED_SYSTEM_CHECKS = env.list("ALLMENDE_SILENCED_SYSTEM_CHECKS", default=[])
+
+# --- Platform ------------------------------------------------------------------
+# Map tiles come only from a server the operator names; with none the directory
+# shows a list instead of a map. Example: https://tiles.example.org/{z}/{x}/{y}.png
+ALLMENDE_MAP_TILE_URL = env.str("ALLMENDE_MAP_TILE_URL", default="")
+ALLMENDE_MAP_ATTRIBUTION = env.str(
+    "ALLMENDE_MAP_ATTRIBUTION", default="© OpenStreetMap contributors"
+)
+ALLMENDE_INVITATION_DAYS = env.int("ALLMENDE_INVITATION_DAYS", default=14)
+ALLMENDE_DIRECTORY_PAGE_SIZE = 25
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("ALLMENDE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

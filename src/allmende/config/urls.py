@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from allmende.config.api import api
+from allmende.core import views as core_views
+
+admin.site.site_header = "Allmende"
+admin.site.site_title = "Allmende"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("-/health", core_views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("allauth.urls")),
+    path("organizations/", include("allmende.organizations.urls")),
+    path("", include("allmende.accounts.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLogEntry(models.Model):
+    """One state change made by a person or a workflow.
+
+    Rows are written only by :func:`allmende.core.services.audit_log_record` and
+    never changed afterwards. The actor is kept as a name too, so the entry still
+    says who acted after that account is deleted.
+    """
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class SearchEntry(models.Model):
+    """The text of one searchable object, kept for full-text search.
+
+    PostgreSQL searches ``vector`` (German stemming, GIN index). SQLite searches
+    the FTS5 table ``core_searchentry_fts``, which triggers from the migration
+    keep in step with this table. Code never touches either directly: it goes
+    through :mod:`allmende.core.search`.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    title = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    vector = SearchVectorField(null=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="search_entry_unique"
+            )
+        ]
+        indexes = [GinIndex(fields=["vector"], name="search_entry_vector")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Submission(models.Model):
+    """Remembers a form submission so that sending it twice creates nothing twice.
+
+    A form carries a random key; the first request that commits under that key
+    records where it led, and a repeated request (a double click, a reload) is
+    sent to the same place. See :mod:`allmende.core.idempotency`.
+    """
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    result_url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return str(self.key)
+
+
+class FocusArea(models.Model):
+    """A field of work (education, environment, ...) shared by all modules."""
+
+    slug = models.SlugField(unique=True)
+    name_de = models.CharField(_("name (German)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("focus area")
+        verbose_name_plural = _("focus areas")
+        ordering = ["name_de"]
+
+    def __str__(self) -> str:
+        from allmende.core.translation import translated
+
+        return translated(self, "name")

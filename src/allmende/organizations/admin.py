@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from allmende.organizations.models import Invitation, Membership, Organization
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "legal_form", "region", "city", "is_verified"]
+    list_filter = ["is_verified", "legal_form", "region"]
+    search_fields = ["name", "city"]
+    readonly_fields = ["slug", "verified_at", "verified_by", "created_at", "updated_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["email", "organization", "role", "created_at", "accepted_at"]
+    readonly_fields = ["token_hash"]
+    search_fields = ["email", "organization__name"]

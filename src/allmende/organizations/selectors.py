@@ -1,0 +1,118 @@
+"""Reads of organizations: what a viewer may see, filtered and searched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, QuerySet
+
+from allmende.core.models import FocusArea
+from allmende.core.search import search_queryset
+from allmende.organizations.models import Invitation, Membership, Organization
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    q: str = ""
+    focus_area: str = ""
+    legal_form: str = ""
+    region: str = ""
+    verified: bool = False
+
+
+def organization_list(*, filters: DirectoryFilters) -> QuerySet[Organization]:
+    """Organizations for the public directory. All profiles are public."""
+    queryset = Organization.objects.prefetch_related(
+        Prefetch("focus_areas", queryset=FocusArea.objects.order_by("name_de"))
+    )
+    if filters.focus_area:
+        queryset = queryset.filter(focus_areas__slug=filters.focus_area)
+    if filters.legal_form:
+        queryset = queryset.filter(legal_form=filters.legal_form)
+    if filters.region:
+        queryset = queryset.filter(region=filters.region)
+    if filters.verified:
+        queryset = queryset.filter(is_verified=True)
+    if filters.q:
+        return search_queryset(queryset, filters.q)
+    return queryset.order_by("name")
+
+
+def organization_map_points(*, filters: DirectoryFilters) -> list[dict[str, Any]]:
+    """The located organizations of a directory query, as GeoJSON features."""
+    rows = (
+        organization_list(filters=filters)
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .values("name", "slug", "city", "latitude", "longitude", "is_verified")
+    )
+    return [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [float(row["longitude"]), float(row["latitude"])],
+            },
+            "properties": {
+                "name": row["name"],
+                "city": row["city"],
+                "url": f"/organizations/{row['slug']}/",
+                "verified": row["is_verified"],
+            },
+        }
+        for row in rows
+    ]
+
+
+def organization_members(
+    *, organization: Organization, viewer: AbstractBaseUser | AnonymousUser
+) -> list[Membership]:
+    """Members shown on a profile.
+
+    Members and staff see everyone; others see the members whose profile is
+    visible to them (public, or for registered users when logged in).
+    """
+    from allmende.accounts.selectors import visible_people_filter
+
+    memberships = Membership.objects.filter(organization=organization).select_related(
+        "user"
+    )
+    if not viewer.has_perm("organizations.view_member_details", organization):
+        memberships = memberships.filter(visible_people_filter(viewer, prefix="user__"))
+    return list(memberships.order_by("role", "user__display_name", "user__username"))
+
+
+def organization_open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        organization=organization,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).select_related("invited_by")
+
+
+def organizations_of(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+def organization_highlights() -> dict[str, Any]:
+    """Figures and recent organizations for the start page."""
+    totals = Organization.objects.aggregate(
+        organizations=Count("id", distinct=True),
+    )
+    return {
+        "organization_count": totals["organizations"],
+        "recent_organizations": list(
+            Organization.objects.filter(is_verified=True).order_by("-created_at")[:6]
+        ),
+        "focus_areas": list(
+            FocusArea.objects.annotate(count=Count("organizations")).order_by(
+                "-count", "name_de"
+            )[:8]
+        ),
+    }

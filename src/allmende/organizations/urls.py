@@ -1,0 +1,25 @@
+from django.urls import path
+
+from allmende.organizations import views
+
+app_name = "organizations"
+
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("map.json", views.map_points, name="map_points"),
+    path("new/", views.create, name="create"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/edit/", views.edit, name="edit"),
+    path("<slug:slug>/verify/", views.verify, name="verify"),
+    path("<slug:slug>/invite/", views.invite, name="invite"),
+    path(
+        "<slug:slug>/invitations/<int:pk>/revoke/",
+        views.revoke_invitation,
+        name="revoke_invitation",
+    ),
+    path("<slug:slug>/members/<int:pk>/role/", views.change_role, name="change_role"),
+    path(
+        "<slug:slug>/members/<int:pk>/remove/", views.remove_member, name="remove_member"
+    ),
+]

@@ -1,0 +1,25 @@
+"""Settings for the test suite: the real settings with a few test choices."""
+
+import os
+import tempfile
+
+os.environ.setdefault(
+    "ALLMENDE_DATA_DIR", tempfile.mkdtemp(prefix="allmende-test-data-")
+)
+os.environ.setdefault("ALLMENDE_SECRET_KEY", "test-secret-key-not-for-production")
+
+from allmende.config.settings import *  # noqa: E402,F403
+from allmende.config.settings import STORAGES  # noqa: E402
+
+# Jobs run right after commit in the test's own thread, so a test can check
+# their effect; tests of the thread and Celery paths choose those explicitly.
+ALLMENDE_TASK_MODE = "sync"
+ALLMENDE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
