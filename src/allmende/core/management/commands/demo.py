@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import random
 import secrets
+from importlib import import_module
 from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -115,20 +117,34 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._ensure_admin()
-        if Organization.objects.exists():
-            self.stdout.write("Demo data already present; nothing to do.")
-            return
         rng = random.Random(options["seed"])
-        with transaction.atomic():
-            areas = self._taxonomy(FocusArea, FOCUS_AREAS)
-            skills = self._taxonomy(Skill, SKILLS)
-            people = self._people(rng, options["people"], skills, areas)
-            count = self._organizations(rng, options["organizations"], areas, people)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data loaded: {count} organizations, {len(people)} people."
+        if Organization.objects.exists():
+            self.stdout.write("Organizations already present; left as they are.")
+        else:
+            with transaction.atomic():
+                areas = self._taxonomy(FocusArea, FOCUS_AREAS)
+                skills = self._taxonomy(Skill, SKILLS)
+                people = self._people(rng, options["people"], skills, areas)
+                count = self._organizations(
+                    rng, options["organizations"], areas, people
+                )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data loaded: {count} organizations, {len(people)} people."
+                )
             )
-        )
+        # Each app may add its own demo data in ``<app>/demo.py`` with a function
+        # ``load_demo(*, rng, stdout)`` that does nothing when its data exists.
+        for config in apps.get_app_configs():
+            if not config.name.startswith("allmende."):
+                continue
+            try:
+                module = import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            module.load_demo(rng=rng, stdout=self.stdout)
 
     def _ensure_admin(self) -> None:
         if User.objects.filter(username="admin").exists():
