@@ -134,10 +134,16 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 question=data.get("question", ""),
                 answers=form.answers(),
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        except IntegrityError:
-            form.add_error(None, _("You are already registered for this event."))
+        except (ValidationError, IntegrityError) as exc:
+            if selectors.registration_of(event=event, viewer=request.user):
+                # A second click, or the same person in two tabs: show them the
+                # registration they already have.
+                messages.info(request, _("You are already registered for this event."))
+                return redirect(event)
+            if isinstance(exc, ValidationError):
+                _add_errors(form, exc)
+            else:
+                form.add_error(None, _("You are already registered for this event."))
         else:
             if anonymous:
                 return redirect(

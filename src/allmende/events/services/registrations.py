@@ -342,7 +342,6 @@ def _role_of(actor: User, registration: Registration, by_token: bool) -> str:
     raise PermissionDenied(_("You are not allowed to do this."))
 
 
-@transaction.atomic
 def registration_accept_offer(
     *,
     registration: Registration,
@@ -352,19 +351,29 @@ def registration_accept_offer(
 ) -> Registration:
     now = current_time(now)
     role = _role_of(actor, registration, by_token)
-    event = _lock_event(registration.event)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.state == S.CONFIRMED:
-        return registration
-    if registration.state != S.OFFERED:
-        raise ValidationError(_("There is no open offer for this registration."))
-    if registration.offer_expires_at and registration.offer_expires_at <= now:
-        _expire(registration, event, now)
+    with transaction.atomic():
+        event = _lock_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.state == S.CONFIRMED:
+            return registration
+        if registration.state != S.OFFERED:
+            raise ValidationError(_("There is no open offer for this registration."))
+        expired = bool(
+            registration.offer_expires_at and registration.offer_expires_at <= now
+        )
+        if expired:
+            # The expiry is kept (and the place passed on) even though the
+            # person hears "no": the job would do the same a minute later.
+            _expire(registration, event, now)
+        else:
+            _set_state(
+                registration, event, S.CONFIRMED, role=role, now=now, actor=actor
+            )
+            _notify_placed(registration)
+    if expired:
         raise ValidationError(
             _("Sorry, this offer has expired and passed to the next person.")
         )
-    _set_state(registration, event, S.CONFIRMED, role=role, now=now, actor=actor)
-    _notify_placed(registration)
     return registration
 
 
