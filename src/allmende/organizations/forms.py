@@ -62,6 +62,9 @@ class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    website = forms.URLField(
+        label=_("website"), required=False, assume_scheme="https", max_length=200
+    )
     logo = forms.FileField(
         label=_("Logo"),
         required=False,
