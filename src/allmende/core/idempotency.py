@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from allmende.core.models import Submission
@@ -64,7 +65,9 @@ def submit_once(
                 result_url=url,
             )
             return url
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # The same submission may have committed meanwhile; then what failed
+        # here is only the repetition (the name it created is now taken).
         earlier = previous_result(key, user)
         if earlier is None:
             raise

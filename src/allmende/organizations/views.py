@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -109,11 +111,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if request.method == "POST":
+        form = OrganizationCreateForm(request.POST, request.FILES)
+        valid = form.is_valid()
+        # A repeated submission (double click, reload) goes where the first led,
+        # even when the first has just taken the name this one asks for.
         earlier = previous_result(_submission_key(request), user)
         if earlier:
             return redirect(earlier)
-        form = OrganizationCreateForm(request.POST, request.FILES)
-        if form.is_valid():
+        if valid:
             data = dict(form.cleaned_data)
             key = data.pop("submission_key")
             focus_areas = data.pop("focus_areas")
@@ -136,9 +141,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/form.html", {"form": form, "creating": True})
 
 
-def _submission_key(request: HttpRequest):  # type: ignore[no-untyped-def]
-    import uuid
-
+def _submission_key(request: HttpRequest) -> uuid.UUID | None:
     try:
         return uuid.UUID(request.POST.get("submission_key", ""))
     except ValueError:
