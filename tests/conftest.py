@@ -38,9 +38,7 @@ def organization(db: None) -> Organization:
 
 @pytest.fixture
 def org_admin(organization: Organization) -> User:
-    return MembershipFactory(
-        organization=organization, role=Membership.Role.ADMIN
-    ).user
+    return MembershipFactory(organization=organization, role=Membership.Role.ADMIN).user
 
 
 @pytest.fixture

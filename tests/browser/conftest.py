@@ -121,8 +121,7 @@ def assert_no_axe_violations() -> Callable[[Any], None]:
     def check(page: Any) -> None:
         results = axe.run(page)
         assert results.violations_count == 0, (
-            f"axe-core found violations on {page.url}:\n"
-            + results.generate_report()
+            f"axe-core found violations on {page.url}:\n" + results.generate_report()
         )
 
     return check

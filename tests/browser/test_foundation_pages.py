@@ -93,7 +93,9 @@ def test_main_pages_have_no_axe_violations(
     organization.focus_areas.add(area)
     MembershipFactory(organization=organization, user=user, role="admin")
     page.goto("/")
-    page.get_by_role("button", name="English" if language == "en" else "Deutsch").click()
+    page.get_by_role(
+        "button", name="English" if language == "en" else "Deutsch"
+    ).click()
     public = [
         "/",
         "/organizations/",
@@ -140,7 +142,8 @@ def test_page_fits_a_small_phone_without_horizontal_scrolling(page: Any) -> None
     for url in ["/", "/organizations/", "/accounts/signup/"]:
         page.goto(url)
         overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            "document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
 

@@ -27,8 +27,14 @@ def test_every_german_message_is_translated_and_not_fuzzy() -> None:
 
 
 def test_compiled_catalogue_matches_the_po_file() -> None:
-    po = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in polib.pofile(str(PO)) if not e.obsolete}
-    mo = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(MO))}
+    po = {
+        (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural)
+        for e in polib.pofile(str(PO))
+        if not e.obsolete
+    }
+    mo = {
+        (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(MO))
+    }
     mo.pop((None, ""), None)
     assert po == mo, "run `make messages` to recompile the German catalogue"
 
@@ -53,7 +59,9 @@ def test_every_string_in_the_source_is_in_the_german_catalogue(
         os.chdir(cwd)
     fresh = polib.pofile(str(copy / "locale" / "de" / "LC_MESSAGES" / "django.po"))
     missing = _untranslated(fresh)
-    assert missing == [], f"untranslated German messages (run `make messages`): {missing}"
+    assert missing == [], (
+        f"untranslated German messages (run `make messages`): {missing}"
+    )
 
 
 @pytest.mark.django_db

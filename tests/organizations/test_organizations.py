@@ -49,13 +49,17 @@ def _create_form(**extra: Any) -> dict[str, Any]:
     }
 
 
-# --- creating -------------------------------------------------------------------
+# --- creating ---
 
 
 def test_creator_becomes_admin_and_creation_is_logged(user: User) -> None:
     area = FocusAreaFactory()
     organization = services.organization_create(
-        actor=user, name=" Tafel Kiel ", legal_form="ev", region="SH", focus_areas=[area]
+        actor=user,
+        name=" Tafel Kiel ",
+        legal_form="ev",
+        region="SH",
+        focus_areas=[area],
     )
     assert organization.name == "Tafel Kiel"
     assert organization.slug == "tafel-kiel"
@@ -94,7 +98,9 @@ def test_simultaneous_double_submit_creates_one_organization() -> None:
 
     def submit() -> None:
         try:
-            answers.append(client_for(user).post("/organizations/new/", form).status_code)
+            answers.append(
+                client_for(user).post("/organizations/new/", form).status_code
+            )
         finally:
             connection.close()
 
@@ -126,10 +132,12 @@ def test_half_a_location_is_refused(user: User) -> None:
     assert "Please give both latitude and longitude" in response.content.decode()
 
 
-# --- logo -----------------------------------------------------------------------
+# --- logo ---
 
 
-def test_logo_that_is_an_image_is_stored(org_admin: User, organization: Organization) -> None:
+def test_logo_that_is_an_image_is_stored(
+    org_admin: User, organization: Organization
+) -> None:
     response = client_for(org_admin).post(
         f"/organizations/{organization.slug}/edit/",
         {
@@ -189,13 +197,13 @@ def test_logo_of_50_megabytes_is_refused_with_the_limit_in_the_message(
     assert not organization.logo
 
 
-# --- description ------------------------------------------------------------------
+# --- description ---
 
 
 def test_html_in_a_description_is_shown_safely(client: Client) -> None:
     organization = OrganizationFactory(
         description_de='**Wir** helfen.<script>alert("x")</script>'
-        '<img src=x onerror=alert(1)>'
+        "<img src=x onerror=alert(1)>"
     )
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
     html = client.get(organization.get_absolute_url()).content.decode()
@@ -212,10 +220,12 @@ def test_english_page_falls_back_to_the_german_description(client: Client) -> No
     assert "Nur auf Deutsch." in html
 
 
-# --- verification ---------------------------------------------------------------------
+# --- verification ---
 
 
-def test_staff_verification_shows_a_badge_and_is_logged(organization: Organization) -> None:
+def test_staff_verification_shows_a_badge_and_is_logged(
+    organization: Organization,
+) -> None:
     staff = StaffFactory()
     services.organization_set_verified(
         actor=staff, organization=organization, verified=True
@@ -236,7 +246,7 @@ def test_admin_cannot_verify_their_own_organization(
         )
 
 
-# --- members ----------------------------------------------------------------------------
+# --- members ---
 
 
 def test_last_admin_cannot_step_down_or_leave(
@@ -276,7 +286,7 @@ def test_member_list_hides_profiles_that_are_not_public(
     assert hidden.public_name in member_page.content.decode()
 
 
-# --- invitations --------------------------------------------------------------------------
+# --- invitations ---
 
 
 def _invite(admin: User, organization: Organization, email: str) -> str:
@@ -301,7 +311,9 @@ def test_invited_person_accepts_and_appears_with_role(
     assert not Membership.objects.filter(user=guest).exists()  # GET changes nothing
     response = client.post(f"/organizations/invitations/{token}/")
     assert response.status_code == 302
-    assert Membership.objects.get(user=guest, organization=organization).role == "member"
+    assert (
+        Membership.objects.get(user=guest, organization=organization).role == "member"
+    )
     members = Client().get(organization.get_absolute_url()).content.decode()
     assert guest.public_name in members
 
@@ -354,16 +366,21 @@ def test_inviting_the_same_address_twice_is_refused(
     _invite(org_admin, organization, "gast@example.org")
     with pytest.raises(ValidationError, match="already been invited"):
         services.invitation_create(
-            actor=org_admin, organization=organization, email="GAST@example.org", role="member"
+            actor=org_admin,
+            organization=organization,
+            email="GAST@example.org",
+            role="member",
         )
 
 
-def test_only_the_token_hash_is_stored(org_admin: User, organization: Organization) -> None:
+def test_only_the_token_hash_is_stored(
+    org_admin: User, organization: Organization
+) -> None:
     token = _invite(org_admin, organization, "gast@example.org")
     assert not Invitation.objects.filter(token_hash=token).exists()
 
 
-# --- directory ----------------------------------------------------------------------------
+# --- directory ---
 
 
 def test_directory_filters_by_focus_area_legal_form_region_and_verification(
@@ -425,7 +442,7 @@ def test_htmx_filter_request_gets_only_the_results(client: Client) -> None:
         "/organizations/?region=MV", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
     )
     html = response.content.decode()
-    assert html.lstrip().startswith("<section id=\"results\"")
+    assert html.lstrip().startswith('<section id="results"')
     assert "Tafel Rostock" in html
 
 

@@ -10,7 +10,7 @@ unescaped: it is split into words and each word is quoted.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -69,24 +69,26 @@ def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet
         entries = SearchEntry.objects.filter(
             content_type=ct, object_id=OuterRef("pk"), vector=search
         ).annotate(rank=SearchRank(F("vector"), search))
-        return (
-            queryset.annotate(search_rank=Subquery(entries.values("rank")[:1]))
-            .filter(search_rank__isnull=False)
-            .order_by("-search_rank", "pk")
+        ranked = queryset.annotate(search_rank=Subquery(entries.values("rank")[:1]))
+        return cast(
+            "models.QuerySet[M]",
+            ranked.filter(search_rank__isnull=False).order_by("-search_rank", "pk"),
         )
     # FTS5: each word quoted (so no operator can be injected) and matched as a
     # prefix; bm25() is lower for better matches, so its negation ranks.
     match = " ".join('"{}"*'.format(t.replace('"', '""')) for t in terms)
     table = queryset.model._meta.db_table
+    # The table name comes from the model's metadata, never from input; the
+    # query text and content type travel as parameters.
     rank_sql = (
-        "SELECT -bm25(core_searchentry_fts, 10.0, 1.0) "
+        "SELECT -bm25(core_searchentry_fts, 10.0, 1.0) "  # noqa: S608
         "FROM core_searchentry_fts JOIN core_searchentry e "
         "ON e.id = core_searchentry_fts.rowid "
         "WHERE core_searchentry_fts MATCH %s AND e.content_type_id = %s "
         f'AND e.object_id = "{table}"."id"'
     )
-    return (
-        queryset.annotate(search_rank=RawSQL(rank_sql, (match, ct.pk)))  # noqa: S611
-        .filter(search_rank__isnull=False)
-        .order_by("-search_rank", "pk")
+    ranked = queryset.annotate(search_rank=RawSQL(rank_sql, (match, ct.pk)))  # noqa: S611
+    return cast(
+        "models.QuerySet[M]",
+        ranked.filter(search_rank__isnull=False).order_by("-search_rank", "pk"),
     )
