@@ -225,3 +225,21 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_static_files_collect_with_production_storage(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "allmende.config.settings",
+        "ALLMENDE_DATA_DIR": str(tmp_path),
+        "ALLMENDE_DEBUG": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "allmende", "collectstatic", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
