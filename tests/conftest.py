@@ -10,9 +10,15 @@ from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(settings: object) -> None:
-    """Tests read messages in English unless they ask for German."""
+def _test_defaults(settings: object) -> None:
+    """English messages unless a test asks for German; mail through jobs.
+
+    Django's test set-up replaces EMAIL_BACKEND with its in-memory backend; this
+    puts the platform's queued backend back, so every message goes through the
+    job queue and arrives in ``mail.outbox`` from the job.
+    """
     settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+    settings.EMAIL_BACKEND = "allmende.core.mail.QueuedEmailBackend"  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -32,9 +38,7 @@ def organization(db: None) -> Organization:
 
 @pytest.fixture
 def org_admin(organization: Organization) -> User:
-    return MembershipFactory(
-        organization=organization, role=Membership.Role.ADMIN
-    ).user
+    return MembershipFactory(organization=organization, role=Membership.Role.ADMIN).user
 
 
 @pytest.fixture

@@ -23,3 +23,12 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# A file, not SQLite's in-memory database: concurrency tests need the same
+# locking (WAL, IMMEDIATE transactions, busy timeout) as the embedded default.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(DATA_DIR / "test.sqlite3")  # noqa: F405
+    }

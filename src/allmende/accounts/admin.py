@@ -5,13 +5,13 @@ from allmende.accounts.models import Skill, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        *(BaseUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("display_name", "bio", "profile_visibility")}),
     )
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SkillAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_de", "name_en"]

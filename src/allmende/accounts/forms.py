@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +9,7 @@ from allmende.accounts.models import Skill, User
 from allmende.core.models import FocusArea
 
 
-class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProfileForm(forms.ModelForm):
     skills = forms.ModelMultipleChoiceField(
         label=_("Skills"),
         queryset=Skill.objects.order_by("name_de"),
@@ -38,9 +38,9 @@ class PeopleFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["skill"].choices = [("", _("All skills"))] + [
-            (skill.slug, str(skill)) for skill in Skill.objects.order_by("name_de")
-        ]
+        cast(forms.ChoiceField, self.fields["skill"]).choices = [
+            ("", _("All skills"))
+        ] + [(skill.slug, str(skill)) for skill in Skill.objects.order_by("name_de")]
 
 
 class DeleteAccountForm(forms.Form):

@@ -30,7 +30,9 @@ class User(AbstractUser):
         REGISTERED = "registered", _("Registered users")
         HIDDEN = "hidden", _("Only me")
 
-    display_name = models.CharField(_("name shown to others"), max_length=150, blank=True)
+    display_name = models.CharField(
+        _("name shown to others"), max_length=150, blank=True
+    )
     bio = models.TextField(_("about me"), blank=True, max_length=2000)
     skills = models.ManyToManyField(
         Skill, verbose_name=_("skills"), blank=True, related_name="people"
@@ -45,7 +47,7 @@ class User(AbstractUser):
         default=Visibility.REGISTERED,
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from allmende.accounts.models import Skill, User
@@ -10,9 +10,7 @@ from allmende.core.models import FocusArea
 from allmende.core.search import search_queryset
 
 
-def visible_people_filter(
-    viewer: AbstractBaseUser | AnonymousUser, *, prefix: str = ""
-) -> Q:
+def visible_people_filter(viewer: User | AnonymousUser, *, prefix: str = "") -> Q:
     """The condition a user row must meet for ``viewer`` to see the profile."""
     visible = [User.Visibility.PUBLIC]
     if viewer.is_authenticated:
@@ -27,7 +25,7 @@ def visible_people_filter(
 
 def person_list(
     *,
-    viewer: AbstractBaseUser | AnonymousUser,
+    viewer: User | AnonymousUser,
     q: str = "",
     skill: str = "",
     interest: str = "",
@@ -45,9 +43,7 @@ def person_list(
     return people.order_by("display_name", "username")
 
 
-def person_detail(
-    *, viewer: AbstractBaseUser | AnonymousUser, username: str
-) -> User | None:
+def person_detail(*, viewer: User | AnonymousUser, username: str) -> User | None:
     return (
         User.objects.filter(visible_people_filter(viewer), username=username)
         .prefetch_related("skills", "interests", "memberships__organization")

@@ -122,8 +122,9 @@ def user_delete(*, actor: User) -> None:
 
     orphaned = [
         m.organization.name
-        for m in Membership.objects.filter(user=actor, role=Membership.Role.ADMIN)
-        .select_related("organization")
+        for m in Membership.objects.filter(
+            user=actor, role=Membership.Role.ADMIN
+        ).select_related("organization")
         if Membership.objects.filter(
             organization=m.organization, role=Membership.Role.ADMIN
         ).count()

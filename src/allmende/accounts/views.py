@@ -17,12 +17,7 @@ from django.views.decorators.http import require_GET
 
 from allmende.accounts import selectors, services
 from allmende.accounts.forms import DeleteAccountForm, PeopleFilterForm, ProfileForm
-from allmende.accounts.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+from allmende.accounts.utils import request_user
 
 
 @require_GET
@@ -53,7 +48,7 @@ def person(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=user)
         if form.is_valid():
@@ -69,7 +64,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     data = services.user_export_data(user=user)
     filename = f"allmende-{user.username}-{timezone.now():%Y-%m-%d}.json"
     response = HttpResponse(
@@ -82,7 +77,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def delete(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
         form = DeleteAccountForm(request.POST, user=user)
         if form.is_valid():

@@ -29,14 +29,14 @@ def _secret_key() -> str:
     the source would be public. A random key written once to the data folder is
     private to that installation and survives restarts.
     """
-    key = env.str("ALLMENDE_SECRET_KEY", default="")
+    key = str(env.str("ALLMENDE_SECRET_KEY", default=""))
     if key:
         return key
     from django.core.management.utils import get_random_secret_key
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        return SECRET_KEY_FILE.read_text().strip()
+        return str(SECRET_KEY_FILE.read_text().strip())
     except FileNotFoundError:
         key = get_random_secret_key()
         SECRET_KEY_FILE.write_text(key)
@@ -145,9 +145,7 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # "celery": jobs go to the broker and a worker runs them.
@@ -217,7 +215,9 @@ if EMAIL_URL:
     ALLMENDE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     ALLMENDE_EMAIL_DELIVERY_BACKEND = "allmende.core.mail.ConsoleAndFileBackend"
-EMAIL_FILE_PATH = Path(env.str("ALLMENDE_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail")))
+EMAIL_FILE_PATH = Path(
+    env.str("ALLMENDE_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+)
 DEFAULT_FROM_EMAIL = env.str(
     "ALLMENDE_DEFAULT_FROM_EMAIL", default="Allmende <noreply@localhost>"
 )
@@ -297,7 +297,7 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_HSTS_SECONDS = env.int("ALLMENDE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env.bool("ALLMENDE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = env.list("ALLMENDE_SILENCED_SYSTEM_CHECKS", default=[])
 
 # --- Platform ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from allmende.core.models import AuditLogEntry, FocusArea
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditLogEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor_name", "action", "object_repr"]
     list_filter = ["action"]
     search_fields = ["actor_name", "object_repr", "action"]
@@ -20,6 +20,6 @@ class AuditLogEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class FocusAreaAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_de", "name_en"]
     prepopulated_fields = {"slug": ["name_en"]}

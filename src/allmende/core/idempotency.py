@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from allmende.core.models import Submission
+
+if TYPE_CHECKING:
+    from allmende.accounts.models import User
 
 
 class SubmissionKeyField(forms.UUIDField):
@@ -28,9 +33,7 @@ class SubmissionKeyField(forms.UUIDField):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
 
-def previous_result(
-    key: uuid.UUID | None, user: AbstractBaseUser | AnonymousUser
-) -> str | None:
+def previous_result(key: uuid.UUID | None, user: User | AnonymousUser) -> str | None:
     """Where an earlier submission with ``key`` by ``user`` led, if there was one."""
     if key is None:
         return None
@@ -45,7 +48,7 @@ def previous_result(
 def submit_once(
     *,
     key: uuid.UUID,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     create: Callable[[], str],
 ) -> str:
     """Run ``create`` (which returns the URL to go to) unless ``key`` was used.
@@ -60,11 +63,13 @@ def submit_once(
             url = create()
             Submission.objects.create(
                 key=key,
-                user=user if user.is_authenticated else None,
+                user=None if isinstance(user, AnonymousUser) else user,
                 result_url=url,
             )
             return url
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # The same submission may have committed meanwhile; then what failed
+        # here is only the repetition (the name it created is now taken).
         earlier = previous_result(key, user)
         if earlier is None:
             raise

@@ -2,7 +2,6 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-
 from django.http import HttpRequest, HttpResponse
 
 

@@ -10,13 +10,12 @@ unescaped: it is split into words and each word is quoted.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
 from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.expressions import RawSQL
 
 from allmende.core.models import SearchEntry
 
@@ -69,24 +68,30 @@ def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet
         entries = SearchEntry.objects.filter(
             content_type=ct, object_id=OuterRef("pk"), vector=search
         ).annotate(rank=SearchRank(F("vector"), search))
-        return (
-            queryset.annotate(search_rank=Subquery(entries.values("rank")[:1]))
-            .filter(search_rank__isnull=False)
-            .order_by("-search_rank", "pk")
+        ranked = queryset.annotate(search_rank=Subquery(entries.values("rank")[:1]))
+        return cast(
+            "models.QuerySet[M]",
+            ranked.filter(search_rank__isnull=False).order_by("-search_rank", "pk"),
         )
     # FTS5: each word quoted (so no operator can be injected) and matched as a
-    # prefix; bm25() is lower for better matches, so its negation ranks.
+    # prefix. bm25() works only in the query that does the MATCH, so the FTS
+    # table joins the outer query once, which extra() is the ORM's way to do; a
+    # correlated subquery would run the MATCH again for every row. bm25() is
+    # lower for better matches, so its negation ranks. The table name comes
+    # from the model's metadata, never from input.
     match = " ".join('"{}"*'.format(t.replace('"', '""')) for t in terms)
     table = queryset.model._meta.db_table
-    rank_sql = (
-        "SELECT -bm25(core_searchentry_fts, 10.0, 1.0) "
-        "FROM core_searchentry_fts JOIN core_searchentry e "
-        "ON e.id = core_searchentry_fts.rowid "
-        "WHERE core_searchentry_fts MATCH %s AND e.content_type_id = %s "
-        f'AND e.object_id = "{table}"."id"'
+    ranked = queryset.extra(  # noqa: S610
+        tables=["core_searchentry_fts", "core_searchentry"],
+        where=[
+            "core_searchentry_fts MATCH %s",
+            "core_searchentry_fts.rowid = core_searchentry.id",
+            # The unary + keeps SQLite from starting at the content-type index
+            # (and running the MATCH once per entry): the MATCH leads.
+            "+core_searchentry.content_type_id = %s",
+            f'core_searchentry.object_id = "{table}"."id"',
+        ],
+        params=[match, ct.pk],
+        select={"search_rank": "-bm25(core_searchentry_fts, 10.0, 1.0)"},
     )
-    return (
-        queryset.annotate(search_rank=RawSQL(rank_sql, (match, ct.pk)))  # noqa: S611
-        .filter(search_rank__isnull=False)
-        .order_by("-search_rank", "pk")
-    )
+    return cast("models.QuerySet[M]", ranked.order_by("-search_rank", "pk"))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from allmende.core.models import AuditLogEntry
 
+if TYPE_CHECKING:
+    from allmende.accounts.models import User
+
 
 def audit_log_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
@@ -23,7 +26,7 @@ def audit_log_record(
     ``action`` is a dotted name such as ``organization.verified``; ``data`` holds
     JSON-safe details (changed field names, old and new values of a state).
     """
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = actor if actor is not None and not isinstance(actor, AnonymousUser) else None
     return AuditLogEntry.objects.create(
         actor=user,
         actor_name=user.get_username() if user is not None else "",

@@ -3,14 +3,14 @@ from django.contrib import admin
 from allmende.organizations.models import Invitation, Membership, Organization
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "legal_form", "region", "city", "is_verified"]
     list_filter = ["is_verified", "legal_form", "region"]
     search_fields = ["name", "city"]
@@ -19,7 +19,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "role", "created_at", "accepted_at"]
     readonly_fields = ["token_hash"]
     search_fields = ["email", "organization__name"]

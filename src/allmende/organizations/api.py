@@ -38,9 +38,7 @@ class OrganizationFilters(Schema):
 
 @router.get("/", response=list[OrganizationOut])
 @paginate(LimitOffsetPagination)
-def list_organizations(
-    request: HttpRequest, filters: Query[OrganizationFilters]
-):  # type: ignore[no-untyped-def]
+def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]):  # type: ignore[no-untyped-def]
     return organization_list(filters=DirectoryFilters(**filters.dict()))
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -55,12 +55,15 @@ def validate_logo(upload: UploadedFile) -> None:
         upload.seek(0)
 
 
-class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
+class OrganizationForm(forms.ModelForm):
     focus_areas = forms.ModelMultipleChoiceField(
         label=_("Focus areas"),
         queryset=FocusArea.objects.order_by("name_de"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    website = forms.URLField(
+        label=_("website"), required=False, assume_scheme="https", max_length=200
     )
     logo = forms.FileField(
         label=_("Logo"),
@@ -100,20 +103,19 @@ class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["legal_form"].choices = [("", _("Please choose"))] + list(
-            LegalForm.choices
-        )
-        self.fields["region"].choices = [("", _("Please choose"))] + list(
-            Region.choices
-        )
+        cast(forms.ChoiceField, self.fields["legal_form"]).choices = [
+            ("", _("Please choose"))
+        ] + list(LegalForm.choices)
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            ("", _("Please choose"))
+        ] + list(Region.choices)
 
     def clean_logo(self) -> UploadedFile | None | bool:
         logo = self.cleaned_data.get("logo")
-        if logo is False or logo is None:
-            return logo
         if isinstance(logo, UploadedFile):
             validate_logo(logo)
-        return logo
+            return logo
+        return False if logo is False else None
 
     def clean_name(self) -> str:
         name = str(self.cleaned_data["name"]).strip()
@@ -174,9 +176,9 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["focus_area"].choices = [("", _("All focus areas"))] + [
-            (area.slug, str(area)) for area in FocusArea.objects.order_by("name_de")
-        ]
+        cast(forms.ChoiceField, self.fields["focus_area"]).choices = [
+            ("", _("All focus areas"))
+        ] + [(area.slug, str(area)) for area in FocusArea.objects.order_by("name_de")]
 
     def filters(self) -> DirectoryFilters:
         if not self.is_valid():

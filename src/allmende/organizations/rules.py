@@ -8,11 +8,12 @@ decided here and nowhere else.
 from __future__ import annotations
 
 import rules
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 
+from allmende.accounts.models import User as Person
 from allmende.organizations.models import Membership, Organization
 
-User = AbstractBaseUser | AnonymousUser
+User = Person | AnonymousUser
 
 
 @rules.predicate

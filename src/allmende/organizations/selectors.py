@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, QuerySet
 
+from allmende.accounts.models import User
 from allmende.core.models import FocusArea
 from allmende.core.search import search_queryset
 from allmende.organizations.models import Invitation, Membership, Organization
@@ -52,7 +54,10 @@ def organization_map_points(*, filters: DirectoryFilters) -> list[dict[str, Any]
             "type": "Feature",
             "geometry": {
                 "type": "Point",
-                "coordinates": [float(row["longitude"]), float(row["latitude"])],
+                "coordinates": [
+                    float(cast(Decimal, row["longitude"])),
+                    float(cast(Decimal, row["latitude"])),
+                ],
             },
             "properties": {
                 "name": row["name"],
@@ -66,7 +71,7 @@ def organization_map_points(*, filters: DirectoryFilters) -> list[dict[str, Any]
 
 
 def organization_members(
-    *, organization: Organization, viewer: AbstractBaseUser | AnonymousUser
+    *, organization: Organization, viewer: User | AnonymousUser
 ) -> list[Membership]:
     """Members shown on a profile.
 
@@ -83,7 +88,9 @@ def organization_members(
     return list(memberships.order_by("role", "user__display_name", "user__username"))
 
 
-def organization_open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+def organization_open_invitations(
+    *, organization: Organization
+) -> QuerySet[Invitation]:
     from django.utils import timezone
 
     return Invitation.objects.filter(
@@ -94,7 +101,7 @@ def organization_open_invitations(*, organization: Organization) -> QuerySet[Inv
     ).select_related("invited_by")
 
 
-def organizations_of(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
+def organizations_of(user: User | AnonymousUser) -> QuerySet[Organization]:
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user).order_by("name")

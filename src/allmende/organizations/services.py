@@ -109,7 +109,7 @@ def organization_create(
         **profile,
     )
     if logo is not None:
-        organization.logo = logo  # type: ignore[assignment]
+        organization.logo = logo
     organization.full_clean()
     organization.save()
     organization.focus_areas.set(focus_areas)
@@ -136,19 +136,21 @@ def organization_update(
     if unknown:
         raise TypeError(f"Unknown organization fields: {sorted(unknown)}")
     changed = [
-        field for field, value in changes.items() if getattr(organization, field) != value
+        field
+        for field, value in changes.items()
+        if getattr(organization, field) != value
     ]
     for field in changed:
         setattr(organization, field, changes[field])
     if logo is False:
         if organization.logo:
             organization.logo.delete(save=False)
-        organization.logo = None  # type: ignore[assignment]
+        organization.logo = None
         changed.append("logo")
     elif logo is not None and logo is not True:
         if organization.logo:
             organization.logo.delete(save=False)
-        organization.logo = logo  # type: ignore[assignment]
+        organization.logo = logo
         changed.append("logo")
     organization.full_clean()
     organization.save()
@@ -235,8 +237,10 @@ def membership_change_role(
         and _admin_count(membership.organization) == 1
     ):
         raise ValidationError(
-            _("An organization needs at least one administrator. Make someone else "
-              "an administrator first.")
+            _(
+                "An organization needs at least one administrator. Make someone else "
+                "an administrator first."
+            )
         )
     old = membership.role
     membership.role = role
@@ -260,8 +264,10 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     list(Membership.objects.select_for_update().filter(organization=organization))
     if membership.role == Membership.Role.ADMIN and _admin_count(organization) == 1:
         raise ValidationError(
-            _("An organization needs at least one administrator. Make someone else "
-              "an administrator first.")
+            _(
+                "An organization needs at least one administrator. Make someone else "
+                "an administrator first."
+            )
         )
     audit_log_record(
         actor=actor,
@@ -359,9 +365,11 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     """
     from allauth.account.models import EmailAddress
 
-    invitation = Invitation.objects.select_for_update().filter(
-        token_hash=hash_token(token)
-    ).first()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
     if invitation is None:
         raise ValidationError(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:

@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("<slug:slug>/members/<int:pk>/role/", views.change_role, name="change_role"),
     path(
-        "<slug:slug>/members/<int:pk>/remove/", views.remove_member, name="remove_member"
+        "<slug:slug>/members/<int:pk>/remove/",
+        views.remove_member,
+        name="remove_member",
     ),
 ]

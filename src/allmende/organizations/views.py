@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from allmende.accounts.models import User
+from allmende.accounts.utils import request_user
 from allmende.core.idempotency import previous_result, submit_once
 from allmende.organizations import selectors, services
 from allmende.organizations.forms import (
@@ -22,11 +24,6 @@ from allmende.organizations.forms import (
     RoleForm,
 )
 from allmende.organizations.models import Membership, Organization
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _form_errors_from(exc: ValidationError, form: OrganizationForm) -> None:
@@ -55,8 +52,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     }
     template = (
         "organizations/_results.html"
-        if request.headers.get("HX-Request") and request.headers.get("HX-Target")
-        == "results"
+        if request.headers.get("HX-Request")
+        and request.headers.get("HX-Target") == "results"
         else "organizations/directory.html"
     )
     return render(request, template, context)
@@ -77,9 +74,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(
         Organization.objects.prefetch_related("focus_areas"), slug=slug
     )
-    can_manage = request.user.has_perm(
-        "organizations.manage_members", organization
-    )
+    can_manage = request.user.has_perm("organizations.manage_members", organization)
     return render(
         request,
         "organizations/detail.html",
@@ -107,13 +102,16 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
+        form = OrganizationCreateForm(request.POST, request.FILES)
+        valid = form.is_valid()
+        # A repeated submission (double click, reload) goes where the first led,
+        # even when the first has just taken the name this one asks for.
         earlier = previous_result(_submission_key(request), user)
         if earlier:
             return redirect(earlier)
-        form = OrganizationCreateForm(request.POST, request.FILES)
-        if form.is_valid():
+        if valid:
             data = dict(form.cleaned_data)
             key = data.pop("submission_key")
             focus_areas = data.pop("focus_areas")
@@ -136,9 +134,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/form.html", {"form": form, "creating": True})
 
 
-def _submission_key(request: HttpRequest):  # type: ignore[no-untyped-def]
-    import uuid
-
+def _submission_key(request: HttpRequest) -> uuid.UUID | None:
     try:
         return uuid.UUID(request.POST.get("submission_key", ""))
     except ValueError:
@@ -147,7 +143,7 @@ def _submission_key(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     organization = get_object_or_404(Organization, slug=slug)
     if not user.has_perm("organizations.change_organization", organization):
         raise PermissionDenied
@@ -189,7 +185,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
     verified = request.POST.get("verified") == "1"
     services.organization_set_verified(
-        actor=_user(request), organization=organization, verified=verified
+        actor=request_user(request), organization=organization, verified=verified
     )
     messages.success(
         request,
@@ -202,7 +198,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     organization = get_object_or_404(Organization, slug=slug)
     if not user.has_perm("organizations.invite_members", organization):
         raise PermissionDenied
@@ -229,7 +225,9 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = InvitationForm()
     return render(
-        request, "organizations/invite.html", {"form": form, "organization": organization}
+        request,
+        "organizations/invite.html",
+        {"form": form, "organization": organization},
     )
 
 
@@ -238,7 +236,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 def revoke_invitation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
     invitation = get_object_or_404(organization.invitations, pk=pk)
-    services.invitation_revoke(actor=_user(request), invitation=invitation)
+    services.invitation_revoke(actor=request_user(request), invitation=invitation)
     messages.success(request, _("The invitation has been withdrawn."))
     return redirect(organization)
 
@@ -248,8 +246,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = services.invitation_for_token(token)
     problem = None
     if found is None:
-        problem = _("This invitation link is not valid. Please check that you copied "
-                    "the whole link.")
+        problem = _(
+            "This invitation link is not valid. Please check that you copied "
+            "the whole link."
+        )
     elif found.accepted_at is not None:
         problem = _("This invitation has already been used.")
     elif found.revoked_at is not None:
@@ -260,7 +260,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         try:
-            membership = services.invitation_accept(actor=_user(request), token=token)
+            membership = services.invitation_accept(
+                actor=request_user(request), token=token
+            )
         except ValidationError as exc:
             problem = " ".join(exc.messages)
         else:
@@ -289,7 +291,9 @@ def change_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(organization)
     try:
         services.membership_change_role(
-            actor=_user(request), membership=membership, role=form.cleaned_data["role"]
+            actor=request_user(request),
+            membership=membership,
+            role=form.cleaned_data["role"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -305,12 +309,14 @@ def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(organization.memberships, pk=pk)
     leaving = membership.user_id == request.user.pk
     try:
-        services.membership_remove(actor=_user(request), membership=membership)
+        services.membership_remove(actor=request_user(request), membership=membership)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(organization)
     messages.success(
         request,
-        _("You have left the organization.") if leaving else _("The member has been removed."),
+        _("You have left the organization.")
+        if leaving
+        else _("The member has been removed."),
     )
     return redirect(organization)

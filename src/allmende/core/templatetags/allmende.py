@@ -44,7 +44,7 @@ def accessible_widget(field: BoundField) -> SafeString:
         described_by.append(f"{field.auto_id}-help")
     if field.errors:
         described_by.append(f"{field.auto_id}-error")
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     if field.errors:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import random
 import secrets
-from importlib import import_module
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -97,14 +97,44 @@ DESCRIPTIONS = {
         "unserer Arbeit: **{areas}**.\n\n- offene Treffen jeden Monat\n"
         "- Beratung für Ehrenamtliche\n- Zusammenarbeit mit der Verwaltung"
     ),
-    "en": (
-        "We are a non-profit group in {city}. Our work focuses on **{areas}**."
-    ),
+    "en": ("We are a non-profit group in {city}. Our work focuses on **{areas}**."),
 }
-FIRST = ["Anna", "Ben", "Clara", "Deniz", "Emil", "Fatma", "Greta", "Hannes", "Ida",
-         "Jonas", "Lea", "Mehmet", "Nora", "Ole", "Paula", "Sven", "Tarek", "Ute"]  # fmt: skip
-LAST = ["Müller", "Schmidt", "Yilmaz", "Schneider", "Fischer", "Weber", "Nowak",
-        "Becker", "Hoffmann", "Schäfer", "Koch", "Richter", "Klein", "Wolf"]  # fmt: skip
+FIRST = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "Deniz",
+    "Emil",
+    "Fatma",
+    "Greta",
+    "Hannes",
+    "Ida",
+    "Jonas",
+    "Lea",
+    "Mehmet",
+    "Nora",
+    "Ole",
+    "Paula",
+    "Sven",
+    "Tarek",
+    "Ute",
+]
+LAST = [
+    "Müller",
+    "Schmidt",
+    "Yilmaz",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Nowak",
+    "Becker",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+]
 
 
 class Command(BaseCommand):
@@ -117,7 +147,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._ensure_admin()
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # noqa: S311 - demo data, not secrets
         if Organization.objects.exists():
             self.stdout.write("Organizations already present; left as they are.")
         else:
@@ -159,7 +189,9 @@ class Command(BaseCommand):
             user=admin, email=admin.email, verified=True, primary=True
         )
         if os.environ.get("ALLMENDE_ADMIN_PASSWORD"):
-            self.stdout.write("Staff user 'admin' created with ALLMENDE_ADMIN_PASSWORD.")
+            self.stdout.write(
+                "Staff user 'admin' created with ALLMENDE_ADMIN_PASSWORD."
+            )
         else:
             self.stdout.write(
                 self.style.WARNING(
@@ -171,7 +203,9 @@ class Command(BaseCommand):
         self, model: type[FocusArea] | type[Skill], rows: list[tuple[str, str, str]]
     ) -> dict[str, Any]:
         for slug, de, en in rows:
-            model.objects.get_or_create(slug=slug, defaults={"name_de": de, "name_en": en})
+            model.objects.get_or_create(
+                slug=slug, defaults={"name_de": de, "name_en": en}
+            )
         return {obj.slug: obj for obj in model.objects.all()}
 
     def _people(
@@ -205,9 +239,11 @@ class Command(BaseCommand):
             user.set_unusable_password()
             people.append(user)
         User.objects.bulk_create(people)
-        people = list(User.objects.filter(email__endswith="@example.org").exclude(
-            username="admin"
-        ))
+        people = list(
+            User.objects.filter(email__endswith="@example.org").exclude(
+                username="admin"
+            )
+        )
         for user in people:
             user.skills.set(rng.sample(list(skills.values()), k=2))
             user.interests.set(rng.sample(list(areas.values()), k=2))

@@ -1,0 +1,127 @@
+"""Browser tests: Debian's Chromium, headless, driven by Playwright.
+
+Fixtures:
+
+``page``
+    a Playwright page whose relative URLs go to pytest-django's ``live_server``;
+    the test fails on any console error (which includes Content-Security-Policy
+    violations, so a script from another host would be caught).
+``login(page, user)``
+    logs ``user`` in through the real login form.
+``assert_no_axe_violations(page)``
+    runs axe-core on the current page and fails with its report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from allmende.accounts.models import User
+from tests.accounts.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls that
+# tests make between browser steps are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+]
+
+
+def _chromium_path() -> str | None:
+    return os.environ.get("ALLMENDE_CHROMIUM") or shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = _chromium_path()
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, settings: Any) -> Iterator[Any]:
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="de-DE",
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: Any) -> None:
+        # Failed loads are checked below, where the URL is known.
+        if message.type == "error" and not message.text.startswith(
+            "Failed to load resource"
+        ):
+            errors.append(message.text)
+
+    def on_response(response: Any) -> None:
+        # A page may answer 4xx on purpose (a 404 page, a form with errors);
+        # an asset it loads may not.
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"Browser console errors: {errors}"
+
+
+@pytest.fixture
+def login() -> Callable[[Any, User], None]:
+    def do_login(page: Any, user: User) -> None:
+        page.goto("/accounts/login/")
+        page.fill("input[name=login]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_load_state("networkidle")
+
+    return do_login
+
+
+@pytest.fixture
+def assert_no_axe_violations() -> Callable[[Any], None]:
+    axe = Axe()
+
+    def check(page: Any) -> None:
+        results = axe.run(page)
+        assert results.violations_count == 0, (
+            f"axe-core found violations on {page.url}:\n" + results.generate_report()
+        )
+
+    return check

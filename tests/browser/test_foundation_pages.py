@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from allmende.accounts.models import User
+from allmende.organizations.models import Membership, Organization
+from tests.organizations.factories import (
+    FocusAreaFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _confirmation_link() -> str:
+    assert mail.outbox, "no confirmation e-mail was sent"
+    match = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    return re.sub(r"^https?://[^/]+", "", match.group(0))
+
+
+def test_new_user_signs_up_confirms_email_and_creates_organization(page: Any) -> None:
+    FocusAreaFactory(slug="bildung", name_de="Bildung", name_en="Education")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.get_by_role("link", name="Registrieren").first.click()
+
+    page.fill("input[name=email]", "ada@example.org")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password1]", "ein langes Passwort 2024")
+    page.fill("input[name=password2]", "ein langes Passwort 2024")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert not User.objects.get(username="ada").emailaddress_set.get().verified
+
+    # Mail scanners open links: the link shows a page, the button confirms.
+    page.goto(_confirmation_link())
+    page.get_by_role("button", name="Bestätigen").click()
+    page.wait_for_load_state("networkidle")
+    assert User.objects.get(username="ada").emailaddress_set.get().verified
+
+    page.goto("/organizations/new/")
+    page.get_by_label("Name", exact=False).first.fill("Lesefreunde Görlitz e.V.")
+    page.get_by_label("Rechtsform").select_option("ev")
+    page.get_by_label("Region").select_option("SN")
+    page.get_by_label("Bildung").check()
+    page.get_by_label("Ort").fill("Görlitz")
+    page.get_by_label("Beschreibung (Deutsch)").fill("Wir **lesen** vor.")
+    page.get_by_role("button", name="Organisation anlegen").click()
+    page.wait_for_load_state("networkidle")
+
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Lesefreunde Görlitz e.V."
+    )
+    organization = Organization.objects.get(name="Lesefreunde Görlitz e.V.")
+    assert Membership.objects.get(organization=organization).role == "admin"
+    members = page.get_by_role("table")
+    assert "Administrator" in members.inner_text()
+    assert page.locator(".prose strong").inner_text() == "lesen"
+
+
+def test_directory_filters_work_by_keyboard_and_update_results(page: Any) -> None:
+    OrganizationFactory(name="Tafel Rostock e.V.", city="Rostock", region="MV")
+    OrganizationFactory(name="Kulturhaus Kiel", city="Kiel", region="SH")
+    page.goto("/organizations/")
+    page.get_by_label("Region").focus()
+    page.get_by_label("Region").select_option("MV")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    results = page.locator("#results")
+    assert "Tafel Rostock" in results.inner_text()
+    assert "Kulturhaus Kiel" not in results.inner_text()
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_main_pages_have_no_axe_violations(
+    page: Any,
+    login: Callable[[Any, User], None],
+    assert_no_axe_violations: Callable[[Any], None],
+    user: User,
+    language: str,
+) -> None:
+    area = FocusAreaFactory()
+    organization = OrganizationFactory(
+        description_de="Ein **Verein** mit [Website](https://example.org)."
+    )
+    organization.focus_areas.add(area)
+    MembershipFactory(organization=organization, user=user, role="admin")
+    page.goto("/")
+    page.get_by_role(
+        "button", name="English" if language == "en" else "Deutsch"
+    ).click()
+    public = [
+        "/",
+        "/organizations/",
+        "/organizations/?q=verein&region=SN",
+        organization.get_absolute_url(),
+        "/people/",
+        user.get_absolute_url(),
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/does-not-exist/",
+    ]
+    for url in public:
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == language
+        assert_no_axe_violations(page)
+    login(page, user)
+    signed_in = [
+        "/organizations/new/",
+        organization.get_absolute_url(),
+        f"{organization.get_absolute_url()}edit/",
+        f"{organization.get_absolute_url()}invite/",
+        "/me/",
+        "/me/delete/",
+        "/accounts/email/",
+        "/accounts/2fa/",
+    ]
+    for url in signed_in:
+        page.goto(url)
+        assert_no_axe_violations(page)
+    # A form with errors is announced and still passes. The browser's own
+    # checks of required fields are switched off to reach the server's.
+    page.goto("/organizations/new/")
+    page.eval_on_selector("form.stacked", "form => form.noValidate = true")
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".error-summary").is_visible()
+    assert_no_axe_violations(page)
+
+
+def test_page_fits_a_small_phone_without_horizontal_scrolling(page: Any) -> None:
+    OrganizationFactory()
+    page.set_viewport_size({"width": 360, "height": 740})
+    for url in ["/", "/organizations/", "/accounts/signup/"]:
+        page.goto(url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
+
+
+def test_axe_check_fails_on_a_page_with_a_violation(
+    page: Any, assert_no_axe_violations: Callable[[Any], None]
+) -> None:
+    page.goto("/")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<input type=text id=unlabelled>')"
+    )
+    with pytest.raises(AssertionError, match="label"):
+        assert_no_axe_violations(page)
