@@ -18,7 +18,8 @@ from allmende.events.services import registrations as services
 from tests.conftest import client_for
 from tests.events.factories import EventFactory
 
-pytestmark = pytest.mark.django_db
+# Real commits, so that mails queued with on_commit go out as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _course() -> tuple[Course, list[Event], CourseUnit]:

@@ -17,7 +17,8 @@ from tests.conftest import client_for
 from tests.events.factories import EventFactory
 from tests.organizations.factories import FocusAreaFactory
 
-pytestmark = pytest.mark.django_db
+# Real commits, so that mails queued with on_commit go out as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -19,7 +19,8 @@ from allmende.events.services.reminders import due_reminder, reminders_send
 from tests.accounts.factories import UserFactory
 from tests.events.factories import EventFactory
 
-pytestmark = pytest.mark.django_db
+# Real commits, so that mails queued with on_commit go out as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2031, 3, 10, 18, 0, tzinfo=BERLIN)
 

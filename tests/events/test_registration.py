@@ -23,7 +23,8 @@ from tests.accounts.factories import UserFactory
 from tests.events.factories import EventFactory
 
 S = RegistrationState
-pytestmark = pytest.mark.django_db
+# Real commits, so that mails queued with on_commit go out as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def register(event: Event, user: User | None = None, **kwargs: object) -> Registration:

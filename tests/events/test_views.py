@@ -21,7 +21,8 @@ from tests.conftest import client_for
 from tests.events.factories import EventFactory, HostFactory
 from tests.organizations.factories import FocusAreaFactory, MembershipFactory
 
-pytestmark = pytest.mark.django_db
+# Real commits, so that mails queued with on_commit go out as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_list_shows_free_places_and_filters_by_type_and_topic() -> None:
