@@ -158,3 +158,46 @@ def test_axe_check_fails_on_a_page_with_a_violation(
     )
     with pytest.raises(AssertionError, match="label"):
         assert_no_axe_violations(page)
+
+
+def test_admin_invites_a_person_who_signs_up_and_joins(
+    page: Any, browser: Any, live_server: Any, login: Callable[[Any, User], None]
+) -> None:
+    admin = MembershipFactory(
+        organization=OrganizationFactory(name="Lesefreunde Görlitz e.V."),
+        user__display_name="Ada Admin",
+        role="admin",
+    ).user
+    organization = Organization.objects.get()
+    login(page, admin)
+    page.goto(organization.get_absolute_url())
+    page.get_by_role("link", name="Person einladen").click()
+    page.get_by_label("E-Mail-Adresse").fill("bob@example.org")
+    page.get_by_role("button", name="Einladung senden").click()
+    page.wait_for_load_state("networkidle")
+    assert "bob@example.org" in page.locator("main").inner_text()
+    invitation_link = re.search(
+        r"https?://\S+(/organizations/invitations/\S+/)", mail.outbox[-1].body
+    )
+    assert invitation_link, mail.outbox[-1].body
+
+    bob = browser.new_context(base_url=live_server.url, locale="de-DE").new_page()
+    bob.goto("/accounts/signup/")
+    bob.fill("input[name=email]", "bob@example.org")
+    bob.fill("input[name=username]", "bob")
+    bob.fill("input[name=password1]", "noch ein langes Passwort 7")
+    bob.fill("input[name=password2]", "noch ein langes Passwort 7")
+    bob.keyboard.press("Enter")
+    bob.wait_for_load_state("networkidle")
+    bob.goto(_confirmation_link())
+    bob.get_by_role("button", name="Bestätigen").click()
+    bob.wait_for_load_state("networkidle")
+    bob.goto(invitation_link.group(1))
+    bob.get_by_role("button", name="Einladung annehmen").click()
+    bob.wait_for_load_state("networkidle")
+    bob.context.close()
+
+    page.goto(organization.get_absolute_url())
+    rows = page.get_by_role("table").locator("tbody tr").all_inner_texts()
+    assert any("Ada Admin" in row and "Administrator" in row for row in rows)
+    assert any("bob" in row and "Mitglied" in row for row in rows)
