@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from allmende.accounts.models import User
@@ -18,6 +19,8 @@ def _test_defaults(settings: object) -> None:
     job queue and arrives in ``mail.outbox`` from the job.
     """
     settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+    # Rate limits (allauth) and cached values must not carry over between tests.
+    cache.clear()
     settings.EMAIL_BACKEND = "allmende.core.mail.QueuedEmailBackend"  # type: ignore[attr-defined]
 
 

@@ -32,3 +32,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(DATA_DIR / "test.sqlite3")  # noqa: F405
     }
+else:
+    # Each run its own database, so two checkouts on one machine can test at
+    # the same time against the same server.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_allmende_{os.getpid()}"}  # noqa: F405

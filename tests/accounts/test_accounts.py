@@ -243,3 +243,27 @@ def test_static_files_collect_with_production_storage(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_openid_connect_login_is_offered_when_configured(
+    client: Client, settings: object
+) -> None:
+    assert (
+        "Keycloak des Programms" not in client.get("/accounts/login/").content.decode()
+    )
+    settings.SOCIALACCOUNT_PROVIDERS = {  # type: ignore[attr-defined]
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "oidc",
+                    "name": "Keycloak des Programms",
+                    "client_id": "allmende",
+                    "secret": "geheim",
+                    "settings": {"server_url": "https://login.example.org/realms/x"},
+                }
+            ]
+        }
+    }
+    html = client.get("/accounts/login/").content.decode()
+    assert "Keycloak des Programms" in html
+    assert "/accounts/oidc/oidc/login/" in html

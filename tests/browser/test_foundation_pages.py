@@ -25,25 +25,29 @@ def _confirmation_link() -> str:
     return re.sub(r"^https?://[^/]+", "", match.group(0))
 
 
+def _sign_up_and_confirm(page: Any, email: str, username: str) -> None:
+    page.goto("/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password1]", "ein langes Passwort 2024")
+    page.fill("input[name=password2]", "ein langes Passwort 2024")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert not User.objects.get(username=username).emailaddress_set.get().verified
+    # Mail scanners open links: the link shows a page, the button confirms.
+    page.goto(_confirmation_link())
+    page.get_by_role("button", name="Bestätigen").click()
+    page.wait_for_load_state("networkidle")
+    assert User.objects.get(username=username).emailaddress_set.get().verified
+
+
 def test_new_user_signs_up_confirms_email_and_creates_organization(page: Any) -> None:
     FocusAreaFactory(slug="bildung", name_de="Bildung", name_en="Education")
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "de"
     page.get_by_role("link", name="Registrieren").first.click()
-
-    page.fill("input[name=email]", "ada@example.org")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password1]", "ein langes Passwort 2024")
-    page.fill("input[name=password2]", "ein langes Passwort 2024")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    assert not User.objects.get(username="ada").emailaddress_set.get().verified
-
-    # Mail scanners open links: the link shows a page, the button confirms.
-    page.goto(_confirmation_link())
-    page.get_by_role("button", name="Bestätigen").click()
-    page.wait_for_load_state("networkidle")
-    assert User.objects.get(username="ada").emailaddress_set.get().verified
+    assert page.url.endswith("/accounts/signup/")
+    _sign_up_and_confirm(page, "ada@example.org", "ada")
 
     page.goto("/organizations/new/")
     page.get_by_label("Name", exact=False).first.fill("Lesefreunde Görlitz e.V.")
@@ -158,3 +162,37 @@ def test_axe_check_fails_on_a_page_with_a_violation(
     )
     with pytest.raises(AssertionError, match="label"):
         assert_no_axe_violations(page)
+
+
+def test_admin_invites_a_person_who_signs_up_and_joins(
+    page: Any, browser: Any, live_server: Any, login: Callable[[Any, User], None]
+) -> None:
+    admin = MembershipFactory(
+        organization=OrganizationFactory(name="Lesefreunde Görlitz e.V."),
+        user__display_name="Ada Admin",
+        role="admin",
+    ).user
+    organization = Organization.objects.get()
+    login(page, admin)
+    page.goto(organization.get_absolute_url())
+    page.get_by_role("link", name="Person einladen").click()
+    page.get_by_label("E-Mail-Adresse").fill("bob@example.org")
+    page.get_by_role("button", name="Einladung senden").click()
+    page.wait_for_load_state("networkidle")
+    assert "bob@example.org" in page.locator("main").inner_text()
+    invitation_link = re.search(
+        r"https?://\S+(/organizations/invitations/\S+/)", mail.outbox[-1].body
+    )
+    assert invitation_link, mail.outbox[-1].body
+
+    bob = browser.new_context(base_url=live_server.url, locale="de-DE").new_page()
+    _sign_up_and_confirm(bob, "bob@example.org", "bob")
+    bob.goto(invitation_link.group(1))
+    bob.get_by_role("button", name="Einladung annehmen").click()
+    bob.wait_for_load_state("networkidle")
+    bob.context.close()
+
+    page.goto(organization.get_absolute_url())
+    rows = page.get_by_role("table").locator("tbody tr").all_inner_texts()
+    assert any("Ada Admin" in row and "Administrator" in row for row in rows)
+    assert any("bob" in row and "Mitglied" in row for row in rows)

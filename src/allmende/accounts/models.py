@@ -5,23 +5,15 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from allmende.core.models import Term
 
-class Skill(models.Model):
+
+class Skill(Term):
     """Something a person can do; used to match mentors and reviewers."""
 
-    slug = models.SlugField(unique=True)
-    name_de = models.CharField(_("name (German)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-
-    class Meta:
+    class Meta(Term.Meta):
         verbose_name = _("skill")
         verbose_name_plural = _("skills")
-        ordering = ["name_de"]
-
-    def __str__(self) -> str:
-        from allmende.core.translation import translated
-
-        return translated(self, "name")
 
 
 class User(AbstractUser):

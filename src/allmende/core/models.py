@@ -97,19 +97,26 @@ class Submission(models.Model):
         return str(self.key)
 
 
-class FocusArea(models.Model):
-    """A field of work (education, environment, ...) shared by all modules."""
+class Term(models.Model):
+    """A named term of a small vocabulary, in German and English."""
 
     slug = models.SlugField(unique=True)
     name_de = models.CharField(_("name (German)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
 
     class Meta:
-        verbose_name = _("focus area")
-        verbose_name_plural = _("focus areas")
+        abstract = True
         ordering = ["name_de"]
 
     def __str__(self) -> str:
         from allmende.core.translation import translated
 
         return translated(self, "name")
+
+
+class FocusArea(Term):
+    """A field of work (education, environment, ...) shared by all modules."""
+
+    class Meta(Term.Meta):
+        verbose_name = _("focus area")
+        verbose_name_plural = _("focus areas")
