@@ -120,3 +120,19 @@ def test_json_ld_cannot_break_out_of_its_script_element() -> None:
     event = EventFactory(title_de="</script><script>alert(1)</script>", title_en="")
     html = client_for(None).get(event.get_absolute_url()).content.decode()
     assert "</script><script>alert(1)" not in html
+
+
+def test_event_across_the_clock_change_keeps_its_real_length() -> None:
+    # 01:30 to 04:30 local time on the night of the change is two real hours.
+    start = datetime(2036, 3, 30, 1, 30, tzinfo=BERLIN)
+    end = datetime(2036, 3, 30, 4, 30, tzinfo=BERLIN)
+    event = EventFactory(starts_at=start, ends_at=end)
+    item = _vevents(client_for(None).get(f"/events/{event.slug}/event.ics").content)[0]
+    assert item.decoded("DTSTART").utcoffset() == timedelta(hours=1)
+    assert item.decoded("DTEND").utcoffset() == timedelta(hours=2)
+    # Python subtracts times of one zone as wall-clock times; compare in UTC.
+    utc = ZoneInfo("UTC")
+    length = item.decoded("DTEND").astimezone(utc) - item.decoded("DTSTART").astimezone(
+        utc
+    )
+    assert length == timedelta(hours=2)

@@ -207,3 +207,9 @@ def test_registration_count_stays_consistent_after_many_changes(
         event=event, state__in=[S.CONFIRMED, S.OFFERED, S.ATTENDED]
     ).count()
     assert holding == event.places_taken <= event.capacity
+
+
+def test_scheduler_thread_does_not_start_under_tests() -> None:
+    from allmende.core import scheduler
+
+    assert scheduler.start_thread() is False

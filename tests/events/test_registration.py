@@ -278,3 +278,50 @@ def test_consultation_series_makes_monthly_events_with_slots(staff: User) -> Non
         actor=staff, series=series, until=date(2031, 3, 31)
     )
     assert again == []
+
+
+def test_cancelled_event_cannot_be_reopened_by_editing(staff: User) -> None:
+    event = EventFactory()
+    event_services.event_cancel(actor=staff, event=event)
+    with pytest.raises(ValidationError, match="cancelled event can no longer"):
+        event_services.event_update(actor=staff, event=event, status="published")
+    event.refresh_from_db()
+    assert event.status == EventStatus.CANCELLED
+
+
+def test_moving_an_event_lets_reminders_go_out_for_the_new_time(staff: User) -> None:
+    from allmende.events.models import SentReminder
+
+    event = EventFactory()
+    registration = register(event)
+    SentReminder.objects.create(
+        registration=registration, minutes_before=60, sent_at=timezone.now()
+    )
+    event_services.event_update(
+        actor=staff,
+        event=event,
+        starts_at=event.starts_at + timedelta(days=1),
+        ends_at=event.ends_at + timedelta(days=1),
+    )
+    assert not SentReminder.objects.exists()
+
+
+def test_staff_allow_an_organization_to_host_events(staff: User) -> None:
+    from allmende.organizations.models import Membership
+    from tests.organizations.factories import MembershipFactory, OrganizationFactory
+
+    organization = OrganizationFactory()
+    admin = MembershipFactory(
+        organization=organization, role=Membership.Role.ADMIN
+    ).user
+    assert not admin.has_perm("events.add_event")
+    with pytest.raises(PermissionDenied):
+        event_services.host_grant(actor=admin, organization=organization)
+    event_services.host_grant(actor=staff, organization=organization)
+    assert admin.has_perm("events.add_event")
+    assert admin.has_perm("events.host_for_organization", organization)
+    event = EventFactory(organization=organization)
+    assert admin.has_perm("events.manage_registrations", event)
+    assert not admin.has_perm("events.manage_registrations", EventFactory())
+    event_services.host_revoke(actor=staff, organization=organization)
+    assert not admin.has_perm("events.manage_registrations", event)

@@ -1,4 +1,10 @@
-from django.contrib import admin
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from allmende.events.models import (
     ConsultationSeries,
@@ -11,6 +17,7 @@ from allmende.events.models import (
     Registration,
     Slot,
 )
+from allmende.events.services import events as services
 
 
 @admin.register(Host)
@@ -18,6 +25,16 @@ class HostAdmin(admin.ModelAdmin):
     list_display = ["organization", "approved_by", "created_at"]
     raw_id_fields = ["organization"]
     readonly_fields = ["approved_by"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.host_grant(actor=request.user, organization=obj.organization)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        services.host_revoke(actor=request.user, organization=obj.organization)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        for host in queryset.select_related("organization"):
+            services.host_revoke(actor=request.user, organization=host.organization)
 
 
 class SlotInline(admin.TabularInline):
@@ -67,6 +84,27 @@ class RegistrationAdmin(admin.ModelAdmin):
 @admin.register(ConsultationSeries)
 class ConsultationSeriesAdmin(admin.ModelAdmin):
     list_display = ["title_de", "weekday", "week_of_month", "start_time", "end_time"]
+    actions = ["generate_dates"]
+
+    @admin.action(description=_("Create the dates of the next three months"))
+    def generate_dates(
+        self, request: HttpRequest, queryset: QuerySet[ConsultationSeries]
+    ) -> None:
+        until = timezone.localdate() + timedelta(days=92)
+        created = 0
+        for series in queryset:
+            created += len(
+                services.consultation_series_generate(
+                    actor=request.user,
+                    series=series,
+                    until=until,
+                )
+            )
+        self.message_user(
+            request,
+            _("%(count)d dates created.") % {"count": created},
+            messages.SUCCESS,
+        )
 
 
 class CourseUnitInline(admin.StackedInline):

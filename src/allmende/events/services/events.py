@@ -28,6 +28,7 @@ from allmende.events.models import (
     EventType,
     Host,
     Registration,
+    SentReminder,
     Slot,
 )
 from allmende.events.models.registrations import ACTIVE_STATES
@@ -177,6 +178,8 @@ def event_update(
         )
     if changes.get("status") == EventStatus.CANCELLED:
         raise ValidationError(_("Use “Cancel event” to cancel an event."))
+    if event.status == EventStatus.CANCELLED:
+        raise ValidationError(_("A cancelled event can no longer be changed."))
     changed = [f for f, v in changes.items() if getattr(event, f) != v]
     for field in changed:
         setattr(event, field, changes[field])
@@ -193,6 +196,10 @@ def event_update(
         )
     if "capacity" in changed:
         fill_places(event, now)
+    if "starts_at" in changed:
+        # Reminders follow the new time, including those already sent for the
+        # old one.
+        SentReminder.objects.filter(registration__event=event).delete()
     event_index(event)
     return event
 
