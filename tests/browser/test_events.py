@@ -33,7 +33,12 @@ def test_person_finds_registers_and_cancels_by_keyboard(
     login: Callable[[Any, User], None],
     assert_no_axe_violations: Callable[[Any], None],
 ) -> None:
-    EventFactory(title_de="Anderes Thema", title_en="Other topic", capacity=5)
+    EventFactory(
+        title_de="Anderes Thema",
+        title_en="Other topic",
+        event_type=EventType.TALK,
+        capacity=5,
+    )
     event = EventFactory(
         title_de="Tastatur-Werkstatt",
         title_en="Keyboard workshop",
@@ -48,6 +53,16 @@ def test_person_finds_registers_and_cancels_by_keyboard(
 
     page.goto("/events/")
     assert_no_axe_violations(page)
+    # Filter the list to workshops with the keyboard, then open the event.
+    tab_to(page, "#id_event_type")
+    page.keyboard.type("Workshop")
+    tab_to(page, ".filters button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => !document.querySelector('#results').textContent.includes('Other')"
+        " && !document.querySelector('#results').textContent.includes('Anderes')"
+    )
+    assert "event_type=workshop" in page.url
     tab_to(page, f'a[href="{event.get_absolute_url()}"]')
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{event.get_absolute_url()}")
