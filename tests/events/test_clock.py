@@ -213,3 +213,46 @@ def test_scheduler_thread_does_not_start_under_tests() -> None:
     from allmende.core import scheduler
 
     assert scheduler.start_thread() is False
+
+
+def test_scheduler_thread_starts_once_in_the_embedded_deployment(
+    settings: object,
+) -> None:
+    from allmende.core import scheduler
+
+    settings.ALLMENDE_TASK_MODE = "thread"  # type: ignore[attr-defined]
+    started: list[str] = []
+
+    class FakeThread:
+        def __init__(self, *, name: str, **kwargs: object) -> None:
+            self.name = name
+
+        def start(self) -> None:
+            started.append(self.name)
+
+    with (
+        mock.patch.object(scheduler, "_thread", None),
+        mock.patch.object(scheduler.threading, "Thread", FakeThread),
+    ):
+        assert scheduler.start_thread() is True
+        assert scheduler.start_thread() is False
+    assert started == ["periodic-jobs"]
+
+
+def test_scheduler_loop_runs_due_jobs_until_stopped() -> None:
+    import threading
+
+    from allmende.core import scheduler
+
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def fake_run_due() -> list[str]:
+        calls.append(1)
+        if len(calls) == 2:
+            stop.set()
+        return []
+
+    with mock.patch.object(scheduler, "run_due", fake_run_due):
+        scheduler._loop(stop, lambda seconds: None)
+    assert len(calls) == 2
