@@ -14,3 +14,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "allmende.config.settings")
 app = Celery("allmende")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _periodic_jobs(sender: Celery, **kwargs: object) -> None:
+    """Celery beat's schedule is the registry of :mod:`allmende.core.scheduler`."""
+    from allmende.core import scheduler
+
+    sender.conf.beat_schedule = scheduler.beat_schedule()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "allmende.core",
     "allmende.accounts",
     "allmende.organizations",
+    "allmende.events",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -308,6 +309,14 @@ ALLMENDE_MAP_ATTRIBUTION = env.str(
 )
 ALLMENDE_INVITATION_DAYS = env.int("ALLMENDE_INVITATION_DAYS", default=14)
 ALLMENDE_DIRECTORY_PAGE_SIZE = 25
+# Reminders before each event, in minutes (an event can choose its own).
+ALLMENDE_EVENT_REMINDER_MINUTES = env.list(
+    "ALLMENDE_EVENT_REMINDER_MINUTES", cast=int, default=[24 * 60, 60]
+)
+ALLMENDE_EVENTS_PAGE_SIZE = 20
+# Periodic jobs (see allmende.core.scheduler) run in a thread of the web process
+# in the embedded deployment; set to false where cron or Celery beat runs them.
+ALLMENDE_SCHEDULER_THREAD = env.bool("ALLMENDE_SCHEDULER_THREAD", default=True)
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,6 @@
+import os
+import sys
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +9,14 @@ class CoreConfig(AppConfig):
     name = "allmende.core"
     label = "core"
     verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        # The development server runs the code twice (a watcher and the server);
+        # only the serving process, or one started with --noreload, schedules.
+        argv = sys.argv[1:2]
+        if argv == ["runserver"] and (
+            os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv
+        ):
+            from allmende.core import scheduler
+
+            scheduler.start_thread()

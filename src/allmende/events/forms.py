@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from allmende.core.models import FocusArea
+from allmende.events.models import (
+    Event,
+    EventFormat,
+    EventStatus,
+    EventType,
+    Level,
+    Slot,
+)
+from allmende.events.selectors import EventFilters
+from allmende.organizations.models import Organization
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
+        super().__init__(**kwargs)
+
+
+class EventFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    event_type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("All types")), *EventType.choices],
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=[("", _("All formats")), *EventFormat.choices],
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        required=False,
+        choices=[("", _("All levels")), *Level.choices],
+    )
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["topic"]).choices = [
+            ("", _("All topics"))
+        ] + [(area.slug, str(area)) for area in FocusArea.objects.order_by("name_de")]
+
+    def filters(self) -> EventFilters:
+        if not self.is_valid():
+            return EventFilters()
+        return EventFilters(**self.cleaned_data)
+
+
+class LinesField(forms.CharField):
+    """A list of strings entered one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+class MinutesField(forms.CharField):
+    """Reminder times as minutes, entered like ``1440, 60``."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        text = str(super().to_python(value) or "")
+        minutes = []
+        for part in text.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or int(part) <= 0:
+                raise forms.ValidationError(
+                    _("Please give whole numbers of minutes, separated by commas.")
+                )
+            minutes.append(int(part))
+        return sorted(set(minutes), reverse=True)
+
+
+class EventForm(forms.ModelForm):
+    organization = forms.ModelChoiceField(
+        label=_("Organizer"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("The programme team"),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=FocusArea.objects.order_by("name_de"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    questions = LinesField(
+        label=_("Questions on the registration form"),
+        required=False,
+        help_text=_("One question per line; answers are optional."),
+    )
+    online_url = forms.URLField(
+        label=_("Meeting link"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Shown only to confirmed participants."),
+    )
+    reminder_minutes = MinutesField(
+        label=_("Reminders (minutes before the start)"),
+        required=False,
+        help_text=_("For example 1440, 60 for one day and one hour before."),
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "title_de",
+            "title_en",
+            "organization",
+            "event_type",
+            "format",
+            "level",
+            "language",
+            "topics",
+            "status",
+            "starts_at",
+            "ends_at",
+            "description_de",
+            "description_en",
+            "online_url",
+            "venue",
+            "street",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "step_free",
+            "sign_language",
+            "captions",
+            "quiet_room",
+            "accessibility_notes",
+            "capacity",
+            "registration_opens_at",
+            "registration_closes_at",
+            "requires_approval",
+            "questions",
+            "offer_hours",
+            "reminder_minutes",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "ends_at": DateTimeInput(),
+            "registration_opens_at": DateTimeInput(),
+            "registration_closes_at": DateTimeInput(),
+            "description_de": forms.Textarea(attrs={"rows": 6}),
+            "description_en": forms.Textarea(attrs={"rows": 6}),
+            "accessibility_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "description_de": _("Markdown is allowed: **bold**, lists, links."),
+        }
+
+    def __init__(self, *args: Any, organizations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (EventStatus.DRAFT, EventStatus.DRAFT.label),
+            (EventStatus.PUBLISHED, EventStatus.PUBLISHED.label),
+        ]
+        for name in ("starts_at", "ends_at", "registration_opens_at",
+                     "registration_closes_at"):  # fmt: skip
+            self.fields[name].help_text = _("Local time (%(zone)s)") % {
+                "zone": timezone.get_current_timezone_name()
+            }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The end must be after the start."))
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise forms.ValidationError(
+                _("Please give both latitude and longitude, or neither.")
+            )
+        return data
+
+    def _post_clean(self) -> None:
+        # The service validates the model, with capacity checked under a lock.
+        pass
+
+
+class RegistrationForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("We send you a link to confirm the registration."),
+    )
+    slot = forms.ModelChoiceField(
+        label=_("Time slot"),
+        queryset=Slot.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    question = forms.CharField(
+        label=_("Your question"),
+        help_text=_("So that we can prepare: what would you like to talk about?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        event: Event,
+        anonymous: bool,
+        slots: list[Slot] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        if not anonymous:
+            del self.fields["name"]
+            del self.fields["email"]
+        if event.has_slots:
+            self.fields["slot"].queryset = Slot.objects.filter(  # type: ignore[attr-defined]
+                pk__in=[s.pk for s in slots or []]
+            ).order_by("starts_at")
+        else:
+            del self.fields["slot"]
+            del self.fields["question"]
+        for index, text in enumerate(event.questions or []):
+            self.fields[f"answer_{index}"] = forms.CharField(
+                label=str(text),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {
+            str(text): self.cleaned_data.get(f"answer_{index}", "")
+            for index, text in enumerate(self.event.questions or [])
+        }
+
+
+class MessageForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10000
+    )
+
+
+class CancelEventForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the participants)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

@@ -1,0 +1,193 @@
+"""Reads of events and registrations: who sees what, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from allmende.accounts.models import User as Account
+from allmende.core.models import FocusArea
+from allmende.core.search import search_queryset
+from allmende.events.models import Event, EventStatus, Registration, Slot
+from allmende.events.models.registrations import ACTIVE_STATES
+from allmende.events.models.registrations import RegistrationState as S
+
+Viewer = Account | AnonymousUser
+# How far back the public feeds reach, so calendars keep recent events.
+FEED_PAST = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    q: str = ""
+    event_type: str = ""
+    format: str = ""
+    level: str = ""
+    topic: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def event_list(
+    *, filters: EventFilters, now: datetime | None = None
+) -> QuerySet[Event]:
+    """Upcoming public events (published or cancelled), soonest first."""
+    now = now or timezone.now()
+    queryset = (
+        Event.objects.exclude(status=EventStatus.DRAFT)
+        .filter(ends_at__gte=now)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("topics", queryset=FocusArea.objects.order_by("name_de"))
+        )
+    )
+    if filters.event_type:
+        queryset = queryset.filter(event_type=filters.event_type)
+    if filters.format:
+        queryset = queryset.filter(format=filters.format)
+    if filters.level:
+        queryset = queryset.filter(level=filters.level)
+    if filters.topic:
+        queryset = queryset.filter(topics__slug=filters.topic)
+    if filters.date_from:
+        queryset = queryset.filter(ends_at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        queryset = queryset.filter(
+            starts_at__lt=_local_midnight(filters.date_to + timedelta(days=1))
+        )
+    if filters.q:
+        return search_queryset(queryset, filters.q)
+    return queryset.order_by("starts_at", "id")
+
+
+def event_for_viewer(*, slug: str, viewer: Viewer) -> Event | None:
+    event = (
+        Event.objects.select_related("organization", "course")
+        .prefetch_related("topics")
+        .filter(slug=slug)
+        .first()
+    )
+    if event is None or not viewer.has_perm("events.view_event", event):
+        return None
+    return event
+
+
+def registration_of(*, event: Event, viewer: Viewer) -> Registration | None:
+    """The viewer's current registration for the event, if any."""
+    if not viewer.is_authenticated:
+        return None
+    return (
+        Registration.objects.select_related("slot")
+        .filter(event=event, user=viewer, state__in=ACTIVE_STATES)
+        .first()
+    )
+
+
+def free_slots(*, event: Event) -> list[Slot]:
+    taken = Registration.objects.filter(
+        event=event, state__in=ACTIVE_STATES - {S.UNCONFIRMED}, slot__isnull=False
+    ).values("slot_id")
+    return list(event.slots.exclude(pk__in=taken).order_by("starts_at"))
+
+
+def waiting_position(*, registration: Registration) -> int:
+    if registration.state != S.WAITING or registration.waiting_since is None:
+        return 0
+    ahead = Registration.objects.filter(
+        event_id=registration.event_id, state=S.WAITING
+    ).filter(
+        Q(waiting_since__lt=registration.waiting_since)
+        | Q(waiting_since=registration.waiting_since, pk__lt=registration.pk)
+    )
+    return ahead.count() + 1
+
+
+PARTICIPANT_ORDER = [
+    S.CONFIRMED,
+    S.ATTENDED,
+    S.OFFERED,
+    S.PENDING,
+    S.WAITING,
+    S.UNCONFIRMED,
+    S.CANCELLED,
+    S.EXPIRED,
+    S.REJECTED,
+]
+
+
+def event_participants(*, event: Event, state: str = "") -> list[Registration]:
+    """The registrations of an event for its organizers, grouped by state."""
+    queryset = Registration.objects.filter(event=event).select_related("slot", "user")
+    if state:
+        queryset = queryset.filter(state=state)
+    rank = {value: index for index, value in enumerate(PARTICIPANT_ORDER)}
+    return sorted(
+        queryset,
+        key=lambda r: (
+            rank.get(S(r.state), 99),
+            r.waiting_since or r.created_at,
+            r.pk,
+        ),
+    )
+
+
+def registrations_of(*, user: Viewer) -> QuerySet[Registration]:
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(user=user)
+        .exclude(state__in=[S.UNCONFIRMED])
+        .select_related("event", "slot")
+        .order_by("-event__starts_at")
+    )
+
+
+def public_feed_events(
+    *, topic: FocusArea | None = None, now: datetime | None = None
+) -> QuerySet[Event]:
+    now = now or timezone.now()
+    queryset = Event.objects.exclude(status=EventStatus.DRAFT).filter(
+        ends_at__gte=now - FEED_PAST
+    )
+    if topic is not None:
+        queryset = queryset.filter(topics=topic)
+    return queryset.select_related("organization").order_by("starts_at")
+
+
+def private_feed_events(
+    *, user: Viewer, now: datetime | None = None
+) -> QuerySet[Event]:
+    """The events the person holds a place at: nothing about anyone else."""
+    now = now or timezone.now()
+    return (
+        Event.objects.filter(
+            registrations__user_id=int(user.pk or 0),
+            registrations__state__in=[S.CONFIRMED, S.ATTENDED],
+            ends_at__gte=now - FEED_PAST,
+        )
+        .exclude(status=EventStatus.DRAFT)
+        .distinct()
+        .order_by("starts_at")
+    )
+
+
+def events_managed_by(*, user: Viewer) -> QuerySet[Event]:
+    if not user.is_authenticated:
+        return Event.objects.none()
+    if getattr(user, "is_staff", False):
+        return Event.objects.order_by("-starts_at")
+    return Event.objects.filter(
+        organization__memberships__user=user,
+        organization__memberships__role="admin",
+        organization__event_host__isnull=False,
+    ).order_by("-starts_at")
