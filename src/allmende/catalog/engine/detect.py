@@ -95,8 +95,10 @@ def check_text(head: bytes) -> None:
         raise errors.BinaryFileError()
 
 
-def sniff_encoding(path: Path, head: bytes) -> str:
-    """Detect the encoding of a text file by checking the whole file.
+def sniff_encoding(path: Path, head: bytes, *, full: bool = True) -> str:
+    """Detect the encoding of a text file by checking the whole file (or, with
+    ``full=False``, only ``head``; the loader then switches when it meets a
+    byte that is not UTF-8 later in the file).
 
     Returns ``utf-8``, ``utf-8-sig`` (with BOM), ``utf-16`` (with BOM) or
     ``windows-1252``.  The latter is also returned for files that mix UTF-8
@@ -107,6 +109,9 @@ def sniff_encoding(path: Path, head: bytes) -> str:
     bom = head.startswith(codecs.BOM_UTF8)
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     try:
+        if not full:
+            decoder.decode(head)
+            return "utf-8-sig" if bom else "utf-8"
         with path.open("rb") as handle:
             while block := handle.read(8 * 1024 * 1024):
                 decoder.decode(block)

@@ -106,15 +106,17 @@ def parse_expr(
             f"WHEN lower({c}) IN {_tuple(FALSE_WORDS)} THEN false END"
         )
     formats = _DATE_FORMATS[date_order]
+    # Cheap guard first: failing strptime calls are slow.
+    guard = f"WHEN NOT regexp_full_match({c}, '[0-9][0-9./: T-]{{5,30}}') THEN NULL"
     if column_type is ColumnType.DATE:
         return (
-            f"CASE WHEN regexp_full_match({c}, '{_ISO_DATE}') "
+            f"CASE {guard} WHEN regexp_full_match({c}, '{_ISO_DATE}') "
             f"THEN TRY_CAST({c} AS DATE) "
             f"ELSE CAST(try_strptime({c}, {_list(formats)}) AS DATE) END"
         )
     stamp_formats = tuple(f + t for f in formats for t in _TIME_SUFFIXES) + formats
     return (
-        f"CASE WHEN regexp_full_match({c}, '{_ISO_TIMESTAMP}') "
+        f"CASE {guard} WHEN regexp_full_match({c}, '{_ISO_TIMESTAMP}') "
         f"THEN TRY_CAST({c} AS TIMESTAMP) "
         f"WHEN regexp_full_match({c}, '{_ISO_DATE}') "
         f"THEN CAST(TRY_CAST({c} AS DATE) AS TIMESTAMP) "

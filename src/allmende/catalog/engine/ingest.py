@@ -22,7 +22,6 @@ from . import convert, detect, errors, messages, storage
 from .infer import (
     CANDIDATES,
     WIDER,
-    clean_expr,
     locale_evidence_exprs,
     parse_expr,
     quote_ident,
@@ -102,12 +101,9 @@ class _Column:
     date_order: DateOrder = DateOrder.DMY
     forced: bool = False
     bad: int = 0
-    distinct: int = 0
-
-    def parse(self) -> str:
-        return parse_expr(
-            self.raw, self.type, locale=self.locale, date_order=self.date_order
-        )
+    bad_before: int = 0
+    widened_from: ColumnType | None = None
+    examples: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _noop(fraction: float, stage: str) -> None:
@@ -185,7 +181,7 @@ def _build(
     geometry_column = None
     if source_format == "csv":
         detect.check_text(head)
-        encoding = options.encoding or detect.sniff_encoding(source, head)
+        encoding = options.encoding or detect.sniff_encoding(source, head, full=False)
         if encoding not in ("utf-8", "utf-8-sig"):
             csv_path = work / "source.csv"
             detect.transcode(source, csv_path, encoding)
@@ -219,7 +215,7 @@ def _build(
         for i, name in enumerate(names)
     ]
     lap("detect")
-    progress(0.1, "load")
+    progress(0.1, "infer")
 
     con = duckdb.connect(
         str(work / storage.DATABASE),
@@ -230,39 +226,54 @@ def _build(
             "preserve_insertion_order": True,
         },
     )
+    reader = _Reader(csv_path, layout, columns, options, encoding, work)
     try:
-        _load_raw(con, csv_path, layout, columns, options)
-        row_count = _scalar(con, "SELECT count(*) FROM raw")
-        if row_count == 0:
-            raise errors.NoRowsError()
-        lap("load")
-        progress(0.4, "infer")
         first_row = layout.header_index + 2
         report = ValidationReport()
-        _infer(con, columns, options, default_locale, report, first_row)
+        reader.run(con, f"CREATE TEMP TABLE sample AS SELECT * FROM {{src}} LIMIT {SAMPLE_ROWS}")
+        _choose_types(con, columns, options, default_locale)
+        con.execute("DROP TABLE sample")
         lap("infer")
-        progress(0.6, "write")
-        _write_table(con, columns, limits, first_row)
+        progress(0.3, "write")
+        _write_table(con, reader, columns, limits)
+        row_count = _scalar(con, "SELECT count(*) FROM rows")
+        if row_count == 0:
+            raise errors.NoRowsError()
+        if _check_and_widen(con, columns, report, limits):
+            lap("write")
+            progress(0.5, "rewrite")
+            con.execute("DROP TABLE rows")
+            _write_table(con, reader, columns, limits)
         lap("write")
-        progress(0.8, "index")
-        null_counts = _null_counts(con, columns)
-        facets = _build_facets(con, columns, limits)
+        progress(0.7, "index")
+        con.execute("ALTER TABLE rows ADD COLUMN _row BIGINT")
+        con.execute(f"UPDATE rows SET _row = rowid + {int(first_row)}")
+        con.execute("CREATE INDEX rows_row ON rows (_row)")
+        public = ", ".join(["_row"] + [quote_ident(c.name) for c in columns])
+        con.execute(f"CREATE VIEW data AS SELECT {public} FROM rows")
+        _collect_problems(con, columns, report, limits)
+        null_counts, distinct = _column_stats(con, columns)
+        facets = _build_facets(con, columns, distinct, limits)
         con.execute("CHECKPOINT")
         lap("index")
-        progress(0.9, "export")
+        progress(0.85, "export")
         parquet = work / storage.PARQUET
         select_list = ", ".join(quote_ident(c.name) for c in columns)
         con.execute(
             f"COPY (SELECT {select_list} FROM rows) TO {quote_literal(str(parquet))} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            "(FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 122880)"
         )
         lap("parquet")
     except duckdb.InterruptException as exc:
         raise errors.ResourceLimitError() from exc
     finally:
         con.close()
+    for leftover in (work / "spill", reader.transcoded):
+        if leftover is not None and leftover.is_file():
+            leftover.unlink()
     if csv_path != source:
         csv_path.unlink(missing_ok=True)
+    encoding = reader.encoding
     problems_by_column: dict[str, int] = {}
     for column in columns:
         problems_by_column[column.name] = column.bad
@@ -300,41 +311,85 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     return None if row is None else row[0]
 
 
-def _load_raw(
-    con: duckdb.DuckDBPyConnection,
-    csv_path: Path,
-    layout: detect.CsvLayout,
-    columns: list[_Column],
-    options: IngestOptions,
-) -> None:
-    limits = options.limits
-    column_types = ", ".join(f"{quote_literal(c.raw)}: 'VARCHAR'" for c in columns)
-    cleaned = ", ".join(
-        f"{clean_expr(c.raw, options.null_markers)} AS {c.raw}" for c in columns
-    )
-    max_line = max(limits.max_cell_chars * 4, 2_097_152)
-    base = (
-        f"read_csv({quote_literal(str(csv_path))}, delim={quote_literal(layout.delimiter)},"
-        f" quote='\"', escape='\"', header=false, skip={layout.skip_lines},"
-        f" auto_detect=false, columns={{{column_types}}}, null_padding=true,"
-        f" strict_mode=false, max_line_size={max_line}, encoding='utf-8'"
-    )
-    for extra in ("", ", parallel=false"):
-        sql = f"CREATE TEMP TABLE raw AS SELECT {cleaned} FROM {base}{extra})"
-        try:
-            con.execute(sql)
-            return
-        except duckdb.OutOfMemoryException:
-            raise
-        except duckdb.Error as exc:
-            text = str(exc)
-            if "parallel" in text and extra == "":
-                continue
-            if "line size" in text.lower() or "maximum line" in text.lower():
-                raise errors.CellTooLongError(limit=limits.max_cell_chars) from exc
-            raise errors.MalformedCsvError(
-                row=_error_line(text), detail=text.splitlines()[0][:200]
-            ) from exc
+def _case_variants(markers: tuple[str, ...]) -> list[str]:
+    """All upper/lower-case spellings of the null markers (``k.A.``, ``N/A``)."""
+    variants: set[str] = set()
+    for marker in markers:
+        letters = [i for i, ch in enumerate(marker) if ch.isalpha()]
+        if len(letters) > 5:
+            variants.update({marker, marker.lower(), marker.upper(), marker.title()})
+            continue
+        for mask in range(1 << len(letters)):
+            chars = list(marker.lower())
+            for bit, position in enumerate(letters):
+                if mask >> bit & 1:
+                    chars[position] = chars[position].upper()
+            variants.add("".join(chars))
+    return sorted(variants)
+
+
+class _Reader:
+    """Builds the ``read_csv`` call and runs statements over it, recovering from
+    quoted line breaks (needs the serial reader) and undeclared Windows-1252."""
+
+    def __init__(
+        self,
+        path: Path,
+        layout: detect.CsvLayout,
+        columns: list[_Column],
+        options: IngestOptions,
+        encoding: str,
+        work: Path,
+    ) -> None:
+        self.path = path
+        self.layout = layout
+        self.columns = columns
+        self.options = options
+        self.encoding = encoding
+        self.work = work
+        self.parallel = True
+        self.transcoded: Path | None = None
+
+    def source(self) -> str:
+        limits = self.options.limits
+        types = ", ".join(f"{quote_literal(c.raw)}: 'VARCHAR'" for c in self.columns)
+        nulls = ", ".join(quote_literal(m) for m in _case_variants(self.options.null_markers))
+        max_line = max(limits.max_cell_chars * 4, 2_097_152)
+        return (
+            f"read_csv({quote_literal(str(self.path))},"
+            f" delim={quote_literal(self.layout.delimiter)}, quote='\"', escape='\"',"
+            f" header=false, skip={self.layout.skip_lines}, auto_detect=false,"
+            f" columns={{{types}}}, null_padding=true, strict_mode=false,"
+            f" nullstr=[{nulls}], max_line_size={max_line}, encoding='utf-8',"
+            f" parallel={'true' if self.parallel else 'false'})"
+        )
+
+    def run(self, con: duckdb.DuckDBPyConnection, template: str) -> None:
+        limits = self.options.limits
+        for _attempt in range(3):
+            try:
+                con.execute(template.replace("{src}", self.source()))
+                return
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error as exc:
+                text = str(exc)
+                lowered = text.lower()
+                if "parallel" in lowered and self.parallel:
+                    self.parallel = False
+                    continue
+                if "unicode" in lowered and self.transcoded is None:
+                    self.transcoded = self.work / "transcoded.csv"
+                    detect.transcode(self.path, self.transcoded, "windows-1252")
+                    self.path = self.transcoded
+                    self.encoding = "windows-1252"
+                    continue
+                if "line size" in lowered or "maximum line" in lowered:
+                    raise errors.CellTooLongError(limit=limits.max_cell_chars) from exc
+                raise errors.MalformedCsvError(
+                    row=_error_line(text), detail=text.splitlines()[0][:200]
+                ) from exc
+        raise errors.NotTabularError()
 
 
 def _error_line(text: str) -> str:
@@ -344,21 +399,18 @@ def _error_line(text: str) -> str:
     return "?"
 
 
-def _infer(
+def _choose_types(
     con: duckdb.DuckDBPyConnection,
     columns: list[_Column],
     options: IngestOptions,
     default_locale: NumberLocale,
-    report: ValidationReport,
-    first_row: int,
 ) -> None:
-    limits = options.limits
-    # 1. Candidate types from a sample (cheap, all checks).
-    con.execute(f"CREATE TEMP TABLE sample AS SELECT * FROM raw LIMIT {SAMPLE_ROWS}")
+    """Pick each column's candidate type from the first rows (all checks)."""
     checks: list[str] = []
     for c in columns:
-        de, en = locale_evidence_exprs(c.raw)
-        checks += [f"count({c.raw})", de, en]
+        value = f"nullif(trim({c.raw}), '')"
+        de, en = locale_evidence_exprs(value)
+        checks += [f"count({value})", de, en]
         for candidate in CANDIDATES:
             for locale in (NumberLocale.DE, NumberLocale.EN):
                 if locale is NumberLocale.EN and candidate not in (
@@ -367,7 +419,7 @@ def _infer(
                 ):
                     continue
                 expr = parse_expr(
-                    c.raw, candidate, locale=locale, date_order=options.date_order
+                    value, candidate, locale=locale, date_order=options.date_order
                 )
                 checks.append(f"count({expr})")
     row = con.execute(f"SELECT {', '.join(checks)} FROM sample").fetchone()
@@ -410,151 +462,166 @@ def _infer(
                 if ok[(candidate, locale)] == present:
                     c.type = candidate
                     break
-    con.execute("DROP TABLE sample")
-
-    # 2. Verify the candidates against every value of every column.
-    aggregates: list[str] = []
-    for c in columns:
-        if c.type is ColumnType.TEXT:
-            aggregates.append(f"count(*) FILTER (length({c.raw}) > {limits.max_cell_chars})")
-        else:
-            aggregates.append(f"count({c.raw}) - count({c.parse()})")
-        aggregates.append(f"approx_count_distinct({c.raw})")
-    row = con.execute(f"SELECT {', '.join(aggregates)} FROM raw").fetchone()
-    assert row is not None
-    for c in columns:
-        c.bad, c.distinct = row[2 * c.index], row[2 * c.index + 1]
-
-    # 3. Widen columns that did not fully fit, or report forced misfits.
-    for c in columns:
-        if not c.bad:
-            continue
-        if c.type is ColumnType.TEXT:
-            _collect(con, c, f"length({c.raw}) > {limits.max_cell_chars}", report,
-                     first_row, limits, "truncated",
-                     messages.VALUE_TRUNCATED.format(limit=limits.max_cell_chars))
-            continue
-        if c.forced:
-            _collect(con, c, f"{c.raw} IS NOT NULL AND ({c.parse()}) IS NULL", report,
-                     first_row, limits, "invalid",
-                     messages.VALUE_NOT_TYPE.format(type=c.type.value))
-            continue
-        _widen(con, c, report, first_row, limits)
-
-
-def _collect(
-    con: duckdb.DuckDBPyConnection,
-    c: _Column,
-    condition: str,
-    report: ValidationReport,
-    first_row: int,
-    limits: Limits,
-    kind: str,
-    message: str,
-    cap: int | None = None,
-) -> list[tuple[int, str]]:
-    room = max(limits.max_problems - len(report.problems), 0)
-    if cap is not None:
-        room = min(room, cap)
-    report.total_problems += c.bad
-    if not room:
-        return []
-    rows = con.execute(
-        f"SELECT rowid, left({c.raw}, 200) FROM raw WHERE {condition} "
-        f"ORDER BY rowid LIMIT {room}"
-    ).fetchall()
-    found = [(int(r[0]) + first_row, str(r[1])) for r in rows]
-    report.problems.extend(
-        Problem(row=r, column=c.name, value=v, kind=kind, message=message)
-        for r, v in found
-    )
-    return found
-
-
-def _widen(
-    con: duckdb.DuckDBPyConnection,
-    c: _Column,
-    report: ValidationReport,
-    first_row: int,
-    limits: Limits,
-) -> None:
-    looked_like = c.type
-    misfit = f"{c.raw} IS NOT NULL AND ({c.parse()}) IS NULL"
-    chain = WIDER[c.type]
-    exprs = [
-        f"count({c.raw}) - count({parse_expr(c.raw, t, locale=c.locale, date_order=c.date_order)})"
-        for t in chain
-        if t is not ColumnType.TEXT
-    ]
-    stored = ColumnType.TEXT
-    if exprs:
-        row = con.execute(f"SELECT {', '.join(exprs)} FROM raw").fetchone()
-        assert row is not None
-        for wider, bad in zip(chain, row, strict=False):
-            if bad == 0:
-                stored = wider
-                break
-    notice_message = messages.TYPE_WIDENED
-    examples = _collect(
-        con, c, misfit, report, first_row, limits, "widened",
-        messages.TYPE_WIDENED.format(
-            column=c.name, looks_like=looked_like.value, count=c.bad,
-            stored_as=stored.value, row="", value="",
-        ).split(" Example")[0],
-        cap=WIDENING_EXAMPLES,
-    )
-    example_row, example_value = examples[0] if examples else ("?", "")
-    report.notices.append(
-        notice_message.format(
-            column=c.name, looks_like=looked_like.value, count=c.bad,
-            stored_as=stored.value, row=example_row, value=example_value,
-        )
-    )
-    c.type = stored
 
 
 def _write_table(
     con: duckdb.DuckDBPyConnection,
+    reader: _Reader,
     columns: list[_Column],
     limits: Limits,
-    first_row: int,
 ) -> None:
-    select = [f"CAST(rowid AS BIGINT) + {int(first_row)} AS _row"]
+    """Convert every row in one pass.  ``_raw_<i>`` keeps the text of cells that
+    did not fit (or were too long) so they can be checked and reported."""
+    select: list[str] = []
     for c in columns:
-        expr = c.parse()
         if c.type is ColumnType.TEXT:
-            expr = f"left({c.raw}, {limits.max_cell_chars})"
-        select.append(f"{expr} AS {quote_ident(c.name)}")
-    text = [quote_ident(c.name) for c in columns if c.type is ColumnType.TEXT]
+            value = f"nullif({c.raw}, '')"
+            select.append(f"left({value}, {limits.max_cell_chars}) AS {quote_ident(c.name)}")
+            select.append(
+                f"CASE WHEN length({c.raw}) > {limits.max_cell_chars} "
+                f"THEN left({c.raw}, 200) END AS _raw_{c.index}"
+            )
+            continue
+        value = f"nullif(trim({c.raw}), '')"
+        parsed = parse_expr(value, c.type, locale=c.locale, date_order=c.date_order)
+        select.append(f"{parsed} AS {quote_ident(c.name)}")
+        select.append(
+            f"CASE WHEN {value} IS NOT NULL AND ({parsed}) IS NULL "
+            f"THEN left({c.raw}, 1000) END AS _raw_{c.index}"
+        )
+    text = [f"{c.raw}" for c in columns if c.type is ColumnType.TEXT]
     if text:
         select.append(f"lower(concat_ws(' ', {', '.join(text)})) AS _search")
-    sql = f"CREATE TABLE rows AS SELECT {', '.join(select)} FROM raw"
-    con.execute(sql)
-    con.execute("DROP TABLE raw")
-    public = ", ".join(["_row"] + [quote_ident(c.name) for c in columns])
-    con.execute(f"CREATE VIEW data AS SELECT {public} FROM rows")
+    reader.run(con, f"CREATE TABLE rows AS SELECT {', '.join(select)} FROM {{src}}")
+    raw_counts = con.execute(
+        f"SELECT {', '.join(f'count(_raw_{c.index})' for c in columns)} FROM rows"
+    ).fetchone()
+    assert raw_counts is not None
+    for c, bad in zip(columns, raw_counts, strict=True):
+        c.bad = int(bad)
 
 
-def _null_counts(con: duckdb.DuckDBPyConnection, columns: list[_Column]) -> dict[str, int]:
-    exprs = ["count(*)"] + [f"count({quote_ident(c.name)})" for c in columns]
+def _check_and_widen(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    report: ValidationReport,
+    limits: Limits,
+) -> bool:
+    """Widen guessed types that some value anywhere in the column breaks.
+
+    Returns whether a column changed (the table must then be written again).
+    Values that fit a narrower type also fit the wider ones of its chain, so
+    only the misfits need checking.
+    """
+    changed = False
+    for c in columns:
+        if not c.bad or c.forced or c.type is ColumnType.TEXT:
+            continue
+        looked_like = c.type
+        stored = ColumnType.TEXT
+        for wider in WIDER[c.type]:
+            if wider is ColumnType.TEXT:
+                break
+            expr = parse_expr(
+                f"trim(_raw_{c.index})", wider, locale=c.locale, date_order=c.date_order
+            )
+            misfits = _scalar(
+                con, f"SELECT count(_raw_{c.index}) - count({expr}) FROM rows"
+            )
+            if misfits == 0:
+                stored = wider
+                break
+        rows = con.execute(
+            f"SELECT rowid, _raw_{c.index} FROM rows WHERE _raw_{c.index} IS NOT NULL "
+            f"ORDER BY rowid LIMIT {WIDENING_EXAMPLES}"
+        ).fetchall()
+        c.widened_from = looked_like
+        c.examples = [(int(r[0]), str(r[1])) for r in rows]
+        c.bad_before = c.bad
+        c.type = stored
+        changed = True
+    return changed
+
+
+def _collect_problems(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    report: ValidationReport,
+    limits: Limits,
+) -> None:
+    first = _scalar(con, "SELECT min(_row) - min(rowid) FROM rows") or 0
+    for c in columns:
+        if c.widened_from is not None:
+            message = messages.TYPE_WIDENED.format(
+                column=c.name,
+                looks_like=c.widened_from.value,
+                count=c.bad_before,
+                stored_as=c.type.value,
+                row=c.examples[0][0] + first if c.examples else "?",
+                value=c.examples[0][1] if c.examples else "",
+            )
+            report.notices.append(message)
+            report.total_problems += c.bad_before
+            room = max(limits.max_problems - len(report.problems), 0)
+            report.problems.extend(
+                Problem(row=r + first, column=c.name, value=v[:200], kind="widened",
+                        message=message)
+                for r, v in c.examples[:room]
+            )
+    for c in columns:
+        if not c.bad:
+            continue
+        if c.type is ColumnType.TEXT:
+            kind = "truncated"
+            message = messages.VALUE_TRUNCATED.format(limit=limits.max_cell_chars)
+        else:
+            kind = "invalid"
+            message = messages.VALUE_NOT_TYPE.format(type=c.type.value)
+        report.total_problems += c.bad
+        room = max(limits.max_problems - len(report.problems), 0)
+        if not room:
+            continue
+        rows = con.execute(
+            f"SELECT _row, left(_raw_{c.index}, 200) FROM rows "
+            f"WHERE _raw_{c.index} IS NOT NULL ORDER BY _row LIMIT {room}"
+        ).fetchall()
+        report.problems.extend(
+            Problem(row=int(r[0]), column=c.name, value=str(r[1]), kind=kind,
+                    message=message)
+            for r in rows
+        )
+
+
+def _column_stats(
+    con: duckdb.DuckDBPyConnection, columns: list[_Column]
+) -> tuple[dict[str, int], dict[str, int]]:
+    exprs = ["count(*)"]
+    for c in columns:
+        ident = quote_ident(c.name)
+        exprs.append(f"count({ident})")
+        if c.type in FACET_TYPES:
+            exprs.append(f"approx_count_distinct({ident})")
+        else:
+            exprs.append("NULL")
     row = con.execute(f"SELECT {', '.join(exprs)} FROM rows").fetchone()
     assert row is not None
     total = row[0]
-    return {c.name: total - row[i + 1] for i, c in enumerate(columns)}
+    nulls = {c.name: total - row[1 + 2 * i] for i, c in enumerate(columns)}
+    distinct = {c.name: int(row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
+    return nulls, distinct
 
 
 def _build_facets(
-    con: duckdb.DuckDBPyConnection, columns: list[_Column], limits: Limits
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    distinct: dict[str, int],
+    limits: Limits,
 ) -> set[str]:
     """Precompute value counts for columns with few distinct values."""
     chosen = [
-        c
-        for c in columns
-        if c.type in FACET_TYPES and 0 < c.distinct <= limits.facet_max_distinct
+        c for c in columns if 0 < distinct[c.name] <= limits.facet_max_distinct
     ]
-    con.execute(
-        "CREATE TABLE _facets (column_name VARCHAR, value VARCHAR, n BIGINT)"
-    )
+    con.execute("CREATE TABLE _facets (column_name VARCHAR, value VARCHAR, n BIGINT)")
     for c in chosen:
         ident = quote_ident(c.name)
         con.execute(
@@ -562,7 +629,6 @@ def _build_facets(
             f" count(*) FROM rows WHERE {ident} IS NOT NULL GROUP BY {ident}"
         )
     return {c.name for c in chosen}
-
 
 def _write_meta(path: Path, result: IngestResult) -> None:
     data = asdict(result)
