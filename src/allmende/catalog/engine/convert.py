@@ -48,7 +48,9 @@ def _write(target: Path, rows: Iterable[list[Any]], limits: Limits) -> None:
         writer = csv.writer(out, lineterminator="\n")
         for row in rows:
             if len(row) > limits.max_columns:
-                raise errors.TooManyColumnsError(count=len(row), limit=limits.max_columns)
+                raise errors.TooManyColumnsError(
+                    count=len(row), limit=limits.max_columns
+                )
             writer.writerow([_cell(value) for value in row])
 
 
@@ -67,7 +69,9 @@ def check_zip(source: Path, limits: Limits) -> None:
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
         big = member.file_size > 10 * 1024 * 1024
-        if total > limits.max_xlsx_unpacked_bytes or (big and ratio > limits.max_xlsx_ratio):
+        if total > limits.max_xlsx_unpacked_bytes or (
+            big and ratio > limits.max_xlsx_ratio
+        ):
             raise errors.ZipBombError(
                 limit_mb=limits.max_xlsx_unpacked_bytes // (1024 * 1024)
             )
@@ -175,9 +179,7 @@ def _is_ndjson(source: Path) -> bool:
     return b"\n" in head.strip()
 
 
-def _records_to_csv(
-    records_factory: Any, target: Path, limits: Limits
-) -> None:
+def _records_to_csv(records_factory: Any, target: Path, limits: Limits) -> None:
     keys: dict[str, None] = {}
     for record in records_factory():
         for key in record:

@@ -49,6 +49,7 @@ codecs.register_error(_FALLBACK_ERRORS, _cp1252_fallback)
 
 def decode_sample(data: bytes, encoding: str) -> str:
     """Decode a sample that may end in the middle of a character."""
+    decoder: codecs.IncrementalDecoder
     if encoding in ("utf-8", "utf-8-sig", "windows-1252"):
         decoder = codecs.getincrementaldecoder("utf-8-sig")(_FALLBACK_ERRORS)
     else:
@@ -123,11 +124,15 @@ def sniff_encoding(path: Path, head: bytes, *, full: bool = True) -> str:
 
 def transcode(source: Path, target: Path, encoding: str) -> None:
     """Write ``source`` as UTF-8 without BOM, streaming."""
+    decoder: codecs.IncrementalDecoder
     if encoding in ("utf-8", "utf-8-sig", "windows-1252"):
         decoder = codecs.getincrementaldecoder("utf-8-sig")(_FALLBACK_ERRORS)
     else:
         decoder = codecs.getincrementaldecoder(encoding)("replace")
-    with source.open("rb") as inp, target.open("w", encoding="utf-8", newline="") as out:
+    with (
+        source.open("rb") as inp,
+        target.open("w", encoding="utf-8", newline="") as out,
+    ):
         while block := inp.read(4 * 1024 * 1024):
             out.write(decoder.decode(block))
         out.write(decoder.decode(b"", final=True))
@@ -152,7 +157,9 @@ def read_head(path: Path, size: int = SNIFF_BYTES) -> bytes:
         return handle.read(size)
 
 
-def _records(text: str, delimiter: str, limit: int = 400) -> list[tuple[list[str], int]]:
+def _records(
+    text: str, delimiter: str, limit: int = 400
+) -> list[tuple[list[str], int]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[list[str], int]] = []
     try:

@@ -46,7 +46,7 @@ def _batches(
     cursor = resource.new_cursor()
     try:
         relation = cursor.sql(
-            f"SELECT {', '.join(parts)} FROM {TABLE} WHERE {where.sql()} "
+            f"SELECT {', '.join(parts)} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
             f"ORDER BY {ROW_ID}",
             params=where.params or None,
         )

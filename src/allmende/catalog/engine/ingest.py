@@ -230,7 +230,10 @@ def _build(
     try:
         first_row = layout.header_index + 2
         report = ValidationReport()
-        reader.run(con, f"CREATE TEMP TABLE sample AS SELECT * FROM {{src}} LIMIT {SAMPLE_ROWS}")
+        reader.run(
+            con,
+            f"CREATE TEMP TABLE sample AS SELECT * FROM {{src}} LIMIT {SAMPLE_ROWS}",  # noqa: S608
+        )
         _choose_types(con, columns, options, default_locale)
         con.execute("DROP TABLE sample")
         lap("infer")
@@ -247,10 +250,10 @@ def _build(
         lap("write")
         progress(0.7, "index")
         con.execute("ALTER TABLE rows ADD COLUMN _row BIGINT")
-        con.execute(f"UPDATE rows SET _row = rowid + {int(first_row)}")
+        con.execute(f"UPDATE rows SET _row = rowid + {int(first_row)}")  # noqa: S608
         con.execute("CREATE INDEX rows_row ON rows (_row)")
         public = ", ".join(["_row"] + [quote_ident(c.name) for c in columns])
-        con.execute(f"CREATE VIEW data AS SELECT {public} FROM rows")
+        con.execute(f"CREATE VIEW data AS SELECT {public} FROM rows")  # noqa: S608
         _collect_problems(con, columns, report, limits)
         null_counts, distinct = _column_stats(con, columns)
         facets = _build_facets(con, columns, distinct, limits)
@@ -260,7 +263,7 @@ def _build(
         parquet = work / storage.PARQUET
         select_list = ", ".join(quote_ident(c.name) for c in columns)
         con.execute(
-            f"COPY (SELECT {select_list} FROM rows) TO {quote_literal(str(parquet))} "
+            f"COPY (SELECT {select_list} FROM rows) TO {quote_literal(str(parquet))} "  # noqa: S608
             "(FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 122880)"
         )
         lap("parquet")
@@ -304,6 +307,13 @@ def _build(
         "header_row": layout.header_index + 1,
         "geometry_column": geometry_column,
     }
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError("aggregate query returned no row")
+    return tuple(row)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -353,7 +363,9 @@ class _Reader:
     def source(self) -> str:
         limits = self.options.limits
         types = ", ".join(f"{quote_literal(c.raw)}: 'VARCHAR'" for c in self.columns)
-        nulls = ", ".join(quote_literal(m) for m in _case_variants(self.options.null_markers))
+        nulls = ", ".join(
+            quote_literal(m) for m in _case_variants(self.options.null_markers)
+        )
         max_line = max(limits.max_cell_chars * 4, 2_097_152)
         return (
             f"read_csv({quote_literal(str(self.path))},"
@@ -422,8 +434,7 @@ def _choose_types(
                     value, candidate, locale=locale, date_order=options.date_order
                 )
                 checks.append(f"count({expr})")
-    row = con.execute(f"SELECT {', '.join(checks)} FROM sample").fetchone()
-    assert row is not None
+    row = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
     values = list(row)
     per_column = len(checks) // len(columns)
     for c in columns:
@@ -476,7 +487,9 @@ def _write_table(
     for c in columns:
         if c.type is ColumnType.TEXT:
             value = f"nullif({c.raw}, '')"
-            select.append(f"left({value}, {limits.max_cell_chars}) AS {quote_ident(c.name)}")
+            select.append(
+                f"left({value}, {limits.max_cell_chars}) AS {quote_ident(c.name)}"
+            )
             select.append(
                 f"CASE WHEN length({c.raw}) > {limits.max_cell_chars} "
                 f"THEN left({c.raw}, 200) END AS _raw_{c.index}"
@@ -492,11 +505,9 @@ def _write_table(
     text = [f"{c.raw}" for c in columns if c.type is ColumnType.TEXT]
     if text:
         select.append(f"lower(concat_ws(' ', {', '.join(text)})) AS _search")
-    reader.run(con, f"CREATE TABLE rows AS SELECT {', '.join(select)} FROM {{src}}")
-    raw_counts = con.execute(
-        f"SELECT {', '.join(f'count(_raw_{c.index})' for c in columns)} FROM rows"
-    ).fetchone()
-    assert raw_counts is not None
+    reader.run(con, f"CREATE TABLE rows AS SELECT {', '.join(select)} FROM {{src}}")  # noqa: S608
+    counts = ", ".join(f"count(_raw_{c.index})" for c in columns)
+    raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
     for c, bad in zip(columns, raw_counts, strict=True):
         c.bad = int(bad)
 
@@ -526,13 +537,14 @@ def _check_and_widen(
                 f"trim(_raw_{c.index})", wider, locale=c.locale, date_order=c.date_order
             )
             misfits = _scalar(
-                con, f"SELECT count(_raw_{c.index}) - count({expr}) FROM rows"
+                con,
+                f"SELECT count(_raw_{c.index}) - count({expr}) FROM rows",  # noqa: S608
             )
             if misfits == 0:
                 stored = wider
                 break
         rows = con.execute(
-            f"SELECT rowid, _raw_{c.index} FROM rows WHERE _raw_{c.index} IS NOT NULL "
+            f"SELECT rowid, _raw_{c.index} FROM rows WHERE _raw_{c.index} IS NOT NULL "  # noqa: S608
             f"ORDER BY rowid LIMIT {WIDENING_EXAMPLES}"
         ).fetchall()
         c.widened_from = looked_like
@@ -564,8 +576,13 @@ def _collect_problems(
             report.total_problems += c.bad_before
             room = max(limits.max_problems - len(report.problems), 0)
             report.problems.extend(
-                Problem(row=r + first, column=c.name, value=v[:200], kind="widened",
-                        message=message)
+                Problem(
+                    row=r + first,
+                    column=c.name,
+                    value=v[:200],
+                    kind="widened",
+                    message=message,
+                )
                 for r, v in c.examples[:room]
             )
     for c in columns:
@@ -582,12 +599,17 @@ def _collect_problems(
         if not room:
             continue
         rows = con.execute(
-            f"SELECT _row, left(_raw_{c.index}, 200) FROM rows "
+            f"SELECT _row, left(_raw_{c.index}, 200) FROM rows "  # noqa: S608
             f"WHERE _raw_{c.index} IS NOT NULL ORDER BY _row LIMIT {room}"
         ).fetchall()
         report.problems.extend(
-            Problem(row=int(r[0]), column=c.name, value=str(r[1]), kind=kind,
-                    message=message)
+            Problem(
+                row=int(r[0]),
+                column=c.name,
+                value=str(r[1]),
+                kind=kind,
+                message=message,
+            )
             for r in rows
         )
 
@@ -603,8 +625,7 @@ def _column_stats(
             exprs.append(f"approx_count_distinct({ident})")
         else:
             exprs.append("NULL")
-    row = con.execute(f"SELECT {', '.join(exprs)} FROM rows").fetchone()
-    assert row is not None
+    row = _one(con, f"SELECT {', '.join(exprs)} FROM rows")  # noqa: S608
     total = row[0]
     nulls = {c.name: total - row[1 + 2 * i] for i, c in enumerate(columns)}
     distinct = {c.name: int(row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
@@ -618,17 +639,17 @@ def _build_facets(
     limits: Limits,
 ) -> set[str]:
     """Precompute value counts for columns with few distinct values."""
-    chosen = [
-        c for c in columns if 0 < distinct[c.name] <= limits.facet_max_distinct
-    ]
+    chosen = [c for c in columns if 0 < distinct[c.name] <= limits.facet_max_distinct]
     con.execute("CREATE TABLE _facets (column_name VARCHAR, value VARCHAR, n BIGINT)")
     for c in chosen:
         ident = quote_ident(c.name)
         con.execute(
-            f"INSERT INTO _facets SELECT {quote_literal(c.name)}, CAST({ident} AS VARCHAR),"
-            f" count(*) FROM rows WHERE {ident} IS NOT NULL GROUP BY {ident}"
+            f"INSERT INTO _facets SELECT {quote_literal(c.name)},"  # noqa: S608
+            f" CAST({ident} AS VARCHAR), count(*) FROM rows"
+            f" WHERE {ident} IS NOT NULL GROUP BY {ident}"
         )
     return {c.name for c in chosen}
+
 
 def _write_meta(path: Path, result: IngestResult) -> None:
     data = asdict(result)

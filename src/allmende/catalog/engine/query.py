@@ -138,7 +138,11 @@ def _coerce(column: ColumnMeta, value: Any) -> Any:
                 raise ValueError
             return int(value)
         if kind is ColumnType.DECIMAL:
-            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+            number = (
+                float(str(value).replace(",", "."))
+                if isinstance(value, str)
+                else float(value)
+            )
             if not math.isfinite(number):
                 raise ValueError
             return number
@@ -201,7 +205,9 @@ def _where(resource: Resource, filters: Iterable[Filter], q: str | None) -> _Whe
     where = _Where()
     for item in filters:
         if item.op not in OPERATORS:
-            raise errors.QueryError(messages.UNKNOWN_OPERATOR, operator=str(item.op)[:30])
+            raise errors.QueryError(
+                messages.UNKNOWN_OPERATOR, operator=str(item.op)[:30]
+            )
         column = resource.column(item.column)
         ident = quote_ident(column.name)
         if item.op == "isnull":
@@ -210,10 +216,16 @@ def _where(resource: Resource, filters: Iterable[Filter], q: str | None) -> _Whe
             where.add(f"{ident} IS NOT NULL")
         elif item.op == "contains":
             text = str(item.value if item.value is not None else "").lower()
-            target = ident if column.type is ColumnType.TEXT else f"CAST({ident} AS VARCHAR)"
+            target = (
+                ident if column.type is ColumnType.TEXT else f"CAST({ident} AS VARCHAR)"
+            )
             where.add(f"contains(lower({target}), ?)", text)
         elif item.op == "in":
-            raw = item.value if isinstance(item.value, list | tuple | set) else [item.value]
+            raw = (
+                item.value
+                if isinstance(item.value, list | tuple | set)
+                else [item.value]
+            )
             items = [_coerce(column, v) for v in list(raw)[:MAX_IN_VALUES]]
             if not items:
                 where.add("FALSE")
@@ -222,7 +234,9 @@ def _where(resource: Resource, filters: Iterable[Filter], q: str | None) -> _Whe
             where.add(f"{ident} IN ({marks})", *items)
         else:
             value = _coerce(column, item.value)
-            where.add(f"{ident} {_COMPARISONS[item.op]} CAST(? AS {column.type.sql})", value)
+            where.add(
+                f"{ident} {_COMPARISONS[item.op]} CAST(? AS {column.type.sql})", value
+            )
     terms = (q or "").lower().split()[:MAX_SEARCH_TERMS]
     if terms:
         if not resource.has_search:
@@ -232,7 +246,9 @@ def _where(resource: Resource, filters: Iterable[Filter], q: str | None) -> _Whe
     return where
 
 
-def _sort_keys(resource: Resource, sort: Sequence[Sort]) -> list[tuple[ColumnMeta, bool]]:
+def _sort_keys(
+    resource: Resource, sort: Sequence[Sort]
+) -> list[tuple[ColumnMeta, bool]]:
     keys: list[tuple[ColumnMeta, bool]] = []
     seen: set[str] = set()
     for item in sort[:5]:
@@ -251,7 +267,9 @@ def _signature(keys: list[tuple[ColumnMeta, bool]]) -> str:
     return hashlib.sha256(spec.encode()).hexdigest()[:12]
 
 
-def _encode_token(keys: list[tuple[ColumnMeta, bool]], last: Sequence[Any], row: int) -> str:
+def _encode_token(
+    keys: list[tuple[ColumnMeta, bool]], last: Sequence[Any], row: int
+) -> str:
     payload = {"s": _signature(keys), "v": [to_json_value(v) for v in last], "r": row}
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -312,7 +330,9 @@ def _order_by(keys: list[tuple[ColumnMeta, bool]]) -> str:
 # --- public API -----------------------------------------------------------------
 
 
-def query(resource: Resource, request: Query | None = None, **kwargs: Any) -> dict[str, Any]:
+def query(
+    resource: Resource, request: Query | None = None, **kwargs: Any
+) -> dict[str, Any]:
     """Run a table query and return ``{"rows", "next", "count", "facets", ...}``.
 
     ``request`` is a :class:`Query`; keyword arguments are accepted as a
@@ -336,7 +356,7 @@ def query(resource: Resource, request: Query | None = None, **kwargs: Any) -> di
     if keys:
         key_select = ", ".join([ROW_ID, *(quote_ident(c.name) for c, _ in keys)])
         found = cursor.execute(
-            f"SELECT {key_select} FROM {TABLE} WHERE {where.sql()} "
+            f"SELECT {key_select} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
             f"ORDER BY {order} LIMIT {limit + 1}",
             where.params,
         ).fetchall()
@@ -346,7 +366,7 @@ def query(resource: Resource, request: Query | None = None, **kwargs: Any) -> di
             ids = [int(r[0]) for r in page_keys]
             id_list = ", ".join(str(i) for i in ids)  # integers from our own table
             for fetched in cursor.execute(
-                f"SELECT {select} FROM {TABLE} WHERE {ROW_ID} IN ({id_list})"
+                f"SELECT {select} FROM {TABLE} WHERE {ROW_ID} IN ({id_list})"  # noqa: S608
             ).fetchall():
                 rows_by_id[int(fetched[0])] = fetched
         rows = [rows_by_id[int(r[0])] for r in page_keys]
@@ -359,13 +379,15 @@ def query(resource: Resource, request: Query | None = None, **kwargs: Any) -> di
         )
     else:
         found = cursor.execute(
-            f"SELECT {select} FROM {TABLE} WHERE {where.sql()} "
+            f"SELECT {select} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
             f"ORDER BY {ROW_ID} LIMIT {limit + 1}",
             where.params,
         ).fetchall()
         rows = found[:limit]
         more = len(found) > limit
-        next_token = _encode_token(keys, [], int(rows[-1][0])) if more and rows else None
+        next_token = (
+            _encode_token(keys, [], int(rows[-1][0])) if more and rows else None
+        )
     names = [ROW_ID, *fields]
     result: dict[str, Any] = {
         "columns": [
@@ -401,9 +423,11 @@ def _fields(resource: Resource, fields: Sequence[str] | None) -> list[str]:
 def count(resource: Resource, where: _Where | None = None) -> int:
     if where is None or where.empty():
         return resource.row_count
-    row = resource.cursor().execute(
-        f"SELECT count(*) FROM {TABLE} WHERE {where.sql()}", where.params
-    ).fetchone()
+    row = (
+        resource.cursor()
+        .execute(f"SELECT count(*) FROM {TABLE} WHERE {where.sql()}", where.params)  # noqa: S608
+        .fetchone()
+    )
     return int(row[0]) if row else 0
 
 
@@ -424,8 +448,9 @@ def facet(
     ident = quote_ident(column.name)
     where = where or _Where()
     found = cursor.execute(
-        f"SELECT {ident}, count(*) AS n FROM {TABLE} WHERE {where.sql()} "
-        f"AND {ident} IS NOT NULL GROUP BY {ident} ORDER BY n DESC, {ident} LIMIT {limit}",
+        f"SELECT {ident}, count(*) AS n FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
+        f"AND {ident} IS NOT NULL GROUP BY {ident} "
+        f"ORDER BY n DESC, {ident} LIMIT {limit}",
         where.params,
     ).fetchall()
     return [{"value": to_json_value(v), "count": int(n)} for v, n in found]

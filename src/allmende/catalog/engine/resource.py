@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass
@@ -107,10 +108,8 @@ class Resource:
         return column
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self._connection.close()
-        except duckdb.Error:
-            pass
 
     @classmethod
     def clear_cache(cls) -> None:

@@ -3,8 +3,9 @@
 The query runs on a fresh cursor of the resource's database, which is opened
 read-only with external access (files, network) disabled, extension installing
 and loading switched off, no spilling to disk, a memory limit, and the
-configuration locked (see :mod:`allmende.catalog.engine.resource`).  Only a single ``SELECT`` statement is accepted, checked with
-DuckDB's own parser.  A timer interrupts queries that run too long.
+configuration locked (see :mod:`allmende.catalog.engine.resource`).  Only a
+single ``SELECT`` statement is accepted, checked with DuckDB's own parser.  A
+timer interrupts queries that run too long.
 
 The table is exposed as ``data`` (all columns plus ``_row``, the row number in
 the source file).
@@ -59,7 +60,9 @@ def check_statement(sql: str, limits: SqlLimits | None = None) -> None:
     except duckdb.Error as exc:
         raise errors.SqlSyntaxError(detail=_first_line(exc)) from exc
     if len(statements) != 1:
-        raise errors.SqlNotAllowedError(messages.SQL_ONE_STATEMENT, count=len(statements))
+        raise errors.SqlNotAllowedError(
+            messages.SQL_ONE_STATEMENT, count=len(statements)
+        )
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         raise errors.SqlNotAllowedError(kind=str(kind.name))
@@ -111,4 +114,8 @@ def run_sql(
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    return (
+        str(exc).strip().splitlines()[0][:300]
+        if str(exc).strip()
+        else type(exc).__name__
+    )
