@@ -238,7 +238,9 @@ def detect_layout(
         raise errors.TooManyColumnsError(
             messages.TOO_MANY_COLUMNS, count=column_count, limit=max_columns
         )
-    has_data = any(_filled(row) for row, _ in rows[header_index + 1 :])
+    has_data = any(_filled(row) for row, _ in rows[header_index + 1 :]) or any(
+        line.strip(delimiter_chars(chosen)) for line in text.splitlines()[skip_lines:]
+    )
     return CsvLayout(
         delimiter=chosen,
         header_index=header_index,
@@ -247,6 +249,10 @@ def detect_layout(
         column_count=column_count,
         has_data=has_data,
     )
+
+
+def delimiter_chars(delimiter: str) -> str:
+    return delimiter + " \t\r\n"
 
 
 RESERVED_NAMES = frozenset({"_row", "_search"})

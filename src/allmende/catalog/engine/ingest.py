@@ -420,6 +420,8 @@ def _choose_types(
     """Pick each column's candidate type from the first rows (all checks)."""
     checks: list[str] = []
     for c in columns:
+        override = options.overrides.get(c.name)
+        c.date_order = (override and override.date_order) or options.date_order
         value = f"nullif(trim({c.raw}), '')"
         de, en = locale_evidence_exprs(value)
         checks += [f"count({value})", de, en]
@@ -431,7 +433,7 @@ def _choose_types(
                 ):
                     continue
                 expr = parse_expr(
-                    value, candidate, locale=locale, date_order=options.date_order
+                    value, candidate, locale=locale, date_order=c.date_order
                 )
                 checks.append(f"count({expr})")
     row = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
@@ -453,11 +455,8 @@ def _choose_types(
             c.locale = NumberLocale.EN
         else:
             c.locale = default_locale
-        c.date_order = options.date_order
         if override and override.number_locale:
             c.locale = override.number_locale
-        if override and override.date_order:
-            c.date_order = override.date_order
         if override and override.type:
             c.type = override.type
             c.forced = True
