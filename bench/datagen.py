@@ -137,7 +137,7 @@ def generate(path: Path, rows: int, seed: int = 20240601) -> Path:
         writer.writerow(HEADER)
         for i in range(1, rows + 1):
             city = rng.choice(CITIES)
-            words = rng.choices(WORDS, k=rng.randint(3, 7))
+            words = rng.choices(WORDS, k=rng.randint(2, 6))
             if rng.random() < 0.1:
                 words.insert(2, '"Miteinander"')
             description = " ".join(words)

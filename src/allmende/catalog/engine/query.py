@@ -216,10 +216,13 @@ def _where(resource: Resource, filters: Iterable[Filter], q: str | None) -> _Whe
             where.add(f"{ident} IS NOT NULL")
         elif item.op == "contains":
             text = str(item.value if item.value is not None else "").lower()
-            target = (
-                ident if column.type is ColumnType.TEXT else f"CAST({ident} AS VARCHAR)"
-            )
-            where.add(f"contains(lower({target}), ?)", text)
+            if column.type is ColumnType.TEXT:
+                if resource.has_search:
+                    # Cheap pre-filter on the stored lower-case search text.
+                    where.add(f"contains({SEARCH}, ?)", text)
+                where.add(f"contains(lower({ident}), ?)", text)
+            else:
+                where.add(f"contains(lower(CAST({ident} AS VARCHAR)), ?)", text)
         elif item.op == "in":
             raw = (
                 item.value
@@ -378,16 +381,26 @@ def query(
             else None
         )
     else:
+        # File order is the table's physical order, and DuckDB keeps insertion
+        # order for queries without ORDER BY: the scan can stop after the page.
         found = cursor.execute(
-            f"SELECT {select} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
-            f"ORDER BY {ROW_ID} LIMIT {limit + 1}",
+            f"SELECT {ROW_ID} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
+            f"LIMIT {limit + 1}",
             where.params,
         ).fetchall()
-        rows = found[:limit]
-        more = len(found) > limit
-        next_token = (
-            _encode_token(keys, [], int(rows[-1][0])) if more and rows else None
-        )
+        ids = sorted(int(r[0]) for r in found)
+        more = len(ids) > limit
+        ids = ids[:limit]
+        rows = []
+        if ids:
+            id_list = ", ".join(str(i) for i in ids)  # integers from our own table
+            rows = sorted(
+                cursor.execute(
+                    f"SELECT {select} FROM {TABLE} WHERE {ROW_ID} IN ({id_list})"  # noqa: S608
+                ).fetchall(),
+                key=lambda r: int(r[0]),
+            )
+        next_token = _encode_token(keys, [], ids[-1]) if more and ids else None
     names = [ROW_ID, *fields]
     result: dict[str, Any] = {
         "columns": [
