@@ -37,14 +37,18 @@ def test_csv_export_keeps_text_with_line_breaks_and_quotes(
 ) -> None:
     ingest(testdata / "multiline_quoted.csv", tmp_path / "r")
     resource = Resource.open(tmp_path / "r")
-    text = b"".join(export_csv(resource, filters=[Filter("amount", "lte", 20)])).decode()
+    text = b"".join(
+        export_csv(resource, filters=[Filter("amount", "lte", 20)])
+    ).decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][1] == "Erste Zeile\nzweite Zeile"
     assert rows[2][1] == 'Er sagte "Hallo", dann ging er'
     assert len(rows) == 3
 
 
-def test_json_export_is_valid_json_with_iso_dates(tmp_path: Path, testdata: Path) -> None:
+def test_json_export_is_valid_json_with_iso_dates(
+    tmp_path: Path, testdata: Path
+) -> None:
     ingest(testdata / "booleans_dates.csv", tmp_path / "r")
     resource = Resource.open(tmp_path / "r")
     data = json.loads(b"".join(export_json(resource)))

@@ -91,7 +91,9 @@ def test_date_order_override_reads_month_first_dates(
     source.write_text("when,n\n12/31/2024,1\n01/02/2024,2\n", encoding="utf-8")
     default = load(source)
     assert types_of(default)["when"] == "text"
-    options = IngestOptions(overrides={"when": ColumnOverride(date_order=DateOrder.MDY)})
+    options = IngestOptions(
+        overrides={"when": ColumnOverride(date_order=DateOrder.MDY)}
+    )
     result = load(source, options)
     assert types_of(result)["when"] == "date"
     assert [r["when"] for r in rows_of(result)] == ["2024-12-31", "2024-01-02"]

@@ -62,7 +62,12 @@ def test_tab_and_pipe_delimiters_are_detected(load: Load) -> None:
 def test_preamble_rows_above_the_header_are_skipped(load: Load) -> None:
     result = load("preamble.csv")
     assert result.header_row == 4
-    assert [c.name for c in result.columns] == ["Gemeinde", "Vereine", "Mitglieder", "Stand"]
+    assert [c.name for c in result.columns] == [
+        "Gemeinde",
+        "Vereine",
+        "Mitglieder",
+        "Stand",
+    ]
     rows = rows_of(result)
     assert rows[0]["_row"] == 5
     assert rows[0]["Gemeinde"] == "Aach"

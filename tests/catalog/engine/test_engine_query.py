@@ -19,7 +19,7 @@ from allmende.catalog.engine import (
 @pytest.fixture(scope="module")
 def resource_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("query")
-    rng = random.Random(3)
+    rng = random.Random(3)  # noqa: S311 - reproducible test data
     cities = ["Köln", "München", "Jena", "Görlitz", "Bonn"]
     lines = ["Stadt;Anzahl;Betrag;Datum;Notiz"]
     for i in range(1, 2001):
@@ -102,8 +102,13 @@ def test_filters_on_each_operator(resource: Resource) -> None:
     assert total(Filter("Anzahl", "isnull")) == 117
     assert total(Filter("Anzahl", "notnull")) == 1883
     assert total(Filter("Notiz", "contains", "SOMMERFEST")) == 20
-    assert total(Filter("Datum", "gte", "2024-12-01"), Filter("Datum", "lt", "2025-01-01")) > 0
-    assert total(Filter("Anzahl", "lt", "10")) + total(Filter("Anzahl", "gte", 10)) == 1883
+    assert (
+        total(Filter("Datum", "gte", "2024-12-01"), Filter("Datum", "lt", "2025-01-01"))
+        > 0
+    )
+    assert (
+        total(Filter("Anzahl", "lt", "10")) + total(Filter("Anzahl", "gte", 10)) == 1883
+    )
     assert total(Filter("Betrag", "gt", "-1000")) == 2000
 
 
@@ -138,8 +143,14 @@ def test_facets_with_and_without_filters(resource: Resource) -> None:
 
 def test_query_string_parameters_are_parsed(resource: Resource) -> None:
     request = parse_params(
-        {"Stadt__in": "Jena,Bonn", "Anzahl__gt": "5", "_sort": "-Betrag", "_size": "5",
-         "_count": "1", "_facet": "Stadt"}
+        {
+            "Stadt__in": "Jena,Bonn",
+            "Anzahl__gt": "5",
+            "_sort": "-Betrag",
+            "_size": "5",
+            "_count": "1",
+            "_facet": "Stadt",
+        }
     )
     page = query(resource, request)
     assert len(page["rows"]) == 5
@@ -151,7 +162,7 @@ def test_query_string_parameters_are_parsed(resource: Resource) -> None:
 @pytest.mark.parametrize(
     "column",
     [
-        'Stadt" = \'x\' OR 1=1 --',
+        "Stadt\" = 'x' OR 1=1 --",
         "Stadt; DROP TABLE rows",
         "_search",
         "rowid",
