@@ -365,7 +365,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="reuse ingest results and databases of an earlier run in bench/out",
+        help="reuse sqlite-utils and PostgreSQL load figures of an earlier run",
     )
     parser.add_argument("--task", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
