@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "allmende.core",
     "allmende.accounts",
     "allmende.organizations",
+    "allmende.catalog",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -308,6 +309,11 @@ ALLMENDE_MAP_ATTRIBUTION = env.str(
 )
 ALLMENDE_INVITATION_DAYS = env.int("ALLMENDE_INVITATION_DAYS", default=14)
 ALLMENDE_DIRECTORY_PAGE_SIZE = 25
+# Uploads to the data catalog larger than this are refused before they are read.
+ALLMENDE_MAX_UPLOAD_BYTES = env.int(
+    "ALLMENDE_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024
+)
+ALLMENDE_CATALOG_PAGE_SIZE = 20
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("allmende.organizations.urls")),
+    path("datasets/", include("allmende.catalog.urls")),
     path("", include("allmende.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
