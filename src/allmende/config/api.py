@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from allmende.catalog.api import router as catalog_router
 from allmende.organizations.api import router as organizations_router
 
 api = NinjaAPI(
@@ -11,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/organizations", organizations_router)
+api.add_router("/catalog", catalog_router)
