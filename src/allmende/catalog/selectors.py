@@ -82,7 +82,12 @@ def dataset_facets(
 
     One query per facet, whatever the number of datasets.
     """
-    ids = dataset_list(viewer=viewer, filters=filters).values("pk")
+    matching = dataset_list(viewer=viewer, filters=filters)
+    ids: Any = matching.values("pk")
+    if filters.q:
+        # SQLite's full-text join names the outer table, so it cannot be a
+        # subquery; the matching ids are fetched once instead.
+        ids = list(matching.values_list("pk", flat=True))
     base = Dataset.objects.filter(pk__in=ids)
     organizations = (
         base.values("organization__slug", "organization__name")
