@@ -128,7 +128,7 @@ def _upload_version(client: Client, w: World) -> int:
 
 def _schema(client: Client, w: World) -> int:
     data = {}
-    for index, column in enumerate(w.resource.current_version.columns):  # type: ignore[union-attr]
+    for index in range(len(w.resource.current_version.columns)):  # type: ignore[union-attr]
         data[f"c{index}_type"] = "text"
     with jobs():
         return client.post(
