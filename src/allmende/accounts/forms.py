@@ -59,3 +59,11 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the new token"),
+        max_length=100,
+        help_text=_("For example the program or script that will use it."),
+    )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allmende.accounts.models import Skill, User
+from allmende.accounts.models import ApiToken, Skill, User
 from allmende.core.models import AuditLogEntry, FocusArea
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
@@ -148,3 +148,62 @@ def user_delete(*, actor: User) -> None:
         audit_log_record(actor=actor, action="account.deleted")
     unindex_object(actor)
     actor.delete()
+
+
+API_TOKEN_PREFIX = "alm_"  # noqa: S105 - a marker, not a secret
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with the secret, shown only once."""
+    import secrets
+
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=actor,
+        name=name.strip()[:100] or "API",
+        token_hash=_token_hash(secret),
+        prefix=secret[:10],
+    )
+    token.full_clean()
+    token.save()
+    audit_log_record(
+        actor=actor, action="api_token.created", obj=token, data={"name": token.name}
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk and not actor.is_staff:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_log_record(actor=actor, action="api_token.revoked", obj=token)
+
+
+def api_token_user(secret: str) -> User | None:
+    """The active user a token belongs to, or ``None`` for an unknown token."""
+    if not secret or len(secret) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=_token_hash(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -9,14 +9,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from allmende.accounts import selectors, services
-from allmende.accounts.forms import DeleteAccountForm, PeopleFilterForm, ProfileForm
+from allmende.accounts.forms import (
+    ApiTokenForm,
+    DeleteAccountForm,
+    PeopleFilterForm,
+    ProfileForm,
+)
+from allmende.accounts.models import ApiToken
 from allmende.accounts.utils import request_user
 
 
@@ -96,3 +102,38 @@ def delete(request: HttpRequest) -> HttpResponse:
         "accounts/delete.html",
         {"form": form, "export_url": reverse("accounts:export")},
     )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Personal API tokens: create one (its secret is shown once), list, revoke."""
+    user = request_user(request)
+    secret = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            _token, secret = services.api_token_create(
+                actor=user, name=form.cleaned_data["name"]
+            )
+            form = ApiTokenForm()
+    else:
+        form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "secret": secret,
+            "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    token = get_object_or_404(ApiToken, pk=pk, user=user)
+    services.api_token_revoke(actor=user, token=token)
+    messages.success(request, _("The token has been revoked."))
+    return redirect("accounts:api_tokens")

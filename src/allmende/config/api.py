@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from allmende.catalog.api import router as catalog_router
 from allmende.events.api import router as events_router
 from allmende.organizations.api import router as organizations_router
 
@@ -13,3 +14,4 @@ api = NinjaAPI(
 )
 api.add_router("/organizations", organizations_router)
 api.add_router("/events", events_router)
+api.add_router("/catalog", catalog_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "allmende.accounts",
     "allmende.organizations",
     "allmende.events",
+    "allmende.catalog",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -317,6 +318,11 @@ ALLMENDE_EVENTS_PAGE_SIZE = 20
 # Periodic jobs (see allmende.core.scheduler) run in a thread of the web process
 # in the embedded deployment; set to false where cron or Celery beat runs them.
 ALLMENDE_SCHEDULER_THREAD = env.bool("ALLMENDE_SCHEDULER_THREAD", default=True)
+# Uploads to the data catalog larger than this are refused before they are read.
+ALLMENDE_MAX_UPLOAD_BYTES = env.int(
+    "ALLMENDE_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024
+)
+ALLMENDE_CATALOG_PAGE_SIZE = 20
 
 LOGGING = {
     "version": 1,

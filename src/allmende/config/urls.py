@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("allmende.organizations.urls")),
     path("events/", include("allmende.events.urls")),
+    path("datasets/", include("allmende.catalog.urls")),
     path("", include("allmende.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

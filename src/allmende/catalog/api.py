@@ -1,0 +1,293 @@
+"""The catalog's JSON API: datasets, row queries and read-only SQL per resource.
+
+Anonymous requests see public datasets. A personal API token
+(``Authorization: Bearer <token>`` or ``Token <token>``) or a logged-in session
+also sees the private datasets and drafts of the person's organizations.
+Every refused query answers 400 with ``{"error": {"code", "message"}}``.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.errors import AuthenticationError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security.http import HttpAuthBase
+
+from allmende.accounts.models import User
+from allmende.accounts.services import api_token_user
+from allmende.catalog import engine, selectors, storage, tables
+from allmende.catalog.models import Dataset, Resource, ResourceVersion
+
+
+class ApiToken(HttpAuthBase):
+    """A personal token in the Authorization header; without one, the session.
+
+    Requests with no header go on as the logged-in or anonymous user; a header
+    with an unknown or revoked token is refused with 401.
+    """
+
+    openapi_scheme = "bearer"
+
+    def __call__(self, request: HttpRequest) -> User | AnonymousUser:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return request.user
+        scheme, _, secret = header.partition(" ")
+        user = (
+            api_token_user(secret.strip())
+            if scheme.lower() in ("bearer", "token")
+            else None
+        )
+        if user is None:
+            raise AuthenticationError
+        return user
+
+
+router = Router(tags=["catalog"], auth=ApiToken())
+
+
+def _viewer(request: HttpRequest) -> User | AnonymousUser:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class ResourceOut(Schema):
+    id: int
+    title: str
+    kind: str
+    format: str
+    url: str
+    licence: str
+    version: int | None
+    row_count: int | None
+    columns: list[dict[str, Any]]
+    rows_url: str | None
+    sql_url: str | None
+    download_url: str | None
+
+    @staticmethod
+    def resolve_url(obj: Resource) -> str:
+        return obj.url
+
+    @staticmethod
+    def resolve_licence(obj: Resource) -> str:
+        return obj.effective_licence
+
+    @staticmethod
+    def resolve_version(obj: Resource) -> int | None:
+        return obj.current_version.number if obj.current_version else None
+
+    @staticmethod
+    def resolve_row_count(obj: Resource) -> int | None:
+        return obj.current_version.row_count if obj.current_version else None
+
+    @staticmethod
+    def resolve_columns(obj: Resource) -> list[dict[str, Any]]:
+        if obj.current_version is None:
+            return []
+        return [
+            {"name": c["name"], "type": c["type"]} for c in obj.current_version.columns
+        ]
+
+    @staticmethod
+    def resolve_rows_url(obj: Resource) -> str | None:
+        return f"/api/catalog/resources/{obj.pk}/rows" if obj.current_version else None
+
+    @staticmethod
+    def resolve_sql_url(obj: Resource) -> str | None:
+        return f"/api/catalog/resources/{obj.pk}/sql" if obj.current_version else None
+
+    @staticmethod
+    def resolve_download_url(obj: Resource) -> str | None:
+        version = obj.current_version
+        if version is None:
+            return None
+        return (
+            f"/datasets/{obj.dataset.slug}/resources/{obj.pk}/v{version.number}"
+            "/download.csv"
+        )
+
+
+class DatasetOut(Schema):
+    slug: str
+    title: str
+    title_de: str
+    title_en: str
+    description_de: str
+    description_en: str
+    organization: str
+    licence: str
+    themes: list[str]
+    keywords: list[str]
+    status: str
+    is_private: bool
+    temporal_start: date | None
+    temporal_end: date | None
+    spatial: str
+    update_frequency: str
+    issued_at: datetime | None
+    modified_at: datetime
+
+    @staticmethod
+    def resolve_organization(obj: Dataset) -> str:
+        return obj.organization.slug
+
+    @staticmethod
+    def resolve_themes(obj: Dataset) -> list[str]:
+        return [t.theme for t in obj.themes.all()]
+
+
+class DatasetDetailOut(DatasetOut):
+    resources: list[ResourceOut]
+
+    @staticmethod
+    def resolve_resources(obj: Dataset) -> list[Resource]:
+        return selectors.dataset_resources(dataset=obj)
+
+
+class DatasetFilters(Schema):
+    q: str = ""
+    organization: str = ""
+    licence: str = ""
+    theme: str = ""
+    format: str = ""
+
+
+@router.get("/datasets", response=list[DatasetOut])
+@paginate(LimitOffsetPagination)
+def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):  # type: ignore[no-untyped-def]
+    """Datasets the caller may see, searched and filtered like the catalog page."""
+    return selectors.dataset_list(
+        viewer=_viewer(request), filters=selectors.CatalogFilters(**filters.dict())
+    )
+
+
+@router.get("/datasets/{slug}", response=DatasetDetailOut)
+def get_dataset(request: HttpRequest, slug: str) -> Dataset:
+    return selectors.dataset_for_viewer(viewer=_viewer(request), slug=slug)
+
+
+def _error(exc: engine.EngineError) -> Status[dict[str, Any]]:
+    code = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    code = code.removesuffix("_error") or "error"
+    return Status(400, {"error": {"code": code, "message": tables.message_of(exc)}})
+
+
+def _table(
+    request: HttpRequest, pk: int
+) -> tuple[engine.Resource | None, dict[str, Any] | None]:
+    resource = selectors.resource_for_viewer(viewer=_viewer(request), pk=pk)
+    version: ResourceVersion | None = resource.current_version
+    wanted = request.GET.get("_version")
+    if wanted:
+        if not wanted.isdigit():
+            return None, {"error": {"code": "bad_query", "message": "_version"}}
+        version = resource.versions.filter(number=int(wanted)).first()
+    if version is None or not version.has_table:
+        error = engine.errors.ResourceNotReadyError()
+        return None, _error(error).value
+    try:
+        return engine.Resource.open(storage.table_dir(version)), None
+    except engine.EngineError as exc:
+        return None, _error(exc).value
+
+
+ROW_PARAMETERS = [
+    {
+        "in": "query",
+        "name": name,
+        "required": False,
+        "schema": {"type": kind},
+        "description": text,
+    }
+    for name, kind, text in (
+        ("<column>", "string", "Filter: a column equals the value."),
+        (
+            "<column>__<op>",
+            "string",
+            "Filter with an operator: eq, ne, in (comma-separated), lt, lte, gt, "
+            "gte, contains, isnull, notnull.",
+        ),
+        ("_sort", "string", "Sort columns, comma-separated; '-' sorts descending."),
+        ("_size", "integer", "Rows per page (1 to 1000, default 50)."),
+        ("_next", "string", "The 'next' token of the previous page."),
+        ("_fields", "string", "Columns to return, comma-separated."),
+        ("_q", "string", "Full-text search over the text columns."),
+        ("_count", "boolean", "Also return the number of matching rows."),
+        ("_facet", "string", "Value counts of a column (repeatable)."),
+        ("_facet_size", "integer", "Values per facet (default 10)."),
+        ("_version", "integer", "Query an earlier version of the resource."),
+    )
+]
+
+
+@router.get(
+    "/resources/{pk}/rows",
+    response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut},
+    openapi_extra={"parameters": ROW_PARAMETERS},
+)
+def resource_rows(request: HttpRequest, pk: int) -> Status[dict[str, Any]]:
+    """Rows of a resource's table with filters, sort, keyset pagination and facets.
+
+    Pages are linked by the ``next`` token (keyset pagination): pass it as
+    ``_next`` to get the following page.
+    """
+    table, error = _table(request, pk)
+    if table is None:
+        return Status(409, error or {})
+    params = {key: request.GET.getlist(key) for key in request.GET if key != "_version"}
+    try:
+        return Status(200, engine.query(table, engine.parse_params(params)))
+    except engine.QueryError as exc:
+        return _error(exc)
+
+
+class SqlIn(Schema):
+    sql: str
+
+
+@router.get(
+    "/resources/{pk}/sql", response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut}
+)
+def resource_sql_get(
+    request: HttpRequest, pk: int, sql: str = ""
+) -> Status[dict[str, Any]]:
+    """Read-only SQL over the table ``data`` (one SELECT; no files, network or
+    settings; time and memory limits; at most 1,000 rows)."""
+    return _run_sql(request, pk, sql)
+
+
+@router.post(
+    "/resources/{pk}/sql", response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut}
+)
+def resource_sql_post(
+    request: HttpRequest, pk: int, body: SqlIn
+) -> Status[dict[str, Any]]:
+    """The same as the GET form, for long queries."""
+    return _run_sql(request, pk, body.sql)
+
+
+def _run_sql(request: HttpRequest, pk: int, sql: str) -> Status[dict[str, Any]]:
+    table, error = _table(request, pk)
+    if table is None:
+        return Status(409, error or {})
+    try:
+        result = engine.run_sql(table, sql, limits=engine.SqlLimits())
+    except engine.QueryError as exc:
+        return _error(exc)
+    return Status(
+        200,
+        {"columns": result.columns, "rows": result.rows, "truncated": result.truncated},
+    )

@@ -1,0 +1,140 @@
+"""SQL expressions that parse text cells into typed values.
+
+Every expression takes a cleaned text cell (trimmed, null markers already
+replaced by NULL) and returns the typed value or NULL when the text does not
+fit.  The same expressions are used to check a column and to convert it, so
+what inference accepts is exactly what gets stored.
+"""
+
+from __future__ import annotations
+
+from .options import ColumnType, DateOrder, NumberLocale
+
+_INT_PLAIN = r"[+-]?(0|[1-9][0-9]{0,17})"
+_INT_DE = r"[+-]?(0|[1-9][0-9]{0,17}|[1-9][0-9]{0,2}(\.[0-9]{3}){1,5})"
+_INT_EN = r"[+-]?(0|[1-9][0-9]{0,17}|[1-9][0-9]{0,2}(,[0-9]{3}){1,5})"
+# Integer parts never start with 0 unless they are 0: "01067" is a code.
+_DEC_DE = r"[+-]?((0|[1-9][0-9]{0,2}(\.[0-9]{3})+|[1-9][0-9]*)(,[0-9]*)?|,[0-9]+)"
+_DEC_EN = (
+    r"[+-]?((0|[1-9][0-9]{0,2}(,[0-9]{3})+|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)"
+    r"([eE][+-]?[0-9]{1,3})?"
+)
+_ISO_DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+_ISO_TIMESTAMP = (
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+)
+TRUE_WORDS = ("ja", "true", "wahr", "yes")
+FALSE_WORDS = ("nein", "false", "falsch", "no")
+
+_DATE_FORMATS = {
+    DateOrder.DMY: ("%d.%m.%Y", "%d/%m/%Y"),
+    DateOrder.MDY: ("%m/%d/%Y",),
+    DateOrder.YMD: ("%Y/%m/%d", "%Y.%m.%d"),
+}
+_TIME_SUFFIXES = (" %H:%M", " %H:%M:%S")
+
+# Widening chains: when a column does not fully fit a type, try the next ones.
+WIDER = {
+    ColumnType.INTEGER: (ColumnType.DECIMAL, ColumnType.TEXT),
+    ColumnType.DECIMAL: (ColumnType.TEXT,),
+    ColumnType.BOOLEAN: (ColumnType.TEXT,),
+    ColumnType.DATE: (ColumnType.TIMESTAMP, ColumnType.TEXT),
+    ColumnType.TIMESTAMP: (ColumnType.TEXT,),
+    ColumnType.TEXT: (),
+}
+CANDIDATES = (
+    ColumnType.INTEGER,
+    ColumnType.BOOLEAN,
+    ColumnType.DECIMAL,
+    ColumnType.DATE,
+    ColumnType.TIMESTAMP,
+)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB (names never reach SQL unquoted)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(quote_literal(v) for v in values) + "]"
+
+
+def clean_expr(column: str, null_markers: tuple[str, ...]) -> str:
+    """Trim the cell and turn null markers into NULL."""
+    value = f"trim({column})"
+    markers = ", ".join(quote_literal(m.lower()) for m in null_markers)
+    return f"CASE WHEN lower({value}) IN ({markers}) THEN NULL ELSE {value} END"
+
+
+def parse_expr(
+    column: str,
+    column_type: ColumnType,
+    *,
+    locale: NumberLocale = NumberLocale.DE,
+    date_order: DateOrder = DateOrder.DMY,
+) -> str:
+    """Expression turning the cleaned text ``column`` into ``column_type``."""
+    c = column
+    if column_type is ColumnType.TEXT:
+        return c
+    if column_type is ColumnType.INTEGER:
+        if locale is NumberLocale.DE:
+            return (
+                f"CASE WHEN regexp_full_match({c}, '{_INT_DE}') "
+                f"THEN TRY_CAST(replace({c}, '.', '') AS BIGINT) END"
+            )
+        return (
+            f"CASE WHEN regexp_full_match({c}, '{_INT_EN}') "
+            f"THEN TRY_CAST(replace({c}, ',', '') AS BIGINT) END"
+        )
+    if column_type is ColumnType.DECIMAL:
+        if locale is NumberLocale.DE:
+            return (
+                f"CASE WHEN regexp_full_match({c}, '{_DEC_DE}') THEN TRY_CAST("
+                f"replace(replace({c}, '.', ''), ',', '.') AS DOUBLE) END"
+            )
+        return (
+            f"CASE WHEN regexp_full_match({c}, '{_DEC_EN}') "
+            f"THEN TRY_CAST(replace({c}, ',', '') AS DOUBLE) END"
+        )
+    if column_type is ColumnType.BOOLEAN:
+        return (
+            f"CASE WHEN lower({c}) IN {_tuple(TRUE_WORDS)} THEN true "
+            f"WHEN lower({c}) IN {_tuple(FALSE_WORDS)} THEN false END"
+        )
+    formats = _DATE_FORMATS[date_order]
+    # Cheap guard first: failing strptime calls are slow.
+    guard = f"WHEN NOT regexp_full_match({c}, '[0-9][0-9./: T-]{{5,30}}') THEN NULL"
+    if column_type is ColumnType.DATE:
+        return (
+            f"CASE {guard} WHEN regexp_full_match({c}, '{_ISO_DATE}') "
+            f"THEN TRY_CAST({c} AS DATE) "
+            f"ELSE CAST(try_strptime({c}, {_list(formats)}) AS DATE) END"
+        )
+    stamp_formats = tuple(f + t for f in formats for t in _TIME_SUFFIXES) + formats
+    return (
+        f"CASE {guard} WHEN regexp_full_match({c}, '{_ISO_TIMESTAMP}') "
+        f"THEN TRY_CAST({c} AS TIMESTAMP) "
+        f"WHEN regexp_full_match({c}, '{_ISO_DATE}') "
+        f"THEN CAST(TRY_CAST({c} AS DATE) AS TIMESTAMP) "
+        f"ELSE try_strptime({c}, {_list(stamp_formats)}) END"
+    )
+
+
+def _tuple(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(quote_literal(v) for v in values) + ")"
+
+
+def locale_evidence_exprs(column: str) -> tuple[str, str]:
+    """Counts of values that can only be German, or only English, numbers."""
+    de = f"regexp_full_match({column}, '{_DEC_DE}')"
+    en = f"regexp_full_match({column}, '{_DEC_EN}')"
+    return (
+        f"count(*) FILTER ({de} AND NOT {en})",
+        f"count(*) FILTER ({en} AND NOT {de})",
+    )

@@ -1,0 +1,657 @@
+"""Turn an uploaded file into a typed, queryable table.
+
+Pipeline: detect format and encoding, find delimiter and header row, load all
+cells as text into DuckDB (spilling to disk beyond the memory limit), infer
+each column's type from a sample and then *verify it against every value*,
+widen columns whose values do not all fit, convert, and write the typed table
+(DuckDB database for queries, Parquet for download) plus precomputed facets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import convert, detect, errors, messages, storage
+from .infer import (
+    CANDIDATES,
+    WIDER,
+    locale_evidence_exprs,
+    parse_expr,
+    quote_ident,
+    quote_literal,
+)
+from .options import ColumnType, DateOrder, IngestOptions, Limits, NumberLocale
+
+Progress = Callable[[float, str], None]
+SAMPLE_ROWS = 20_000
+WIDENING_EXAMPLES = 20
+FACET_TYPES = (
+    ColumnType.TEXT,
+    ColumnType.INTEGER,
+    ColumnType.BOOLEAN,
+    ColumnType.DATE,
+    ColumnType.DECIMAL,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One cell that did not fit.  ``row`` is the 1-based row in the source
+    file, counting preamble and header rows."""
+
+    row: int
+    column: str
+    value: str
+    kind: str
+    message: str
+
+
+@dataclass
+class ValidationReport:
+    problems: list[Problem] = field(default_factory=list)
+    total_problems: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total_problems > len(self.problems)
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    original: str
+    type: ColumnType
+    null_count: int
+    problem_count: int
+    number_locale: NumberLocale | None = None
+    date_order: DateOrder | None = None
+    facet: bool = False
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    columns: list[ColumnInfo]
+    row_count: int
+    report: ValidationReport
+    paths: storage.ResourcePaths
+    timings: dict[str, float]
+    source_format: str
+    encoding: str
+    delimiter: str
+    header_row: int
+    geometry_column: str | None = None
+
+
+@dataclass
+class _Column:
+    index: int
+    name: str
+    original: str
+    raw: str
+    type: ColumnType = ColumnType.TEXT
+    locale: NumberLocale = NumberLocale.DE
+    date_order: DateOrder = DateOrder.DMY
+    forced: bool = False
+    bad: int = 0
+    bad_before: int = 0
+    widened_from: ColumnType | None = None
+    examples: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _noop(fraction: float, stage: str) -> None:
+    return None
+
+
+def ingest(
+    source: Path,
+    dest_dir: Path,
+    *,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Load ``source`` into a new version of the resource in ``dest_dir``.
+
+    Raises a subclass of :class:`errors.IngestError` with a user-facing message
+    when the file cannot be loaded; the served version stays as it was.
+    """
+    options = options or IngestOptions()
+    report_progress = progress or _noop
+    limits = options.limits
+    timings: dict[str, float] = {}
+    started = clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 4)
+        clock = now
+
+    size = source.stat().st_size
+    if size == 0:
+        raise errors.EmptyFileError()
+    if size > limits.max_file_bytes:
+        raise errors.FileTooLargeError(
+            size_mb=round(size / 1024 / 1024, 1),
+            limit_mb=round(limits.max_file_bytes / 1024 / 1024),
+        )
+    work = storage.new_work_dir(dest_dir)
+    try:
+        report_progress(0.0, "detect")
+        result = _build(source, work, options, report_progress, lap)
+        report_progress(0.98, "publish")
+        draft = IngestResult(
+            **{**result, "paths": storage.ResourcePaths.of(work), "timings": timings}
+        )
+        _write_meta(work / storage.META, draft)
+        version = storage.publish(work, dest_dir)
+    except duckdb.OutOfMemoryException as exc:
+        storage.discard(work)
+        raise errors.ResourceLimitError() from exc
+    except BaseException:
+        storage.discard(work)
+        raise
+    lap("publish")
+    timings["total"] = round(time.perf_counter() - started, 4)
+    paths = storage.ResourcePaths.of(version)
+    final = IngestResult(**{**result, "paths": paths, "timings": timings})
+    report_progress(1.0, "done")
+    return final
+
+
+def _build(
+    source: Path,
+    work: Path,
+    options: IngestOptions,
+    progress: Progress,
+    lap: Callable[[str], None],
+) -> dict[str, Any]:
+    limits = options.limits
+    head = detect.read_head(source)
+    source_format = detect.detect_format(source, head, options.format)
+    csv_path = source
+    default_locale = options.number_locale
+    geometry_column = None
+    if source_format == "csv":
+        detect.check_text(head)
+        encoding = options.encoding or detect.sniff_encoding(source, head, full=False)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            csv_path = work / "source.csv"
+            detect.transcode(source, csv_path, encoding)
+    else:
+        encoding = "utf-8"
+        csv_path = work / "source.csv"
+        if source_format == "xlsx":
+            encoding = "xlsx"
+            convert.xlsx_to_csv(source, csv_path, limits, options.sheet)
+        elif source_format == "json":
+            convert.json_to_csv(source, csv_path, limits)
+        else:
+            convert.geojson_to_csv(source, csv_path, limits)
+        default_locale = default_locale or NumberLocale.EN
+    layout = detect.detect_layout(
+        csv_path,
+        "utf-8",
+        delimiter=options.delimiter if source_format == "csv" else ",",
+        header_row=options.header_row,
+        max_columns=limits.max_columns,
+    )
+    if not layout.has_data:
+        raise errors.NoRowsError()
+    if default_locale is None:
+        default_locale = NumberLocale.EN if layout.delimiter == "," else NumberLocale.DE
+    names = detect.unique_names(layout.header)
+    if source_format != "csv" and convert.GEOMETRY_COLUMN in names:
+        geometry_column = convert.GEOMETRY_COLUMN
+    columns = [
+        _Column(index=i, name=name, original=layout.header[i], raw=f"c{i}")
+        for i, name in enumerate(names)
+    ]
+    lap("detect")
+    progress(0.1, "infer")
+
+    con = duckdb.connect(
+        str(work / storage.DATABASE),
+        config={
+            "memory_limit": limits.memory_limit,
+            "threads": limits.threads,
+            "temp_directory": str(work / "spill"),
+            "preserve_insertion_order": True,
+        },
+    )
+    reader = _Reader(csv_path, layout, columns, options, encoding, work)
+    try:
+        first_row = layout.header_index + 2
+        report = ValidationReport()
+        reader.run(
+            con,
+            f"CREATE TEMP TABLE sample AS SELECT * FROM {{src}} LIMIT {SAMPLE_ROWS}",  # noqa: S608
+        )
+        _choose_types(con, columns, options, default_locale)
+        con.execute("DROP TABLE sample")
+        lap("infer")
+        progress(0.3, "write")
+        _write_table(con, reader, columns, limits)
+        row_count = _scalar(con, "SELECT count(*) FROM rows")
+        if row_count == 0:
+            raise errors.NoRowsError()
+        if _check_and_widen(con, columns, report, limits):
+            lap("write")
+            progress(0.5, "rewrite")
+            con.execute("DROP TABLE rows")
+            _write_table(con, reader, columns, limits)
+        lap("write")
+        progress(0.7, "index")
+        con.execute("ALTER TABLE rows ADD COLUMN _row BIGINT")
+        con.execute(f"UPDATE rows SET _row = rowid + {int(first_row)}")  # noqa: S608
+        con.execute("CREATE INDEX rows_row ON rows (_row)")
+        public = ", ".join(["_row"] + [quote_ident(c.name) for c in columns])
+        con.execute(f"CREATE VIEW data AS SELECT {public} FROM rows")  # noqa: S608
+        _collect_problems(con, columns, report, limits)
+        null_counts, distinct = _column_stats(con, columns)
+        facets = _build_facets(con, columns, distinct, limits)
+        con.execute("CHECKPOINT")
+        lap("index")
+        progress(0.85, "export")
+        parquet = work / storage.PARQUET
+        select_list = ", ".join(quote_ident(c.name) for c in columns)
+        con.execute(
+            f"COPY (SELECT {select_list} FROM rows) TO {quote_literal(str(parquet))} "  # noqa: S608
+            "(FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 122880)"
+        )
+        lap("parquet")
+    except duckdb.InterruptException as exc:
+        raise errors.ResourceLimitError() from exc
+    finally:
+        con.close()
+    for leftover in (work / "spill", reader.transcoded):
+        if leftover is not None and leftover.is_file():
+            leftover.unlink()
+    if csv_path != source:
+        csv_path.unlink(missing_ok=True)
+    encoding = reader.encoding
+    problems_by_column: dict[str, int] = {}
+    for column in columns:
+        problems_by_column[column.name] = column.bad
+    infos = [
+        ColumnInfo(
+            name=c.name,
+            original=c.original,
+            type=c.type,
+            null_count=null_counts[c.name],
+            problem_count=problems_by_column[c.name],
+            number_locale=c.locale
+            if c.type in (ColumnType.INTEGER, ColumnType.DECIMAL)
+            else None,
+            date_order=c.date_order
+            if c.type in (ColumnType.DATE, ColumnType.TIMESTAMP)
+            else None,
+            facet=c.name in facets,
+        )
+        for c in columns
+    ]
+    return {
+        "columns": infos,
+        "row_count": row_count,
+        "report": report,
+        "source_format": source_format,
+        "encoding": encoding,
+        "delimiter": layout.delimiter,
+        "header_row": layout.header_index + 1,
+        "geometry_column": geometry_column,
+    }
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError("aggregate query returned no row")
+    return tuple(row)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    return None if row is None else row[0]
+
+
+def _case_variants(markers: tuple[str, ...]) -> list[str]:
+    """All upper/lower-case spellings of the null markers (``k.A.``, ``N/A``)."""
+    variants: set[str] = set()
+    for marker in markers:
+        letters = [i for i, ch in enumerate(marker) if ch.isalpha()]
+        if len(letters) > 5:
+            variants.update({marker, marker.lower(), marker.upper(), marker.title()})
+            continue
+        for mask in range(1 << len(letters)):
+            chars = list(marker.lower())
+            for bit, position in enumerate(letters):
+                if mask >> bit & 1:
+                    chars[position] = chars[position].upper()
+            variants.add("".join(chars))
+    return sorted(variants)
+
+
+class _Reader:
+    """Builds the ``read_csv`` call and runs statements over it, recovering from
+    quoted line breaks (needs the serial reader) and undeclared Windows-1252."""
+
+    def __init__(
+        self,
+        path: Path,
+        layout: detect.CsvLayout,
+        columns: list[_Column],
+        options: IngestOptions,
+        encoding: str,
+        work: Path,
+    ) -> None:
+        self.path = path
+        self.layout = layout
+        self.columns = columns
+        self.options = options
+        self.encoding = encoding
+        self.work = work
+        self.parallel = True
+        self.transcoded: Path | None = None
+
+    def source(self) -> str:
+        limits = self.options.limits
+        types = ", ".join(f"{quote_literal(c.raw)}: 'VARCHAR'" for c in self.columns)
+        nulls = ", ".join(
+            quote_literal(m) for m in _case_variants(self.options.null_markers)
+        )
+        max_line = max(limits.max_cell_chars * 4, 2_097_152)
+        return (
+            f"read_csv({quote_literal(str(self.path))},"
+            f" delim={quote_literal(self.layout.delimiter)}, quote='\"', escape='\"',"
+            f" header=false, skip={self.layout.skip_lines}, auto_detect=false,"
+            f" columns={{{types}}}, null_padding=true, strict_mode=false,"
+            f" nullstr=[{nulls}], max_line_size={max_line}, encoding='utf-8',"
+            f" parallel={'true' if self.parallel else 'false'})"
+        )
+
+    def run(self, con: duckdb.DuckDBPyConnection, template: str) -> None:
+        limits = self.options.limits
+        for _attempt in range(3):
+            try:
+                con.execute(template.replace("{src}", self.source()))
+                return
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error as exc:
+                text = str(exc)
+                lowered = text.lower()
+                if "parallel" in lowered and self.parallel:
+                    self.parallel = False
+                    continue
+                if "unicode" in lowered and self.transcoded is None:
+                    self.transcoded = self.work / "transcoded.csv"
+                    detect.transcode(self.path, self.transcoded, "windows-1252")
+                    self.path = self.transcoded
+                    self.encoding = "windows-1252"
+                    continue
+                if "line size" in lowered or "maximum line" in lowered:
+                    raise errors.CellTooLongError(limit=limits.max_cell_chars) from exc
+                raise errors.MalformedCsvError(
+                    row=_error_line(text), detail=text.splitlines()[0][:200]
+                ) from exc
+        raise errors.NotTabularError()
+
+
+def _error_line(text: str) -> str:
+    marker = "Line: "
+    if marker in text:
+        return text.split(marker, 1)[1].split()[0]
+    return "?"
+
+
+def _choose_types(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    options: IngestOptions,
+    default_locale: NumberLocale,
+) -> None:
+    """Pick each column's candidate type from the first rows (all checks)."""
+    checks: list[str] = []
+    for c in columns:
+        override = options.overrides.get(c.name)
+        c.date_order = (override and override.date_order) or options.date_order
+        value = f"nullif(trim({c.raw}), '')"
+        de, en = locale_evidence_exprs(value)
+        checks += [f"count({value})", de, en]
+        for candidate in CANDIDATES:
+            for locale in (NumberLocale.DE, NumberLocale.EN):
+                if locale is NumberLocale.EN and candidate not in (
+                    ColumnType.INTEGER,
+                    ColumnType.DECIMAL,
+                ):
+                    continue
+                expr = parse_expr(
+                    value, candidate, locale=locale, date_order=c.date_order
+                )
+                checks.append(f"count({expr})")
+    row = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
+    values = list(row)
+    per_column = len(checks) // len(columns)
+    for c in columns:
+        stats = values[c.index * per_column : (c.index + 1) * per_column]
+        present, de_only, en_only = stats[0], stats[1], stats[2]
+        fits = iter(stats[3:])
+        ok: dict[tuple[ColumnType, NumberLocale], int] = {}
+        for candidate in CANDIDATES:
+            ok[(candidate, NumberLocale.DE)] = next(fits)
+            if candidate in (ColumnType.INTEGER, ColumnType.DECIMAL):
+                ok[(candidate, NumberLocale.EN)] = next(fits)
+        override = options.overrides.get(c.name)
+        if de_only > en_only:
+            c.locale = NumberLocale.DE
+        elif en_only > de_only:
+            c.locale = NumberLocale.EN
+        else:
+            c.locale = default_locale
+        if override and override.number_locale:
+            c.locale = override.number_locale
+        if override and override.type:
+            c.type = override.type
+            c.forced = True
+            continue
+        c.type = ColumnType.TEXT
+        if present:
+            for candidate in CANDIDATES:
+                locale = (
+                    c.locale
+                    if candidate in (ColumnType.INTEGER, ColumnType.DECIMAL)
+                    else NumberLocale.DE
+                )
+                if ok[(candidate, locale)] == present:
+                    c.type = candidate
+                    break
+
+
+def _write_table(
+    con: duckdb.DuckDBPyConnection,
+    reader: _Reader,
+    columns: list[_Column],
+    limits: Limits,
+) -> None:
+    """Convert every row in one pass.  ``_raw_<i>`` keeps the text of cells that
+    did not fit (or were too long) so they can be checked and reported."""
+    select: list[str] = []
+    for c in columns:
+        if c.type is ColumnType.TEXT:
+            value = f"nullif({c.raw}, '')"
+            select.append(
+                f"left({value}, {limits.max_cell_chars}) AS {quote_ident(c.name)}"
+            )
+            select.append(
+                f"CASE WHEN length({c.raw}) > {limits.max_cell_chars} "
+                f"THEN left({c.raw}, 200) END AS _raw_{c.index}"
+            )
+            continue
+        value = f"nullif(trim({c.raw}), '')"
+        parsed = parse_expr(value, c.type, locale=c.locale, date_order=c.date_order)
+        select.append(f"{parsed} AS {quote_ident(c.name)}")
+        select.append(
+            f"CASE WHEN {value} IS NOT NULL AND ({parsed}) IS NULL "
+            f"THEN left({c.raw}, 1000) END AS _raw_{c.index}"
+        )
+    text = [f"{c.raw}" for c in columns if c.type is ColumnType.TEXT]
+    if text:
+        select.append(f"lower(concat_ws(' ', {', '.join(text)})) AS _search")
+    reader.run(con, f"CREATE TABLE rows AS SELECT {', '.join(select)} FROM {{src}}")  # noqa: S608
+    counts = ", ".join(f"count(_raw_{c.index})" for c in columns)
+    raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
+    for c, bad in zip(columns, raw_counts, strict=True):
+        c.bad = int(bad)
+
+
+def _check_and_widen(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    report: ValidationReport,
+    limits: Limits,
+) -> bool:
+    """Widen guessed types that some value anywhere in the column breaks.
+
+    Returns whether a column changed (the table must then be written again).
+    Values that fit a narrower type also fit the wider ones of its chain, so
+    only the misfits need checking.
+    """
+    changed = False
+    for c in columns:
+        if not c.bad or c.forced or c.type is ColumnType.TEXT:
+            continue
+        looked_like = c.type
+        stored = ColumnType.TEXT
+        for wider in WIDER[c.type]:
+            if wider is ColumnType.TEXT:
+                break
+            expr = parse_expr(
+                f"trim(_raw_{c.index})", wider, locale=c.locale, date_order=c.date_order
+            )
+            misfits = _scalar(
+                con,
+                f"SELECT count(_raw_{c.index}) - count({expr}) FROM rows",  # noqa: S608
+            )
+            if misfits == 0:
+                stored = wider
+                break
+        rows = con.execute(
+            f"SELECT rowid, _raw_{c.index} FROM rows WHERE _raw_{c.index} IS NOT NULL "  # noqa: S608
+            f"ORDER BY rowid LIMIT {WIDENING_EXAMPLES}"
+        ).fetchall()
+        c.widened_from = looked_like
+        c.examples = [(int(r[0]), str(r[1])) for r in rows]
+        c.bad_before = c.bad
+        c.type = stored
+        changed = True
+    return changed
+
+
+def _collect_problems(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    report: ValidationReport,
+    limits: Limits,
+) -> None:
+    first = _scalar(con, "SELECT min(_row) - min(rowid) FROM rows") or 0
+    for c in columns:
+        if c.widened_from is not None:
+            message = messages.TYPE_WIDENED.format(
+                column=c.name,
+                looks_like=c.widened_from.value,
+                count=c.bad_before,
+                stored_as=c.type.value,
+                row=c.examples[0][0] + first if c.examples else "?",
+                value=c.examples[0][1] if c.examples else "",
+            )
+            report.notices.append(message)
+            report.total_problems += c.bad_before
+            room = max(limits.max_problems - len(report.problems), 0)
+            report.problems.extend(
+                Problem(
+                    row=r + first,
+                    column=c.name,
+                    value=v[:200],
+                    kind="widened",
+                    message=message,
+                )
+                for r, v in c.examples[:room]
+            )
+    for c in columns:
+        if not c.bad:
+            continue
+        if c.type is ColumnType.TEXT:
+            kind = "truncated"
+            message = messages.VALUE_TRUNCATED.format(limit=limits.max_cell_chars)
+        else:
+            kind = "invalid"
+            message = messages.VALUE_NOT_TYPE.format(type=c.type.value)
+        report.total_problems += c.bad
+        room = max(limits.max_problems - len(report.problems), 0)
+        if not room:
+            continue
+        rows = con.execute(
+            f"SELECT _row, left(_raw_{c.index}, 200) FROM rows "  # noqa: S608
+            f"WHERE _raw_{c.index} IS NOT NULL ORDER BY _row LIMIT {room}"
+        ).fetchall()
+        report.problems.extend(
+            Problem(
+                row=int(r[0]),
+                column=c.name,
+                value=str(r[1]),
+                kind=kind,
+                message=message,
+            )
+            for r in rows
+        )
+
+
+def _column_stats(
+    con: duckdb.DuckDBPyConnection, columns: list[_Column]
+) -> tuple[dict[str, int], dict[str, int]]:
+    exprs = ["count(*)"]
+    for c in columns:
+        ident = quote_ident(c.name)
+        exprs.append(f"count({ident})")
+        if c.type in FACET_TYPES:
+            exprs.append(f"approx_count_distinct({ident})")
+        else:
+            exprs.append("NULL")
+    row = _one(con, f"SELECT {', '.join(exprs)} FROM rows")  # noqa: S608
+    total = row[0]
+    nulls = {c.name: total - row[1 + 2 * i] for i, c in enumerate(columns)}
+    distinct = {c.name: int(row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
+    return nulls, distinct
+
+
+def _build_facets(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    distinct: dict[str, int],
+    limits: Limits,
+) -> set[str]:
+    """Precompute value counts for columns with few distinct values."""
+    chosen = [c for c in columns if 0 < distinct[c.name] <= limits.facet_max_distinct]
+    con.execute("CREATE TABLE _facets (column_name VARCHAR, value VARCHAR, n BIGINT)")
+    for c in chosen:
+        ident = quote_ident(c.name)
+        con.execute(
+            f"INSERT INTO _facets SELECT {quote_literal(c.name)},"  # noqa: S608
+            f" CAST({ident} AS VARCHAR), count(*) FROM rows"
+            f" WHERE {ident} IS NOT NULL GROUP BY {ident}"
+        )
+    return {c.name for c in chosen}
+
+
+def _write_meta(path: Path, result: IngestResult) -> None:
+    data = asdict(result)
+    data["paths"] = {k: Path(v).name for k, v in data["paths"].items()}
+    data["report"]["truncated"] = result.report.truncated
+    path.write_text(json.dumps(data, ensure_ascii=False, default=str, indent=1))

@@ -1,0 +1,479 @@
+"""Filtering, sorting, keyset pagination, facets and search over a resource.
+
+Column names are only ever taken from the resource's own column list and
+quoted; values are always bound as parameters.  Results are JSON-ready.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import errors, messages
+from .infer import quote_ident
+from .options import ColumnType
+from .resource import ROW_ID, SEARCH, TABLE, ColumnMeta, Resource
+
+OPERATORS = frozenset(
+    {"eq", "ne", "in", "lt", "lte", "gt", "gte", "contains", "isnull", "notnull"}
+)
+_COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+MAX_LIMIT = 1000
+MAX_IN_VALUES = 500
+MAX_SEARCH_TERMS = 10
+MAX_FACETS = 10
+MAX_FACET_LIMIT = 100
+TRUE_VALUES = frozenset({"true", "1", "ja", "yes", "wahr"})
+FALSE_VALUES = frozenset({"false", "0", "nein", "no", "falsch"})
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    op: str = "eq"
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    column: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    filters: Sequence[Filter] = ()
+    sort: Sequence[Sort] = ()
+    fields: Sequence[str] | None = None
+    q: str | None = None
+    limit: int = 50
+    after: str | None = None
+    count: bool = False
+    facets: Sequence[str] = ()
+    facet_limit: int = 10
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_params(params: Mapping[str, str | Sequence[str]]) -> Query:
+    """Build a :class:`Query` from query-string style parameters.
+
+    ``<column>__<op>=value`` filters (``eq`` when no operator is given; ``in``
+    takes comma-separated values or repeated parameters), ``_sort=col,-col2``,
+    ``_fields=a,b``, ``_q=text``, ``_size=50``, ``_next=token``,
+    ``_count=1``, ``_facet=col`` (repeatable), ``_facet_size=10``.
+    """
+
+    def values(key: str) -> list[str]:
+        raw = params.get(key)
+        if raw is None:
+            return []
+        return [raw] if isinstance(raw, str) else list(raw)
+
+    def first(key: str) -> str | None:
+        found = values(key)
+        return found[0] if found else None
+
+    filters: list[Filter] = []
+    for key in params:
+        if key.startswith("_"):
+            continue
+        column, _, op = key.rpartition("__")
+        if not column or op not in OPERATORS:
+            column, op = key, "eq"
+        given = values(key)
+        if op == "in":
+            items = [v for raw in given for v in raw.split(",")]
+            filters.append(Filter(column, "in", items))
+        elif op in ("isnull", "notnull"):
+            filters.append(Filter(column, op))
+        else:
+            filters.extend(Filter(column, op, v) for v in given)
+    sort = [
+        Sort(part.lstrip("-"), part.startswith("-"))
+        for raw in values("_sort")
+        for part in raw.split(",")
+        if part.strip("-")
+    ]
+    fields_raw = first("_fields")
+    size = first("_size")
+    try:
+        limit = int(size) if size else 50
+        facet_limit = int(first("_facet_size") or 10)
+    except ValueError as exc:
+        raise errors.QueryError(detail="_size") from exc
+    return Query(
+        filters=filters,
+        sort=sort,
+        fields=[f for f in fields_raw.split(",") if f] if fields_raw else None,
+        q=first("_q"),
+        limit=limit,
+        after=first("_next"),
+        count=first("_count") in ("1", "true", "yes"),
+        facets=[f for raw in values("_facet") for f in raw.split(",") if f],
+        facet_limit=facet_limit,
+    )
+
+
+# --- values ------------------------------------------------------------------
+
+
+def _coerce(column: ColumnMeta, value: Any) -> Any:
+    """Turn a filter value into a Python value of the column's type."""
+    kind = column.type
+    try:
+        if value is None:
+            raise ValueError
+        if kind is ColumnType.INTEGER:
+            if isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(value)
+        if kind is ColumnType.DECIMAL:
+            number = (
+                float(str(value).replace(",", "."))
+                if isinstance(value, str)
+                else float(value)
+            )
+            if not math.isfinite(number):
+                raise ValueError
+            return number
+        if kind is ColumnType.BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in TRUE_VALUES:
+                return True
+            if text in FALSE_VALUES:
+                return False
+            raise ValueError
+        if kind is ColumnType.DATE:
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value
+            return dt.date.fromisoformat(str(value))
+        if kind is ColumnType.TIMESTAMP:
+            if isinstance(value, dt.datetime):
+                return value
+            return dt.datetime.fromisoformat(str(value))
+        if isinstance(value, dict | list):
+            raise ValueError
+        return str(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise errors.BadFilterError(
+            value=str(value)[:100], type=kind.value, column=column.name
+        ) from exc
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+# --- SQL building ---------------------------------------------------------------
+
+
+class _Where:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, sql: str, *params: Any) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "TRUE"
+
+    def empty(self) -> bool:
+        return not self.parts
+
+
+def _where(resource: Resource, filters: Iterable[Filter], q: str | None) -> _Where:
+    where = _Where()
+    for item in filters:
+        if item.op not in OPERATORS:
+            raise errors.QueryError(
+                messages.UNKNOWN_OPERATOR, operator=str(item.op)[:30]
+            )
+        column = resource.column(item.column)
+        ident = quote_ident(column.name)
+        if item.op == "isnull":
+            where.add(f"{ident} IS NULL")
+        elif item.op == "notnull":
+            where.add(f"{ident} IS NOT NULL")
+        elif item.op == "contains":
+            text = str(item.value if item.value is not None else "").lower()
+            if column.type is ColumnType.TEXT:
+                if resource.has_search:
+                    # Cheap pre-filter on the stored lower-case search text.
+                    where.add(f"contains({SEARCH}, ?)", text)
+                where.add(f"contains(lower({ident}), ?)", text)
+            else:
+                where.add(f"contains(lower(CAST({ident} AS VARCHAR)), ?)", text)
+        elif item.op == "in":
+            raw = (
+                item.value
+                if isinstance(item.value, list | tuple | set)
+                else [item.value]
+            )
+            items = [_coerce(column, v) for v in list(raw)[:MAX_IN_VALUES]]
+            if not items:
+                where.add("FALSE")
+                continue
+            marks = ", ".join(f"CAST(? AS {column.type.sql})" for _ in items)
+            where.add(f"{ident} IN ({marks})", *items)
+        else:
+            value = _coerce(column, item.value)
+            where.add(
+                f"{ident} {_COMPARISONS[item.op]} CAST(? AS {column.type.sql})", value
+            )
+    terms = (q or "").lower().split()[:MAX_SEARCH_TERMS]
+    if terms:
+        if not resource.has_search:
+            where.add("FALSE")
+        for term in terms:
+            where.add(f"contains({SEARCH}, ?)", term)
+    return where
+
+
+def _sort_keys(
+    resource: Resource, sort: Sequence[Sort]
+) -> list[tuple[ColumnMeta, bool]]:
+    keys: list[tuple[ColumnMeta, bool]] = []
+    seen: set[str] = set()
+    for item in sort[:5]:
+        column = resource.column(item.column)
+        if column.name in seen:
+            continue
+        seen.add(column.name)
+        if column.name == ROW_ID:
+            break
+        keys.append((column, bool(item.descending)))
+    return keys
+
+
+def _signature(keys: list[tuple[ColumnMeta, bool]]) -> str:
+    spec = json.dumps([[c.name, d] for c, d in keys])
+    return hashlib.sha256(spec.encode()).hexdigest()[:12]
+
+
+def _encode_token(
+    keys: list[tuple[ColumnMeta, bool]], last: Sequence[Any], row: int
+) -> str:
+    payload = {"s": _signature(keys), "v": [to_json_value(v) for v in last], "r": row}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(
+    token: str, keys: list[tuple[ColumnMeta, bool]]
+) -> tuple[list[Any], int]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if payload["s"] != _signature(keys) or len(payload["v"]) != len(keys):
+            raise ValueError
+        row = int(payload["r"])
+        values = [
+            None if v is None else _coerce(column, v)
+            for (column, _), v in zip(keys, payload["v"], strict=True)
+        ]
+    except (ValueError, KeyError, TypeError, binascii.Error, errors.QueryError) as exc:
+        raise errors.BadPageTokenError() from exc
+    return values, row
+
+
+def _keyset(
+    keys: list[tuple[ColumnMeta, bool]], last: list[Any], row: int, where: _Where
+) -> None:
+    """Rows strictly after ``(last, row)`` in ``ORDER BY col IS NULL, col, _row``."""
+    branches: list[str] = []
+    params: list[Any] = []
+    equal_parts: list[str] = []
+    equal_params: list[Any] = []
+    for (column, descending), value in zip(keys, last, strict=True):
+        ident = quote_ident(column.name)
+        cast = f"CAST(? AS {column.type.sql})"
+        if value is None:
+            # Inside the NULL group nothing follows by value; compare later keys.
+            equal_parts.append(f"{ident} IS NULL")
+            continue
+        after = f"{ident} {'<' if descending else '>'} {cast}"
+        branches.append(" AND ".join([*equal_parts, f"({after} OR {ident} IS NULL)"]))
+        params.extend([*equal_params, value])
+        equal_parts.append(f"{ident} = {cast}")
+        equal_params.append(value)
+    branches.append(" AND ".join([*equal_parts, f"{ROW_ID} > ?"]))
+    params.extend([*equal_params, row])
+    where.add("(" + " OR ".join(f"({b})" for b in branches) + ")", *params)
+
+
+def _order_by(keys: list[tuple[ColumnMeta, bool]]) -> str:
+    parts = []
+    for column, descending in keys:
+        ident = quote_ident(column.name)
+        parts.append(f"{ident} {'DESC' if descending else 'ASC'} NULLS LAST")
+    parts.append(f"{ROW_ID} ASC")
+    return ", ".join(parts)
+
+
+# --- public API -----------------------------------------------------------------
+
+
+def query(
+    resource: Resource, request: Query | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """Run a table query and return ``{"rows", "next", "count", "facets", ...}``.
+
+    ``request`` is a :class:`Query`; keyword arguments are accepted as a
+    shortcut (``query(resource, filters=[...], limit=20)``).
+    """
+    request = request or Query(**kwargs)
+    if not 1 <= int(request.limit) <= MAX_LIMIT:
+        raise errors.QueryError(messages.LIMIT_OUT_OF_RANGE, limit=MAX_LIMIT)
+    fields = _fields(resource, request.fields)
+    where = _where(resource, request.filters, request.q)
+    base_where = _Where()
+    base_where.parts, base_where.params = list(where.parts), list(where.params)
+    keys = _sort_keys(resource, request.sort)
+    if request.after:
+        last, row = _decode_token(request.after, keys)
+        _keyset(keys, last, row, where)
+    cursor = resource.cursor()
+    limit = int(request.limit)
+    order = _order_by(keys)
+    select = ", ".join(quote_ident(name) for name in [ROW_ID, *fields])
+    if keys:
+        key_select = ", ".join([ROW_ID, *(quote_ident(c.name) for c, _ in keys)])
+        found = cursor.execute(
+            f"SELECT {key_select} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
+            f"ORDER BY {order} LIMIT {limit + 1}",
+            where.params,
+        ).fetchall()
+        page_keys = found[:limit]
+        rows_by_id: dict[int, tuple[Any, ...]] = {}
+        if page_keys:
+            ids = [int(r[0]) for r in page_keys]
+            id_list = ", ".join(str(i) for i in ids)  # integers from our own table
+            for fetched in cursor.execute(
+                f"SELECT {select} FROM {TABLE} WHERE {ROW_ID} IN ({id_list})"  # noqa: S608
+            ).fetchall():
+                rows_by_id[int(fetched[0])] = fetched
+        rows = [rows_by_id[int(r[0])] for r in page_keys]
+        more = len(found) > limit
+        last_key = page_keys[-1] if page_keys else None
+        next_token = (
+            _encode_token(keys, list(last_key[1:]), int(last_key[0]))
+            if more and last_key is not None
+            else None
+        )
+    else:
+        # File order is the table's physical order, and DuckDB keeps insertion
+        # order for queries without ORDER BY: the scan can stop after the page.
+        found = cursor.execute(
+            f"SELECT {ROW_ID} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
+            f"LIMIT {limit + 1}",
+            where.params,
+        ).fetchall()
+        ids = sorted(int(r[0]) for r in found)
+        more = len(ids) > limit
+        ids = ids[:limit]
+        rows = []
+        if ids:
+            id_list = ", ".join(str(i) for i in ids)  # integers from our own table
+            rows = sorted(
+                cursor.execute(
+                    f"SELECT {select} FROM {TABLE} WHERE {ROW_ID} IN ({id_list})"  # noqa: S608
+                ).fetchall(),
+                key=lambda r: int(r[0]),
+            )
+        next_token = _encode_token(keys, [], ids[-1]) if more and ids else None
+    names = [ROW_ID, *fields]
+    result: dict[str, Any] = {
+        "columns": [
+            {"name": name, "type": resource.column(name).type.value} for name in names
+        ],
+        "rows": [
+            {name: to_json_value(value) for name, value in zip(names, row, strict=True)}
+            for row in rows
+        ],
+        "next": next_token,
+    }
+    if request.count:
+        result["count"] = count(resource, base_where)
+    if request.facets:
+        result["facets"] = {
+            name: facet(resource, name, base_where, request.facet_limit)
+            for name in list(dict.fromkeys(request.facets))[:MAX_FACETS]
+        }
+    return result
+
+
+def _fields(resource: Resource, fields: Sequence[str] | None) -> list[str]:
+    if not fields:
+        return [c.name for c in resource.columns]
+    chosen: list[str] = []
+    for name in fields:
+        column = resource.column(name)
+        if column.name != ROW_ID and column.name not in chosen:
+            chosen.append(column.name)
+    return chosen
+
+
+def count(resource: Resource, where: _Where | None = None) -> int:
+    if where is None or where.empty():
+        return resource.row_count
+    row = (
+        resource.cursor()
+        .execute(f"SELECT count(*) FROM {TABLE} WHERE {where.sql()}", where.params)  # noqa: S608
+        .fetchone()
+    )
+    return int(row[0]) if row else 0
+
+
+def facet(
+    resource: Resource, name: str, where: _Where | None = None, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Most frequent values of a column (NULLs left out), with counts."""
+    column = resource.column(name)
+    limit = max(1, min(int(limit), MAX_FACET_LIMIT))
+    cursor = resource.cursor()
+    if (where is None or where.empty()) and column.facet:
+        stored = cursor.execute(
+            "SELECT value, n FROM _facets WHERE column_name = ? "
+            "ORDER BY n DESC, value LIMIT ?",
+            [column.name, limit],
+        ).fetchall()
+        return [{"value": _facet_value(column, v), "count": int(n)} for v, n in stored]
+    ident = quote_ident(column.name)
+    where = where or _Where()
+    found = cursor.execute(
+        f"SELECT {ident}, count(*) AS n FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
+        f"AND {ident} IS NOT NULL GROUP BY {ident} "
+        f"ORDER BY n DESC, {ident} LIMIT {limit}",
+        where.params,
+    ).fetchall()
+    return [{"value": to_json_value(v), "count": int(n)} for v, n in found]
+
+
+def _facet_value(column: ColumnMeta, text: str) -> Any:
+    if column.type is ColumnType.INTEGER:
+        return int(text)
+    if column.type is ColumnType.DECIMAL:
+        return float(text)
+    if column.type is ColumnType.BOOLEAN:
+        return text == "true"
+    return text

@@ -1,0 +1,119 @@
+"""Read access to an ingested resource, with one cached connection per process."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import errors, storage
+from .options import ColumnType
+
+ROW_ID = "_row"
+SEARCH = "_search"
+TABLE = "rows"
+PUBLIC_VIEW = "data"
+QUERY_MEMORY_LIMIT = "256MB"
+QUERY_THREADS = 2
+
+
+@dataclass(frozen=True)
+class ColumnMeta:
+    name: str
+    type: ColumnType
+    facet: bool
+
+
+class Resource:
+    """One loaded version of a resource.  Obtain with :meth:`open`."""
+
+    _cache: dict[Path, Resource] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, paths: storage.ResourcePaths) -> None:
+        self.paths = paths
+        meta = json.loads(paths.meta.read_text(encoding="utf-8"))
+        self.meta: dict[str, Any] = meta
+        self.columns = [
+            ColumnMeta(name=c["name"], type=ColumnType(c["type"]), facet=c["facet"])
+            for c in meta["columns"]
+        ]
+        self.by_name = {c.name: c for c in self.columns}
+        self.row_count: int = meta["row_count"]
+        self.geometry_column: str | None = meta.get("geometry_column")
+        self.has_search = any(c.type is ColumnType.TEXT for c in self.columns)
+        self._connection = duckdb.connect(
+            str(paths.database),
+            read_only=True,
+            config={
+                "threads": QUERY_THREADS,
+                "memory_limit": QUERY_MEMORY_LIMIT,
+                # The same locked-down settings serve the SQL sandbox, which
+                # shares this database instance (DuckDB allows one
+                # configuration per file and process).
+                "enable_external_access": False,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "allow_community_extensions": False,
+                "max_temp_directory_size": "0KiB",
+                "lock_configuration": True,
+            },
+        )
+        self._local = threading.local()
+
+    @classmethod
+    def open(cls, dest_dir: Path) -> Resource:
+        """The currently published version of the resource in ``dest_dir``.
+
+        Connections are cached per process and version; after a new ingest
+        the next call opens the new version.
+        """
+        paths = storage.current_paths(dest_dir)
+        key = paths.version_dir.resolve()
+        with cls._lock:
+            resource = cls._cache.get(key)
+            if resource is None:
+                if not paths.database.exists():
+                    raise errors.ResourceNotReadyError()
+                resource = cls(paths)
+                stale = [k for k in cls._cache if k.parent == key.parent]
+                for old in stale:
+                    cls._cache.pop(old)
+                cls._cache[key] = resource
+            return resource
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for the calling thread (DuckDB cursors are not shared)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def new_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh connection to the database, to be closed by the caller."""
+        return self._connection.cursor()
+
+    def column(self, name: str) -> ColumnMeta:
+        if name == ROW_ID:
+            return ColumnMeta(name=ROW_ID, type=ColumnType.INTEGER, facet=False)
+        column = self.by_name.get(name) if isinstance(name, str) else None
+        if column is None:
+            raise errors.UnknownColumnError(column=str(name)[:100])
+        return column
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self._connection.close()
+
+    @classmethod
+    def clear_cache(cls) -> None:
+        with cls._lock:
+            for resource in cls._cache.values():
+                resource.close()
+            cls._cache.clear()

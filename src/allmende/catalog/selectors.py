@@ -1,0 +1,198 @@
+"""Reads of the catalog: which datasets a viewer may see, searched and faceted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from allmende.accounts.models import User
+from allmende.catalog import vocabularies
+from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
+from allmende.core.models import AuditLogEntry
+from allmende.core.search import search_queryset
+
+Viewer = User | AnonymousUser
+
+
+def visible_datasets_filter(viewer: Viewer) -> Q:
+    """The datasets ``viewer`` may see (the query form of ``catalog.view_dataset``)."""
+    public = Q(status=Dataset.Status.PUBLISHED, is_private=False)
+    if not viewer.is_authenticated:
+        return public
+    if viewer.is_staff:
+        return Q()
+    return public | Q(organization__memberships__user=viewer)
+
+
+def visible_datasets(viewer: Viewer) -> QuerySet[Dataset]:
+    ids = Dataset.objects.filter(visible_datasets_filter(viewer)).values("pk")
+    return Dataset.objects.filter(pk__in=ids)
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    q: str = ""
+    organization: str = ""
+    licence: str = ""
+    theme: str = ""
+    format: str = ""
+    mine: bool = False
+
+
+@dataclass
+class CatalogPage:
+    datasets: QuerySet[Dataset]
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def dataset_list(*, viewer: Viewer, filters: CatalogFilters) -> QuerySet[Dataset]:
+    queryset = visible_datasets(viewer)
+    if filters.organization:
+        queryset = queryset.filter(organization__slug=filters.organization)
+    if filters.licence:
+        queryset = queryset.filter(licence=filters.licence)
+    if filters.theme:
+        queryset = queryset.filter(themes__theme=filters.theme)
+    if filters.format:
+        queryset = queryset.filter(resources__format=filters.format).distinct()
+    if filters.mine and viewer.is_authenticated:
+        queryset = queryset.filter(organization__memberships__user=viewer).distinct()
+    queryset = queryset.select_related("organization").prefetch_related(
+        Prefetch("themes", queryset=DatasetTheme.objects.order_by("theme")),
+        Prefetch(
+            "resources",
+            queryset=Resource.objects.order_by("position", "pk").only(
+                "pk", "dataset_id", "format", "position"
+            ),
+        ),
+    )
+    if filters.q:
+        return search_queryset(queryset, filters.q)
+    return queryset.order_by("-modified_at", "pk")
+
+
+def dataset_facets(
+    *, viewer: Viewer, filters: CatalogFilters
+) -> dict[str, list[dict[str, Any]]]:
+    """Value counts for the search page's facets, over the filtered datasets.
+
+    One query per facet, whatever the number of datasets.
+    """
+    matching = dataset_list(viewer=viewer, filters=filters)
+    ids: Any = matching.values("pk")
+    if filters.q:
+        # SQLite's full-text join names the outer table, so it cannot be a
+        # subquery; the matching ids are fetched once instead.
+        ids = list(matching.values_list("pk", flat=True))
+    base = Dataset.objects.filter(pk__in=ids)
+    organizations = (
+        base.values("organization__slug", "organization__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "organization__name")[:20]
+    )
+    licences = base.values("licence").annotate(n=Count("pk")).order_by("-n")[:20]
+    themes = (
+        DatasetTheme.objects.filter(dataset__in=ids)
+        .values("theme")
+        .annotate(n=Count("dataset", distinct=True))
+        .order_by("-n")
+    )
+    formats = (
+        Resource.objects.filter(dataset__in=ids)
+        .exclude(format="")
+        .values("format")
+        .annotate(n=Count("dataset", distinct=True))
+        .order_by("-n", "format")[:20]
+    )
+    return {
+        "organization": [
+            {
+                "value": row["organization__slug"],
+                "label": row["organization__name"],
+                "count": row["n"],
+            }
+            for row in organizations
+        ],
+        "licence": [
+            {
+                "value": row["licence"],
+                "label": vocabularies.label(row["licence"]),
+                "count": row["n"],
+            }
+            for row in licences
+        ],
+        "theme": [
+            {
+                "value": row["theme"],
+                "label": vocabularies.label(row["theme"]),
+                "count": row["n"],
+            }
+            for row in themes
+        ],
+        "format": [
+            {"value": row["format"], "label": row["format"].upper(), "count": row["n"]}
+            for row in formats
+        ],
+    }
+
+
+def dataset_for_viewer(*, viewer: Viewer, slug: str) -> Dataset:
+    """The dataset, or 404 when it does not exist or ``viewer`` may not see it.
+
+    A hidden dataset answers like a missing one, so its address reveals nothing.
+    """
+    dataset = (
+        Dataset.objects.select_related("organization")
+        .prefetch_related("themes")
+        .filter(slug=slug)
+        .first()
+    )
+    if dataset is None or not viewer.has_perm("catalog.view_dataset", dataset):
+        raise Http404
+    return dataset
+
+
+def resource_for_viewer(
+    *, viewer: Viewer, pk: int, slug: str | None = None
+) -> Resource:
+    resource = (
+        Resource.objects.select_related("dataset__organization", "current_version")
+        .filter(pk=pk)
+        .first()
+    )
+    if resource is None or (slug is not None and resource.dataset.slug != slug):
+        raise Http404
+    if not viewer.has_perm("catalog.view_dataset", resource.dataset):
+        raise Http404
+    return resource
+
+
+def dataset_resources(*, dataset: Dataset) -> list[Resource]:
+    return list(
+        dataset.resources.select_related("current_version").order_by("position", "pk")
+    )
+
+
+def resource_versions(*, resource: Resource) -> list[ResourceVersion]:
+    return list(resource.versions.select_related("created_by").order_by("-number"))
+
+
+def latest_version(*, resource: Resource) -> ResourceVersion | None:
+    return resource.versions.order_by("-number").first()
+
+
+def dataset_history(*, dataset: Dataset) -> QuerySet[AuditLogEntry]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        AuditLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Dataset),
+            object_id=dataset.pk,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,533 @@
+"""Every change to datasets, resources and versions.
+
+Each function checks the actor's permission (``rules.py``), runs in one
+transaction, validates with ``full_clean()``, writes the audit log with the
+dataset as its object (so the dataset's history lists resource changes too),
+and queues loads after commit. Loading a table (:func:`version_ingest`) runs in
+a background job; it writes its progress to the version row as it goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
+
+from allmende.accounts.models import User
+from allmende.catalog import engine, storage
+from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
+from allmende.core.search import index_object, unindex_object
+from allmende.core.services import audit_log_record
+from allmende.organizations.models import Organization
+
+logger = logging.getLogger(__name__)
+
+DATASET_FIELDS = (
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "licence",
+    "keywords",
+    "temporal_start",
+    "temporal_end",
+    "spatial",
+    "spatial_uri",
+    "contact_name",
+    "contact_email",
+    "update_frequency",
+    "language",
+    "is_private",
+)
+RESOURCE_FIELDS = (
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "licence",
+    "url",
+    "format",
+)
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "ndjson": "application/x-ndjson",
+    "geojson": "application/geo+json",
+}
+
+
+def _require(actor: User, permission: str, obj: Dataset | Organization) -> None:
+    if not actor.has_perm(permission, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def error_text(template: str, params: dict[str, Any] | None = None) -> str:
+    """An engine message in the active language, with its values filled in."""
+    text = gettext(template) if template else ""
+    try:
+        return text.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:100] or "datensatz"
+    slug, counter = base, 2
+    while Dataset.objects.filter(slug=slug).exists():
+        slug = f"{base}-{counter}"
+        counter += 1
+    return slug
+
+
+def dataset_index(dataset: Dataset) -> None:
+    index_object(
+        dataset,
+        title=f"{dataset.title_de} {dataset.title_en}".strip(),
+        body=" ".join(
+            [
+                dataset.description_de,
+                dataset.description_en,
+                " ".join(dataset.keywords or []),
+                dataset.organization.name,
+                dataset.spatial,
+            ]
+        ),
+    )
+
+
+def _set_themes(dataset: Dataset, themes: Iterable[str]) -> bool:
+    wanted = set(themes)
+    current = set(dataset.themes.values_list("theme", flat=True))
+    if wanted == current:
+        return False
+    dataset.themes.exclude(theme__in=wanted).delete()
+    for theme in sorted(wanted - current):
+        row = DatasetTheme(dataset=dataset, theme=theme)
+        row.full_clean()
+        row.save()
+    return True
+
+
+def _check_fields(given: Iterable[str], allowed: tuple[str, ...]) -> None:
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+
+
+@transaction.atomic
+def dataset_create(
+    *,
+    actor: User,
+    organization: Organization,
+    themes: Iterable[str] = (),
+    **fields: Any,
+) -> Dataset:
+    """Create a draft dataset owned by ``organization``."""
+    _require(actor, "catalog.add_dataset", organization)
+    _check_fields(fields, DATASET_FIELDS)
+    title = fields.get("title_de") or fields.get("title_en") or ""
+    dataset = Dataset(
+        organization=organization,
+        slug=_unique_slug(title),
+        created_by=actor,
+        **fields,
+    )
+    dataset.full_clean()
+    dataset.save()
+    _set_themes(dataset, themes)
+    audit_log_record(actor=actor, action="dataset.created", obj=dataset)
+    dataset_index(dataset)
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(
+    *,
+    actor: User,
+    dataset: Dataset,
+    themes: Iterable[str] | None = None,
+    **changes: Any,
+) -> Dataset:
+    _require(actor, "catalog.change_dataset", dataset)
+    _check_fields(changes, DATASET_FIELDS)
+    changed = [
+        name for name, value in changes.items() if getattr(dataset, name) != value
+    ]
+    for name in changed:
+        setattr(dataset, name, changes[name])
+    dataset.full_clean()
+    dataset.save()
+    if themes is not None and _set_themes(dataset, themes):
+        changed.append("themes")
+    if changed:
+        audit_log_record(
+            actor=actor,
+            action="dataset.updated",
+            obj=dataset,
+            data={"fields": sorted(changed)},
+        )
+    dataset_index(dataset)
+    return dataset
+
+
+@transaction.atomic
+def dataset_set_published(*, actor: User, dataset: Dataset, published: bool) -> Dataset:
+    """Publish a draft, or take a published dataset back to draft."""
+    _require(actor, "catalog.publish_dataset", dataset)
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    status = Dataset.Status.PUBLISHED if published else Dataset.Status.DRAFT
+    if dataset.status == status:
+        return dataset
+    dataset.status = status
+    if published and dataset.issued_at is None:
+        dataset.issued_at = timezone.now()
+    dataset.full_clean()
+    dataset.save(update_fields=["status", "issued_at", "modified_at"])
+    audit_log_record(
+        actor=actor,
+        action="dataset.published" if published else "dataset.unpublished",
+        obj=dataset,
+    )
+    return dataset
+
+
+@transaction.atomic
+def dataset_delete(*, actor: User, dataset: Dataset) -> None:
+    _require(actor, "catalog.delete_dataset", dataset)
+    audit_log_record(
+        actor=actor,
+        action="dataset.deleted",
+        obj=dataset,
+        data={"slug": dataset.slug},
+    )
+    unindex_object(dataset)
+    resource_ids = list(dataset.resources.values_list("pk", flat=True))
+    originals = [
+        name
+        for name in ResourceVersion.objects.filter(
+            resource__dataset=dataset
+        ).values_list("original", flat=True)
+        if name
+    ]
+    dataset.delete()
+
+    def remove_files() -> None:
+        from django.core.files.storage import default_storage
+
+        for resource_id in resource_ids:
+            storage.delete_tables(resource_id)
+        for name in originals:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
+def _format_of(filename: str) -> str:
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    return {"txt": "csv", "jsonl": "ndjson"}.get(suffix, suffix)[:20]
+
+
+def _new_version(
+    *, actor: User, resource: Resource, upload: UploadedFile
+) -> ResourceVersion:
+    last = (
+        ResourceVersion.objects.select_for_update()
+        .filter(resource=resource)
+        .order_by("-number")
+        .first()
+    )
+    filename = Path(upload.name or "upload").name[:255]
+    file_format = _format_of(filename)
+    version = ResourceVersion(
+        resource=resource,
+        number=(last.number + 1) if last else 1,
+        filename=filename,
+        byte_size=upload.size or 0,
+        format=file_format,
+        media_type=MEDIA_TYPES.get(file_format)
+        or mimetypes.guess_type(filename)[0]
+        or "application/octet-stream",
+        created_by=actor,
+    )
+    version.original = upload
+    version.full_clean()
+    version.save()
+    from allmende.catalog.tasks import ingest_version
+    from allmende.core.tasks import enqueue
+
+    enqueue(ingest_version, version.pk)
+    return version
+
+
+@transaction.atomic
+def resource_create(
+    *,
+    actor: User,
+    dataset: Dataset,
+    upload: UploadedFile | None = None,
+    **fields: Any,
+) -> Resource:
+    """Add a resource: an uploaded file (loaded in the background) or a link."""
+    _require(actor, "catalog.change_dataset", dataset)
+    _check_fields(fields, RESOURCE_FIELDS)
+    kind = Resource.Kind.UPLOAD if upload is not None else Resource.Kind.LINK
+    if kind == Resource.Kind.UPLOAD:
+        fields["url"] = ""
+        fields["format"] = _format_of(upload.name or "")  # type: ignore[union-attr]
+    position = dataset.resources.count()
+    resource = Resource(dataset=dataset, kind=kind, position=position, **fields)
+    resource.full_clean()
+    resource.save()
+    data: dict[str, Any] = {"resource": resource.title, "resource_id": resource.pk}
+    if upload is not None:
+        version = _new_version(actor=actor, resource=resource, upload=upload)
+        data["file"] = version.filename
+    audit_log_record(actor=actor, action="resource.created", obj=dataset, data=data)
+    Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
+    return resource
+
+
+@transaction.atomic
+def resource_upload_version(
+    *, actor: User, resource: Resource, upload: UploadedFile
+) -> ResourceVersion:
+    """A new file for a resource; the old table stays served until it has loaded."""
+    _require(actor, "catalog.change_dataset", resource.dataset)
+    if resource.kind != Resource.Kind.UPLOAD:
+        raise ValidationError(_("A link cannot get a new file."))
+    version = _new_version(actor=actor, resource=resource, upload=upload)
+    audit_log_record(
+        actor=actor,
+        action="resource.version_uploaded",
+        obj=resource.dataset,
+        data={
+            "resource": resource.title,
+            "resource_id": resource.pk,
+            "version": version.number,
+            "file": version.filename,
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def version_reload(
+    *,
+    actor: User,
+    version: ResourceVersion,
+    overrides: dict[str, dict[str, str]],
+) -> ResourceVersion:
+    """Load a version again with the owner's column types and locales.
+
+    Until the new load is complete the table as it was stays queryable.
+    """
+    dataset = version.resource.dataset
+    _require(actor, "catalog.change_dataset", dataset)
+    version = ResourceVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_busy:
+        raise ValidationError(
+            _("This file is being loaded. Please wait until it is done.")
+        )
+    version.options = {**version.options, "overrides": overrides}
+    version.status = ResourceVersion.Status.QUEUED
+    version.progress = 0.0
+    version.stage = ""
+    version.full_clean()
+    version.save(update_fields=["options", "status", "progress", "stage"])
+    audit_log_record(
+        actor=actor,
+        action="resource.reload_requested",
+        obj=dataset,
+        data={
+            "resource": version.resource.title,
+            "resource_id": version.resource_id,
+            "version": version.number,
+            "overrides": overrides,
+        },
+    )
+    from allmende.catalog.tasks import ingest_version
+    from allmende.core.tasks import enqueue
+
+    enqueue(ingest_version, version.pk)
+    return version
+
+
+def ingest_options(version: ResourceVersion) -> engine.IngestOptions:
+    overrides = {
+        name: engine.ColumnOverride(
+            type=engine.ColumnType(spec["type"]) if spec.get("type") else None,
+            number_locale=(
+                engine.NumberLocale(spec["number_locale"])
+                if spec.get("number_locale")
+                else None
+            ),
+            date_order=(
+                engine.DateOrder(spec["date_order"]) if spec.get("date_order") else None
+            ),
+        )
+        for name, spec in (version.options.get("overrides") or {}).items()
+    }
+    limits = engine.Limits(max_file_bytes=settings.ALLMENDE_MAX_UPLOAD_BYTES)
+    return engine.IngestOptions(overrides=overrides, limits=limits)
+
+
+class _Progress:
+    """Writes the load's progress to the version row, at most twice a second."""
+
+    def __init__(self, version_id: int) -> None:
+        self.version_id = version_id
+        self.last = 0.0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.5 and fraction < 1.0:
+            return
+        self.last = now
+        ResourceVersion.objects.filter(pk=self.version_id).update(
+            progress=max(0.0, min(1.0, float(fraction))), stage=stage[:40]
+        )
+
+
+def version_ingest(*, version_id: int) -> ResourceVersion | None:
+    """Load one queued version into its table (the body of the background job).
+
+    Safe to run twice: only a queued version is taken, so a second run of the
+    same job finds nothing to do. Not one transaction: progress must be
+    visible while it runs, and the engine switches tables atomically itself.
+    """
+    taken = ResourceVersion.objects.filter(
+        pk=version_id, status=ResourceVersion.Status.QUEUED
+    ).update(status=ResourceVersion.Status.RUNNING, progress=0.0, stage="start")
+    if not taken:
+        return None
+    version = ResourceVersion.objects.select_related("resource__dataset").get(
+        pk=version_id
+    )
+    try:
+        if not version.checksum_sha256:
+            version.checksum_sha256 = storage.sha256_of(version)
+        with storage.local_original(version) as source:
+            result = engine.ingest(
+                source,
+                storage.table_dir(version),
+                options=ingest_options(version),
+                progress=_Progress(version.pk),
+            )
+    except engine.IngestError as exc:
+        return _ingest_failed(version, exc.template, exc.params)
+    except Exception:
+        logger.exception("Loading version %s failed", version_id)
+        return _ingest_failed(version, UNEXPECTED_FAILURE, {})
+    return _ingest_done(version, result)
+
+
+UNEXPECTED_FAILURE = gettext_noop(
+    "The file could not be loaded because of an error on our side. Please try "
+    "again later; if it happens again, contact the site administrators."
+)
+
+
+@transaction.atomic
+def _ingest_failed(
+    version: ResourceVersion, template: str, params: dict[str, Any]
+) -> ResourceVersion:
+    version.status = ResourceVersion.Status.FAILED
+    version.error_template = template
+    version.error_params = {k: str(v) for k, v in params.items()}
+    version.save(
+        update_fields=["status", "error_template", "error_params", "checksum_sha256"]
+    )
+    audit_log_record(
+        actor=None,
+        action="resource.load_failed",
+        obj=version.resource.dataset,
+        data={
+            "resource": version.resource.title,
+            "resource_id": version.resource_id,
+            "version": version.number,
+            "error": error_text(template, params)[:500],
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def _ingest_done(
+    version: ResourceVersion, result: engine.IngestResult
+) -> ResourceVersion:
+    version.status = ResourceVersion.Status.READY
+    version.progress = 1.0
+    version.stage = "done"
+    version.error_template = ""
+    version.error_params = {}
+    version.loaded_at = timezone.now()
+    version.row_count = result.row_count
+    version.geometry_column = result.geometry_column or ""
+    version.format = result.source_format[:20] or version.format
+    version.media_type = MEDIA_TYPES.get(version.format, version.media_type)
+    version.columns = [
+        {
+            "name": column.name,
+            "original": column.original,
+            "type": column.type.value,
+            "null_count": column.null_count,
+            "problem_count": column.problem_count,
+            "number_locale": column.number_locale.value if column.number_locale else "",
+            "date_order": column.date_order.value if column.date_order else "",
+        }
+        for column in result.columns
+    ]
+    version.report = {
+        "problems": [
+            {
+                "row": p.row,
+                "column": p.column,
+                "value": p.value[:200],
+                "kind": p.kind,
+                "message": p.message,
+            }
+            for p in result.report.problems
+        ],
+        "total_problems": result.report.total_problems,
+        "notices": list(result.report.notices),
+    }
+    version.load_info = {
+        "encoding": result.encoding,
+        "delimiter": result.delimiter,
+        "header_row": result.header_row,
+        "seconds": result.timings.get("total"),
+    }
+    version.full_clean()
+    version.save()
+    resource = Resource.objects.select_for_update().get(pk=version.resource_id)
+    current = resource.current_version
+    if current is None or current.number <= version.number:
+        resource.current_version = version
+        resource.format = version.format
+        resource.save(update_fields=["current_version", "format", "modified_at"])
+    audit_log_record(
+        actor=None,
+        action="resource.loaded",
+        obj=resource.dataset,
+        data={
+            "resource": resource.title,
+            "resource_id": resource.pk,
+            "version": version.number,
+            "rows": result.row_count,
+        },
+    )
+    return version

@@ -1,0 +1,70 @@
+"""Where the catalog keeps its files; the only module that knows the layout.
+
+Uploaded originals go through Django's default storage (local disk or S3), so
+they are backed up with the other uploads. Queryable tables are DuckDB and
+Parquet files that must live on a local disk: one folder per resource version
+under ``DATA_DIR/tables``. The engine builds each load in a temporary folder
+and switches to it only when it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+if TYPE_CHECKING:
+    from allmende.catalog.models import ResourceVersion
+
+
+def tables_root() -> Path:
+    return Path(settings.DATA_DIR) / "tables"
+
+
+def table_dir(version: ResourceVersion) -> Path:
+    """The engine's folder for one version of a resource."""
+    return tables_root() / f"resource-{version.resource_id}" / f"v{version.number}"
+
+
+def original_upload_to(version: ResourceVersion, filename: str) -> str:
+    """Storage name of an uploaded original; the file name is kept for downloads."""
+    safe = Path(filename).name or "upload"
+    return f"catalog/originals/resource-{version.resource_id}/v{version.number}/{safe}"
+
+
+@contextlib.contextmanager
+def local_original(version: ResourceVersion) -> Iterator[Path]:
+    """The original as a local file (copied from the storage when it is remote)."""
+    name = str(version.original.name)
+    try:
+        local: Path | None = Path(default_storage.path(name))
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        yield local
+        return
+    suffix = Path(name).suffix
+    with tempfile.TemporaryDirectory(prefix="allmende-ingest-") as folder:
+        target = Path(folder) / f"original{suffix}"
+        with default_storage.open(name, "rb") as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        yield target
+
+
+def sha256_of(version: ResourceVersion) -> str:
+    digest = hashlib.sha256()
+    with default_storage.open(str(version.original.name), "rb") as source:
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def delete_tables(resource_id: int) -> None:
+    shutil.rmtree(tables_root() / f"resource-{resource_id}", ignore_errors=True)

@@ -1,0 +1,510 @@
+"""Pages of the catalog: search, datasets, resources, previews and downloads.
+
+Everything works as plain links and forms; htmx only refreshes the loading
+progress, and the chart and map are drawn by scripts from data in the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from allmende.accounts.utils import request_user
+from allmende.catalog import engine, selectors, services, tables
+from allmende.catalog.forms import (
+    FILTER_OPERATORS,
+    CatalogFilterForm,
+    ChartForm,
+    DatasetCreateForm,
+    DatasetForm,
+    ResourceForm,
+    SchemaForm,
+    SqlForm,
+    VersionForm,
+    upload_too_large_message,
+)
+from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.core.idempotency import previous_result, submit_once
+from allmende.organizations.models import Organization
+
+View = Callable[..., HttpResponse]
+
+# Room for the form fields around the file in a multipart body.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def refuse_large_uploads(view: View) -> View:
+    """Answer 413 before the body is read when ``Content-Length`` is too large.
+
+    The CSRF check would read the whole body (and store the file) first, so it
+    runs only after this check.
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.ALLMENDE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+                response = render(
+                    request,
+                    "catalog/upload_refused.html",
+                    {"message": upload_too_large_message(length)},
+                    status=413,
+                )
+                response["Connection"] = "close"
+                return response
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _submission_key(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("submission_key", ""))
+    except ValueError:
+        return None
+
+
+def _form_errors_from(exc: ValidationError, form: Any) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _editable_dataset(request: HttpRequest, slug: str) -> Dataset:
+    dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    if not request.user.has_perm("catalog.change_dataset", dataset):
+        raise PermissionDenied
+    return dataset
+
+
+# --- search -----------------------------------------------------------------------
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    form = CatalogFilterForm(request.GET or None)
+    filters = selectors.CatalogFilters(**form.filters())  # type: ignore[arg-type]
+    paginator = Paginator(
+        selectors.dataset_list(viewer=request.user, filters=filters),
+        settings.ALLMENDE_CATALOG_PAGE_SIZE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    facets = selectors.dataset_facets(viewer=request.user, filters=filters)
+    active = form.filters()
+    for key, items in facets.items():
+        for item in items:
+            item["active"] = active.get(key) == item["value"]
+    can_add = request.user.is_authenticated and (
+        request.user.is_staff
+        or Organization.objects.filter(memberships__user=request.user).exists()
+    )
+    return render(
+        request,
+        "catalog/index.html",
+        {
+            "form": form,
+            "page": page,
+            "facets": facets,
+            "active": active,
+            "can_add": can_add,
+        },
+    )
+
+
+# --- datasets -------------------------------------------------------------------
+
+
+def _organizations_for(user: Any) -> Any:
+    if user.is_staff:
+        return Organization.objects.order_by("name")
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+@login_required
+def dataset_create(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    organizations = _organizations_for(user)
+    if not organizations.exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        form = DatasetCreateForm(request.POST, organizations=organizations)
+        valid = form.is_valid()
+        earlier = previous_result(_submission_key(request), user)
+        if earlier:
+            return redirect(earlier)
+        if valid:
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
+            organization = data.pop("organization")
+            themes = data.pop("themes")
+            try:
+                url = submit_once(
+                    key=key,
+                    user=user,
+                    create=lambda: services.dataset_create(
+                        actor=user, organization=organization, themes=themes, **data
+                    ).get_absolute_url(),
+                )
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(
+                    request,
+                    _("The dataset has been created as a draft. Now add its data."),
+                )
+                return redirect(url)
+    else:
+        initial = {}
+        if organizations.count() == 1:
+            initial["organization"] = organizations.first()
+        form = DatasetCreateForm(initial=initial, organizations=organizations)
+    return render(request, "catalog/dataset_form.html", {"form": form})
+
+
+def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    return render(
+        request,
+        "catalog/dataset_detail.html",
+        {
+            "dataset": dataset,
+            "resources": selectors.dataset_resources(dataset=dataset),
+            "can_edit": request.user.has_perm("catalog.change_dataset", dataset),
+            "can_publish": request.user.has_perm("catalog.publish_dataset", dataset),
+            "can_delete": request.user.has_perm("catalog.delete_dataset", dataset),
+        },
+    )
+
+
+@login_required
+def dataset_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    user = request_user(request)
+    dataset = _editable_dataset(request, slug)
+    if request.method == "POST":
+        form = DatasetForm(request.POST, instance=dataset)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            themes = data.pop("themes")
+            dataset.refresh_from_db()
+            try:
+                services.dataset_update(
+                    actor=user, dataset=dataset, themes=themes, **data
+                )
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("The dataset has been saved."))
+                return redirect(dataset)
+        dataset.refresh_from_db()
+    else:
+        form = DatasetForm(instance=dataset)
+    return render(
+        request, "catalog/dataset_form.html", {"form": form, "dataset": dataset}
+    )
+
+
+@login_required
+@require_POST
+def dataset_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    published = request.POST.get("published") == "1"
+    services.dataset_set_published(
+        actor=request_user(request), dataset=dataset, published=published
+    )
+    messages.success(
+        request,
+        _("The dataset is now published.")
+        if published
+        else _("The dataset is a draft again."),
+    )
+    return redirect(dataset)
+
+
+@login_required
+@require_POST
+def dataset_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    services.dataset_delete(actor=request_user(request), dataset=dataset)
+    messages.success(request, _("The dataset has been deleted."))
+    return redirect("catalog:index")
+
+
+def dataset_history(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    paginator = Paginator(selectors.dataset_history(dataset=dataset), 50)
+    return render(
+        request,
+        "catalog/history.html",
+        {"dataset": dataset, "page": paginator.get_page(request.GET.get("page"))},
+    )
+
+
+# --- resources -------------------------------------------------------------------
+
+
+@refuse_large_uploads
+@login_required
+def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
+    user = request_user(request)
+    dataset = _editable_dataset(request, slug)
+    if request.method == "POST":
+        form = ResourceForm(request.POST, request.FILES)
+        valid = form.is_valid()
+        earlier = previous_result(_submission_key(request), user)
+        if earlier:
+            return redirect(earlier)
+        if valid:
+            data = dict(form.cleaned_data)
+            key = data.pop("submission_key")
+            upload = data.pop("file") or None
+            if upload is not None:
+                data.pop("format")
+            try:
+                url = submit_once(
+                    key=key,
+                    user=user,
+                    create=lambda: services.resource_create(
+                        actor=user, dataset=dataset, upload=upload, **data
+                    ).get_absolute_url(),
+                )
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("The resource has been added."))
+                return redirect(url)
+    else:
+        form = ResourceForm()
+    return render(
+        request,
+        "catalog/resource_form.html",
+        {
+            "form": form,
+            "dataset": dataset,
+            "max_upload": settings.ALLMENDE_MAX_UPLOAD_BYTES,
+        },
+    )
+
+
+def _version_of(resource: Resource, number: str | None) -> ResourceVersion | None:
+    if number:
+        try:
+            return resource.versions.get(number=int(number))
+        except (ValueError, ResourceVersion.DoesNotExist) as exc:
+            raise Http404 from exc
+    return resource.current_version
+
+
+def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    resource = selectors.resource_for_viewer(viewer=request.user, pk=pk, slug=slug)
+    dataset = resource.dataset
+    can_edit = request.user.has_perm("catalog.change_dataset", dataset)
+    latest = selectors.latest_version(resource=resource)
+    shown = _version_of(resource, request.GET.get("version"))
+    context: dict[str, Any] = {
+        "dataset": dataset,
+        "resource": resource,
+        "can_edit": can_edit,
+        "latest": latest,
+        "shown": shown,
+        "versions": selectors.resource_versions(resource=resource),
+        "map_tiles": settings.ALLMENDE_MAP_TILE_URL,
+        "map_attribution": settings.ALLMENDE_MAP_ATTRIBUTION,
+        "operators": FILTER_OPERATORS,
+        "api_url": f"/api/catalog/resources/{resource.pk}/rows",
+    }
+    if latest is not None and latest.status == ResourceVersion.Status.FAILED:
+        context["latest_error"] = services.error_text(
+            latest.error_template, latest.error_params
+        )
+    if shown is not None and shown.has_table:
+        table = tables.open_table(shown)
+        if table is None:
+            context["table_error"] = _("The table of this version is not available.")
+        else:
+            context.update(tables.preview(table, request.GET))
+            context.update(tables.chart(table, request.GET, shown.columns))
+            context.update(tables.map_data(table, shown))
+            sql_form = SqlForm(request.GET if "sql" in request.GET else None)
+            context["sql_form"] = sql_form
+            if sql_form.is_bound and sql_form.is_valid():
+                context.update(tables.sql(table, sql_form.cleaned_data["sql"]))
+            context["chart_form"] = ChartForm(
+                request.GET if "chart" in request.GET else None,
+                columns=shown.columns,
+            )
+        if can_edit and shown == latest:
+            context["schema_form"] = SchemaForm(columns=shown.columns)
+    return render(request, "catalog/resource_detail.html", context)
+
+
+def resource_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The loading state alone, polled by the page while a file loads."""
+    resource = selectors.resource_for_viewer(viewer=request.user, pk=pk, slug=slug)
+    latest = selectors.latest_version(resource=resource)
+    context: dict[str, Any] = {"resource": resource, "latest": latest}
+    if latest is not None and latest.status == ResourceVersion.Status.FAILED:
+        context["latest_error"] = services.error_text(
+            latest.error_template, latest.error_params
+        )
+    response = render(request, "catalog/_status.html", context)
+    if (
+        request.headers.get("HX-Request")
+        and latest is not None
+        and latest.status == ResourceVersion.Status.READY
+        and request.GET.get("busy") == "1"
+    ):
+        # The load has just finished: show the whole page with the new table.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@refuse_large_uploads
+@login_required
+def resource_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    user = request_user(request)
+    dataset = _editable_dataset(request, slug)
+    resource = get_object_or_404(dataset.resources, pk=pk, kind=Resource.Kind.UPLOAD)
+    if request.method == "POST":
+        form = VersionForm(request.POST, request.FILES)
+        valid = form.is_valid()
+        earlier = previous_result(_submission_key(request), user)
+        if earlier:
+            return redirect(earlier)
+        if valid:
+
+            def create() -> str:
+                services.resource_upload_version(
+                    actor=user, resource=resource, upload=form.cleaned_data["file"]
+                )
+                return resource.get_absolute_url()
+
+            try:
+                url = submit_once(
+                    key=form.cleaned_data["submission_key"], user=user, create=create
+                )
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(
+                    request, _("The new file is being loaded. This may take a while.")
+                )
+                return redirect(url)
+    else:
+        form = VersionForm()
+    return render(
+        request,
+        "catalog/version_form.html",
+        {
+            "form": form,
+            "dataset": dataset,
+            "resource": resource,
+            "max_upload": settings.ALLMENDE_MAX_UPLOAD_BYTES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def resource_schema(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    dataset = _editable_dataset(request, slug)
+    resource = get_object_or_404(dataset.resources, pk=pk)
+    version = selectors.latest_version(resource=resource)
+    if version is None or not version.columns:
+        raise Http404
+    form = SchemaForm(request.POST, columns=version.columns)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a type for every column."))
+        return redirect(resource)
+    try:
+        services.version_reload(
+            actor=request_user(request), version=version, overrides=form.overrides()
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The file is being loaded again with your column settings."),
+        )
+    return redirect(resource)
+
+
+DOWNLOAD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "geojson": "application/geo+json",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+@require_GET
+def download(
+    request: HttpRequest, slug: str, pk: int, number: int, fmt: str
+) -> HttpResponseBase:
+    resource = selectors.resource_for_viewer(viewer=request.user, pk=pk, slug=slug)
+    version = get_object_or_404(resource.versions, number=number)
+    base = slugify(resource.title) or f"resource-{resource.pk}"
+    if fmt == "original":
+        if not version.original:
+            raise Http404
+        return FileResponse(
+            default_storage.open(str(version.original.name), "rb"),
+            as_attachment=True,
+            filename=version.filename,
+            content_type=version.media_type or "application/octet-stream",
+        )
+    if fmt not in DOWNLOAD_TYPES or not version.has_table:
+        raise Http404
+    table = tables.open_table(version)
+    if table is None:
+        raise Http404
+    filename = f"{base}-v{version.number}.{fmt}"
+    if fmt == "parquet":
+        return FileResponse(
+            engine.parquet_path(table).open("rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type=DOWNLOAD_TYPES[fmt],
+        )
+    if fmt == "geojson" and not (
+        table.geometry_column or {"lon", "lat"} <= set(table.by_name)
+    ):
+        raise Http404
+    exporter = {
+        "csv": engine.export_csv,
+        "json": engine.export_json,
+        "geojson": engine.export_geojson,
+    }[fmt]
+    response = StreamingHttpResponse(exporter(table), content_type=DOWNLOAD_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

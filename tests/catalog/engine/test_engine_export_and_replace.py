@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from allmende.catalog.engine import (
+    Filter,
+    Resource,
+    errors,
+    export_csv,
+    export_geojson,
+    export_json,
+    ingest,
+    parquet_path,
+    query,
+)
+
+
+def test_csv_export_neutralises_formulas_but_keeps_negative_numbers(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "formulas.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    text = b"".join(export_csv(resource)).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Name", "Formel", "Betrag"]
+    assert [r[1] for r in rows[1:]] == ["'=1+2", "'+49 30 123", "'@SUM(A1)", "'-Minus"]
+    assert [r[2] for r in rows[1:]] == ["-5", "10", "-7.5", "3"]
+
+
+def test_csv_export_keeps_text_with_line_breaks_and_quotes(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "multiline_quoted.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    text = b"".join(
+        export_csv(resource, filters=[Filter("amount", "lte", 20)])
+    ).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][1] == "Erste Zeile\nzweite Zeile"
+    assert rows[2][1] == 'Er sagte "Hallo", dann ging er'
+    assert len(rows) == 3
+
+
+def test_json_export_is_valid_json_with_iso_dates(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "booleans_dates.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    data = json.loads(b"".join(export_json(resource)))
+    assert len(data) == 3
+    assert data[0]["Mitglied seit"] == "2024-12-31"
+    assert data[0]["Aktiv"] is True
+
+
+def test_geojson_export_rebuilds_features(tmp_path: Path, testdata: Path) -> None:
+    ingest(testdata / "points.geojson", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    collection = json.loads(b"".join(export_geojson(resource)))
+    assert collection["type"] == "FeatureCollection"
+    first = collection["features"][0]
+    assert first["geometry"] == {"type": "Point", "coordinates": [13.405, 52.52]}
+    assert first["properties"]["name"] == "Berlin"
+    assert collection["features"][2]["geometry"]["type"] == "LineString"
+
+
+def test_large_export_streams_in_several_chunks(tmp_path: Path) -> None:
+    source = tmp_path / "big.csv"
+    source.write_text(
+        "n;t\n" + "".join(f"{i};Text {i}\n" for i in range(50_000)), encoding="utf-8"
+    )
+    ingest(source, tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    chunks = list(export_csv(resource))
+    assert len(chunks) > 2
+    assert b"".join(chunks).count(b"\n") == 50_001
+    assert parquet_path(resource).exists()
+
+
+def test_failed_reingest_leaves_previous_version_queryable(
+    tmp_path: Path, testdata: Path
+) -> None:
+    dest = tmp_path / "r"
+    ingest(testdata / "semicolon_decimal_comma.csv", dest)
+    before = sorted(p.name for p in dest.iterdir())
+    with pytest.raises(errors.IngestError):
+        ingest(testdata / "binary_garbage.csv", dest)
+    with pytest.raises(errors.IngestError):
+        ingest(testdata / "deeply_nested.json", dest)
+    assert sorted(p.name for p in dest.iterdir()) == before
+    resource = Resource.open(dest)
+    assert query(resource, count=True)["count"] == 3
+
+
+def test_successful_reingest_switches_to_the_new_version(
+    tmp_path: Path, testdata: Path
+) -> None:
+    dest = tmp_path / "r"
+    ingest(testdata / "semicolon_decimal_comma.csv", dest)
+    old = Resource.open(dest)
+    assert query(old, count=True)["count"] == 3
+    ingest(testdata / "preamble.csv", dest)
+    new = Resource.open(dest)
+    assert new is not old
+    assert query(new, count=True)["count"] == 2
+    assert [c.name for c in new.columns][0] == "Gemeinde"
+    # The old version's open connection keeps answering while in use.
+    assert query(old, count=True)["count"] == 3
+    for _ in range(3):
+        ingest(testdata / "preamble.csv", dest)
+    versions = [p for p in dest.iterdir() if p.name.startswith("v-")]
+    assert len(versions) <= 2
+    assert not [p for p in dest.iterdir() if p.name.startswith(".tmp-")]

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Load, rows_of, types_of
+
+from allmende.catalog.engine import (
+    ColumnOverride,
+    ColumnType,
+    DateOrder,
+    IngestOptions,
+    Limits,
+    NumberLocale,
+)
+
+
+def _write_late_breaker(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("id;menge;datum\n")
+        for i in range(1, rows + 1):
+            amount = "unbekannt" if i == rows - 5 else str(i % 1000)
+            handle.write(f"{i};{amount};{1 + i % 28:02d}.03.2024\n")
+    return path
+
+
+def test_a_late_value_that_breaks_the_type_widens_the_column_and_is_reported(
+    load: Load, tmp_path: Path
+) -> None:
+    rows = 300_000
+    source = _write_late_breaker(tmp_path / "late.csv", rows)
+    result = load(source)
+    types = types_of(result)
+    assert types["id"] == "integer"
+    assert types["menge"] == "text"
+    assert types["datum"] == "date"
+    assert result.row_count == rows
+    widened = [p for p in result.report.problems if p.kind == "widened"]
+    assert len(widened) == 1
+    assert widened[0].column == "menge"
+    assert widened[0].value == "unbekannt"
+    assert widened[0].row == rows - 5 + 1  # header is row 1
+    assert any("menge" in notice for notice in result.report.notices)
+
+
+def test_integer_column_with_one_decimal_becomes_decimal(
+    load: Load, tmp_path: Path
+) -> None:
+    source = tmp_path / "nums.csv"
+    lines = ["id;wert"] + [f"{i};{i}" for i in range(30_000)] + ["x;2,5"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load(source)
+    assert types_of(result)["wert"] == "decimal"
+    assert types_of(result)["id"] == "text"
+    problem = next(p for p in result.report.problems if p.column == "wert")
+    assert problem.value == "2,5"
+    assert problem.row == 30_002
+    assert rows_of(result)[0]["wert"] == 0.0
+
+
+def test_forced_type_turns_misfits_into_null_and_lists_each(load: Load) -> None:
+    options = IngestOptions(
+        overrides={"Bemerkung": ColumnOverride(type=ColumnType.INTEGER)}
+    )
+    result = load("null_markers.csv", options)
+    assert types_of(result)["Bemerkung"] == "integer"
+    problems = [p for p in result.report.problems if p.column == "Bemerkung"]
+    assert [(p.row, p.value, p.kind) for p in problems] == [(6, "gut", "invalid")]
+    assert result.report.total_problems == 1
+    assert rows_of(result)[4]["Bemerkung"] is None
+
+
+def test_forced_locale_reads_points_as_thousands_separators(load: Load) -> None:
+    plain = load("tab_separated.tsv")
+    assert rows_of(plain)[0]["Quote"] == 0.25
+    options = IngestOptions(
+        overrides={
+            "Quote": ColumnOverride(
+                type=ColumnType.DECIMAL, number_locale=NumberLocale.DE
+            )
+        }
+    )
+    forced = load("tab_separated.tsv", options)
+    assert [r["Quote"] for r in rows_of(forced)] == [None, None, None]
+    assert forced.report.total_problems == 3
+
+
+def test_date_order_override_reads_month_first_dates(
+    load: Load, tmp_path: Path
+) -> None:
+    source = tmp_path / "us.csv"
+    source.write_text("when,n\n12/31/2024,1\n01/02/2024,2\n", encoding="utf-8")
+    default = load(source)
+    assert types_of(default)["when"] == "text"
+    options = IngestOptions(
+        overrides={"when": ColumnOverride(date_order=DateOrder.MDY)}
+    )
+    result = load(source, options)
+    assert types_of(result)["when"] == "date"
+    assert [r["when"] for r in rows_of(result)] == ["2024-12-31", "2024-01-02"]
+
+
+def test_problem_list_is_capped_but_total_is_counted(
+    load: Load, tmp_path: Path
+) -> None:
+    source = tmp_path / "many.csv"
+    lines = ["n"] + [f"x{i}" for i in range(50)]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    options = IngestOptions(
+        overrides={"n": ColumnOverride(type=ColumnType.INTEGER)},
+        limits=Limits(max_problems=10),
+    )
+    result = load(source, options)
+    assert len(result.report.problems) == 10
+    assert result.report.total_problems == 50
+    assert result.report.truncated
+
+
+def test_too_long_cells_are_shortened_and_reported(load: Load, tmp_path: Path) -> None:
+    source = tmp_path / "long.csv"
+    source.write_text("a,b\n1," + "x" * 500 + "\n2,kurz\n", encoding="utf-8")
+    result = load(source, IngestOptions(limits=Limits(max_cell_chars=100)))
+    rows = rows_of(result)
+    assert rows[0]["b"] == "x" * 100
+    assert result.report.problems[0].kind == "truncated"
+    assert result.report.problems[0].row == 2
+
+
+def test_english_comma_file_reads_points_as_decimal_points(load: Load) -> None:
+    result = load("bom_utf8.csv")
+    assert next(c for c in result.columns if c.name == "price").number_locale == (
+        NumberLocale.EN
+    )

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from conftest import Load, rows_of, types_of
+
+from allmende.catalog.engine import ColumnType
+
+
+def test_cp1252_file_with_umlauts_is_detected_and_decoded(load: Load) -> None:
+    result = load("cp1252_umlauts.csv")
+    assert result.encoding == "windows-1252"
+    assert [c.name for c in result.columns][:2] == ["Ort", "Straße"]
+    rows = rows_of(result)
+    assert rows[0]["Ort"] == "Müllheim"
+    assert rows[2]["Straße"] == "Große Burgstraße 2"
+    assert types_of(result)["Einwohner"] == "integer"
+    assert rows[0]["Einwohner"] == 18500
+    assert rows[0]["Fläche km²"] == 57.9
+    assert rows[0]["Gründung"] == "1810-01-01"
+
+
+def test_file_mixing_utf8_and_cp1252_lines_is_repaired(load: Load) -> None:
+    rows = rows_of(load("mixed_encoding.csv"))
+    assert [r["Stadt"] for r in rows] == ["München", "Köln", "Düsseldorf"]
+    assert rows[1]["Name"] == "Jörg"
+    assert rows[2]["Name"] == "Zoë"
+
+
+def test_utf8_bom_is_removed_from_first_header(load: Load) -> None:
+    result = load("bom_utf8.csv")
+    assert result.columns[0].name == "id"
+    assert types_of(result) == {
+        "id": "integer",
+        "name": "text",
+        "price": "decimal",
+        "created": "date",
+    }
+    assert rows_of(result)[2]["price"] == 1234.5
+
+
+def test_semicolon_file_with_german_numbers(load: Load) -> None:
+    result = load("semicolon_decimal_comma.csv")
+    assert result.delimiter == ";"
+    types = types_of(result)
+    assert types["Mitglieder"] == "integer"
+    assert types["Beitrag"] == "decimal"
+    rows = rows_of(result)
+    assert rows[2]["Mitglieder"] == 1250
+    assert rows[0]["Umsatz"] == 1234.56
+    assert rows[1]["Umsatz"] == -987.1
+    assert rows[2]["Umsatz"] == 12345678.9
+
+
+def test_tab_and_pipe_delimiters_are_detected(load: Load) -> None:
+    tab = load("tab_separated.tsv")
+    assert tab.delimiter == "\t"
+    assert types_of(tab) == {"Jahr": "integer", "Anzahl": "integer", "Quote": "decimal"}
+    pipe = load("pipe_separated.csv")
+    assert pipe.delimiter == "|"
+    assert rows_of(pipe)[0]["c"] == 2.5
+
+
+def test_preamble_rows_above_the_header_are_skipped(load: Load) -> None:
+    result = load("preamble.csv")
+    assert result.header_row == 4
+    assert [c.name for c in result.columns] == [
+        "Gemeinde",
+        "Vereine",
+        "Mitglieder",
+        "Stand",
+    ]
+    rows = rows_of(result)
+    assert rows[0]["_row"] == 5
+    assert rows[0]["Gemeinde"] == "Aach"
+    assert result.row_count == 2
+
+
+def test_duplicate_and_empty_headers_become_unique_names(load: Load) -> None:
+    result = load("headers_duplicate_empty.csv")
+    assert [c.name for c in result.columns] == [
+        "Name",
+        "column_2",
+        "Name_2",
+        "Wert",
+        "column_5",
+        "wert_2",
+    ]
+    assert [c.original for c in result.columns][2] == "Name"
+
+
+def test_null_markers_become_null(load: Load) -> None:
+    result = load("null_markers.csv")
+    types = types_of(result)
+    assert types["Betrag"] == "decimal"
+    assert types["Datum"] == "date"
+    rows = rows_of(result)
+    assert [r["Betrag"] for r in rows] == [10.5, None, None, None, 7.25]
+    assert [r["Bemerkung"] for r in rows] == [None, None, None, None, "gut"]
+    assert [r["Datum"] for r in rows] == ["2024-02-01", None, None, None, "2024-04-03"]
+    betrag = next(c for c in result.columns if c.name == "Betrag")
+    assert betrag.null_count == 3
+
+
+def test_quoted_fields_keep_line_breaks_quotes_and_delimiters(load: Load) -> None:
+    result = load("multiline_quoted.csv")
+    rows = rows_of(result)
+    assert rows[0]["text"] == "Erste Zeile\nzweite Zeile"
+    assert rows[1]["text"] == 'Er sagte "Hallo", dann ging er'
+    assert rows[2]["text"] == "Semikolon; und Komma, drin"
+    assert [r["amount"] for r in rows] == [10, 20, 30]
+
+
+def test_postal_codes_and_ids_with_leading_zeros_stay_text(load: Load) -> None:
+    result = load("postal_codes.csv")
+    types = types_of(result)
+    assert types["PLZ"] == "text"
+    assert types["Kennziffer"] == "text"
+    assert types["Anzahl"] == "integer"
+    assert rows_of(result)[0]["PLZ"] == "01067"
+
+
+def test_booleans_dates_and_timestamps_in_german_and_iso_form(load: Load) -> None:
+    result = load("booleans_dates.csv")
+    types = types_of(result)
+    assert types["Aktiv"] == "boolean"
+    assert types["Mitglied seit"] == "date"
+    assert types["Letzter Login"] == "timestamp"
+    assert types["Betrag"] == "decimal"
+    rows = rows_of(result)
+    assert [r["Aktiv"] for r in rows] == [True, False, True]
+    assert rows[1]["Mitglied seit"] == "2023-05-01"
+    assert rows[0]["Letzter Login"] == "2024-12-31T14:30:00"
+    assert rows[2]["Letzter Login"] == "2020-06-01T09:00:30"
+
+
+def test_xlsx_sheet_with_title_row_is_loaded_with_types(load: Load) -> None:
+    result = load("members.xlsx")
+    assert result.source_format == "xlsx"
+    types = types_of(result)
+    assert types == {
+        "Name": "text",
+        "PLZ": "text",
+        "Eintritt": "date",
+        "Beitrag": "decimal",
+        "Aktiv": "boolean",
+    }
+    rows = rows_of(result)
+    assert rows[0]["PLZ"] == "01067"
+    assert rows[1]["Beitrag"] == 30.0
+    assert rows[2]["Eintritt"] == "2022-03-31"
+
+
+def test_json_array_of_objects_with_nested_values(load: Load) -> None:
+    result = load("records.json")
+    assert [c.name for c in result.columns] == [
+        "name",
+        "besucher",
+        "offen",
+        "adresse",
+        "tags",
+        "eintritt",
+    ]
+    assert types_of(result)["besucher"] == "integer"
+    assert types_of(result)["offen"] == "boolean"
+    rows = rows_of(result)
+    assert rows[0]["adresse"] == '{"ort": "Köln"}'
+    assert rows[2]["besucher"] is None
+
+
+def test_ndjson_one_record_per_line(load: Load) -> None:
+    result = load("records.ndjson")
+    assert result.row_count == 3
+    assert types_of(result) == {"id": "integer", "ort": "text", "wert": "decimal"}
+
+
+def test_geojson_features_become_rows_with_geometry_and_point_coordinates(
+    load: Load,
+) -> None:
+    result = load("points.geojson")
+    assert result.source_format == "geojson"
+    assert result.geometry_column == "geometry"
+    types = types_of(result)
+    assert types["lon"] == "decimal"
+    assert types["lat"] == "decimal"
+    rows = rows_of(result)
+    assert rows[0]["name"] == "Berlin"
+    assert rows[0]["lon"] == 13.405
+    assert rows[2]["lon"] is None
+    assert '"LineString"' in str(rows[2]["geometry"])
+
+
+def test_result_lists_columns_paths_timings_and_writes_parquet(load: Load) -> None:
+    import pyarrow.parquet as pq
+
+    result = load("semicolon_decimal_comma.csv")
+    assert result.paths.parquet.exists()
+    table = pq.read_table(result.paths.parquet)
+    assert table.num_rows == 3
+    assert str(table.schema.field("Mitglieder").type) == "int64"
+    assert str(table.schema.field("Beitrag").type) == "double"
+    assert result.timings["total"] > 0
+    assert result.columns[0].type is ColumnType.TEXT
+
+
+def test_progress_is_reported_through_the_stages(tmp_path, testdata) -> None:  # type: ignore[no-untyped-def]
+    from allmende.catalog.engine import ingest
+
+    seen: list[tuple[float, str]] = []
+    ingest(
+        testdata / "preamble.csv",
+        tmp_path / "r",
+        progress=lambda fraction, stage: seen.append((fraction, stage)),
+    )
+    stages = [stage for _, stage in seen]
+    for stage in ("detect", "infer", "write", "index", "done"):
+        assert stage in stages
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from allmende.accounts.models import User
+from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.organizations.models import Organization
+from tests.catalog.factories import GERMAN_CSV, csv_upload, jobs
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+LICENCE = "http://dcat-ap.de/def/licenses/cc-by/4.0"
+
+
+def _create_dataset(
+    client: Client, organization: Organization, **extra: str
+) -> Dataset:
+    data = {
+        "organization": organization.pk,
+        "title_de": "Einwohner der Städte",
+        "licence": LICENCE,
+        "themes": ["http://publications.europa.eu/resource/authority/data-theme/REGI"],
+        "keywords": "Städte, Bevölkerung",
+        "language": "de",
+        "submission_key": "7f9c1a52-7a43-4b67-9d6c-2f1f0c4a9e10",
+        **extra,
+    }
+    response = client.post("/datasets/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Dataset.objects.get()
+
+
+def test_member_creates_dataset_uploads_csv_and_sees_typed_preview(
+    org_member: User, organization: Organization
+) -> None:
+    client = client_for(org_member)
+    dataset = _create_dataset(client, organization)
+    assert dataset.status == Dataset.Status.DRAFT
+    assert list(dataset.themes.values_list("theme", flat=True)) == [
+        "http://publications.europa.eu/resource/authority/data-theme/REGI"
+    ]
+    assert dataset.keywords == ["Städte", "Bevölkerung"]
+
+    with jobs():
+        response = client.post(
+            f"/datasets/{dataset.slug}/resources/new/",
+            {
+                "title_de": "Städte",
+                "file": csv_upload(),
+                "submission_key": "0d7e6c39-5b1e-4a39-8d53-4b8d1f3e2c11",
+            },
+        )
+    assert response.status_code == 302
+    resource = Resource.objects.get()
+    version = resource.versions.get()
+    assert version.status == ResourceVersion.Status.READY
+    assert resource.current_version == version
+    assert version.row_count == 4
+    types = {c["name"]: c["type"] for c in version.columns}
+    assert types["Einwohner"] == "integer"
+    assert types["Fläche"] == "decimal"
+    assert types["Gegründet"] == "text"  # leading zero stays text
+
+    page = client.get(resource.get_absolute_url() + "?sort=-Einwohner")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'aria-sort="descending"' in html
+    assert html.index("Köln") < html.index("Kiel")
+    filtered = client.get(
+        resource.get_absolute_url() + "?col=Stadt&op=eq&val=Leipzig"
+    ).content.decode()
+    assert "Leipzig" in filtered and "Görlitz" not in filtered
+
+    client.post(f"/datasets/{dataset.slug}/publish/", {"published": "1"})
+    dataset.refresh_from_db()
+    assert dataset.is_published and dataset.issued_at is not None
+    anonymous = Client().get(resource.get_absolute_url())
+    assert anonymous.status_code == 200
+
+    csv = Client().get(
+        f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.csv"
+    )
+    assert b"".join(csv.streaming_content).startswith(b"Stadt,Einwohner")  # type: ignore[attr-defined]
+    original = Client().get(
+        f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.original"
+    )
+    assert b"".join(original.streaming_content) == GERMAN_CSV  # type: ignore[attr-defined]
