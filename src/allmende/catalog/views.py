@@ -6,7 +6,6 @@ progress, and the chart and map are drawn by scripts from data in the page.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -46,7 +45,8 @@ from allmende.catalog.forms import (
     upload_too_large_message,
 )
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
-from allmende.core.idempotency import previous_result, submit_once
+from allmende.core.forms import add_validation_error
+from allmende.core.idempotency import previous_result, submission_key, submit_once
 from allmende.organizations.models import Organization
 
 View = Callable[..., HttpResponse]
@@ -83,21 +83,6 @@ def refuse_large_uploads(view: View) -> View:
         return protected(request, *args, **kwargs)
 
     return wrapper
-
-
-def _submission_key(request: HttpRequest) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(request.POST.get("submission_key", ""))
-    except ValueError:
-        return None
-
-
-def _form_errors_from(exc: ValidationError, form: Any) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _editable_dataset(request: HttpRequest, slug: str) -> Dataset:
@@ -159,7 +144,7 @@ def dataset_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DatasetCreateForm(request.POST, organizations=organizations)
         valid = form.is_valid()
-        earlier = previous_result(_submission_key(request), user)
+        earlier = previous_result(submission_key(request), user)
         if earlier:
             return redirect(earlier)
         if valid:
@@ -176,7 +161,7 @@ def dataset_create(request: HttpRequest) -> HttpResponse:
                     ).get_absolute_url(),
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                add_validation_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -221,7 +206,7 @@ def dataset_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=user, dataset=dataset, themes=themes, **data
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, _("The dataset has been saved."))
                 return redirect(dataset)
@@ -280,7 +265,7 @@ def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = ResourceForm(request.POST, request.FILES)
         valid = form.is_valid()
-        earlier = previous_result(_submission_key(request), user)
+        earlier = previous_result(submission_key(request), user)
         if earlier:
             return redirect(earlier)
         if valid:
@@ -298,7 +283,7 @@ def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
                     ).get_absolute_url(),
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, _("The resource has been added."))
                 return redirect(url)
@@ -397,7 +382,7 @@ def resource_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = VersionForm(request.POST, request.FILES)
         valid = form.is_valid()
-        earlier = previous_result(_submission_key(request), user)
+        earlier = previous_result(submission_key(request), user)
         if earlier:
             return redirect(earlier)
         if valid:
@@ -413,7 +398,7 @@ def resource_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     key=form.cleaned_data["submission_key"], user=user, create=create
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                add_validation_error(form, exc)
             else:
                 messages.success(
                     request, _("The new file is being loaded. This may take a while.")

@@ -18,6 +18,7 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from allmende.core.models import Submission
 
@@ -74,3 +75,11 @@ def submit_once(
         if earlier is None:
             raise
         return earlier
+
+
+def submission_key(request: HttpRequest) -> uuid.UUID | None:
+    """The submission key a POSTed form carries, if it is a valid one."""
+    try:
+        return uuid.UUID(request.POST.get("submission_key", ""))
+    except ValueError:
+        return None

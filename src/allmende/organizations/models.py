@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from allmende.core.models import Address
 
 
 class LegalForm(models.TextChoices):
@@ -48,7 +48,7 @@ def logo_path(instance: Organization, filename: str) -> str:
     return f"organizations/logos/{instance.slug}.{extension}"
 
 
-class Organization(models.Model):
+class Organization(Address):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("short name in addresses"), max_length=200, unique=True)
     legal_form = models.CharField(
@@ -61,28 +61,6 @@ class Organization(models.Model):
         related_name="organizations",
     )
     region = models.CharField(_("region"), max_length=2, choices=Region.choices)
-    street = models.CharField(_("street and number"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(Decimal(-180)),
-            MaxValueValidator(Decimal(180)),
-        ],
-    )
     website = models.URLField(_("website"), blank=True)
     email = models.EmailField(_("public e-mail address"), blank=True)
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
@@ -124,10 +102,6 @@ class Organization(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("organizations:detail", kwargs={"slug": self.slug})
-
-    @property
-    def has_location(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
 
 
 class Membership(models.Model):

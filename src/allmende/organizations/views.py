@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from allmende.accounts.utils import request_user
-from allmende.core.idempotency import previous_result, submit_once
+from allmende.core.forms import add_validation_error
+from allmende.core.idempotency import previous_result, submission_key, submit_once
 from allmende.organizations import selectors, services
 from allmende.organizations.forms import (
     DirectoryFilterForm,
@@ -24,14 +23,6 @@ from allmende.organizations.forms import (
     RoleForm,
 )
 from allmende.organizations.models import Membership, Organization
-
-
-def _form_errors_from(exc: ValidationError, form: OrganizationForm) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET
@@ -108,7 +99,7 @@ def create(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid()
         # A repeated submission (double click, reload) goes where the first led,
         # even when the first has just taken the name this one asks for.
-        earlier = previous_result(_submission_key(request), user)
+        earlier = previous_result(submission_key(request), user)
         if earlier:
             return redirect(earlier)
         if valid:
@@ -125,20 +116,13 @@ def create(request: HttpRequest) -> HttpResponse:
                     ).get_absolute_url(),
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, _("Your organization has been created."))
                 return redirect(url)
     else:
         form = OrganizationCreateForm()
     return render(request, "organizations/form.html", {"form": form, "creating": True})
-
-
-def _submission_key(request: HttpRequest) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(request.POST.get("submission_key", ""))
-    except ValueError:
-        return None
 
 
 @login_required
@@ -164,7 +148,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                     **data,
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, _("The profile has been saved."))
                 return redirect(organization)

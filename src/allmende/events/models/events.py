@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from allmende.core.models import Address
 from allmende.core.translation import translated
 
 
@@ -129,7 +129,7 @@ class ConsultationSeries(models.Model):
         return translated(self, "title")
 
 
-class Event(models.Model):
+class Event(Address):
     title_de = models.CharField(_("title (German)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     slug = models.SlugField(_("short name in addresses"), max_length=220, unique=True)
@@ -197,28 +197,6 @@ class Event(models.Model):
         help_text=_("Shown only to confirmed participants."),
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
-    street = models.CharField(_("street and number"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(Decimal(-180)),
-            MaxValueValidator(Decimal(180)),
-        ],
-    )
     step_free = models.BooleanField(_("step-free access"), default=False)
     sign_language = models.BooleanField(
         _("sign language interpretation"), default=False
@@ -329,10 +307,6 @@ class Event(models.Model):
     @property
     def is_in_person(self) -> bool:
         return self.format in (EventFormat.IN_PERSON, EventFormat.HYBRID)
-
-    @property
-    def has_location(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
 
     @property
     def has_slots(self) -> bool:
