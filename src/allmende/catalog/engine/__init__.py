@@ -13,7 +13,13 @@ Typical use::
 
 from .errors import EngineError, IngestError, QueryError, SqlError
 from .export import export_csv, export_geojson, export_json, parquet_path
-from .ingest import ColumnInfo, IngestResult, Problem, ValidationReport, ingest
+from .pipeline import (
+    ColumnInfo,
+    IngestResult,
+    Problem,
+    ValidationReport,
+    ingest,
+)
 from .options import (
     ColumnOverride,
     ColumnType,

@@ -1,10 +1,12 @@
 """Turn an uploaded file into a typed, queryable table.
 
-Pipeline: detect format and encoding, find delimiter and header row, load all
-cells as text into DuckDB (spilling to disk beyond the memory limit), infer
-each column's type from a sample and then *verify it against every value*,
-widen columns whose values do not all fit, convert, and write the typed table
-(DuckDB database for queries, Parquet for download) plus precomputed facets.
+Pipeline: detect format and encoding, find delimiter and header row, guess
+each column's type from the first rows, then convert every row in one
+streaming pass through DuckDB (which spills to disk beyond its memory limit)
+while keeping the text of every cell that does not fit.  Columns with such
+cells are widened and written again, forced types report them.  The result is
+a DuckDB table (with a row-id index and precomputed facets) for queries and a
+typed Parquet file for download.
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ def ingest(
         )
         _write_meta(work / storage.META, draft)
         version = storage.publish(work, dest_dir)
-    except duckdb.OutOfMemoryException as exc:
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
         storage.discard(work)
         raise errors.ResourceLimitError() from exc
     except BaseException:
