@@ -319,12 +319,12 @@ def query_table(
     ours: dict[str, float], tuned: dict[str, Any], default: dict[str, Any]
 ) -> list[str]:
     lines = [
-        "| Query | Allmende engine | Datasette tuned | ratio | Datasette default |",
+        "| Query | Allmende engine | Datasette tuned | tuned ÷ engine | Datasette default |",
         "|---|---:|---:|---:|---:|",
     ]
     for name, value in ours.items():
         other = tuned.get(name)
-        ratio = f"{other / value:.1f}x faster" if other else "–"
+        ratio = f"{other / value:.1f}x" if other else "–"
         lines.append(
             f"| {name} | {fmt_ms(value)} | {fmt_ms(other)} | {ratio} | "
             f"{fmt_ms(default.get(name))} |"
