@@ -319,7 +319,8 @@ def query_table(
     ours: dict[str, float], tuned: dict[str, Any], default: dict[str, Any]
 ) -> list[str]:
     lines = [
-        "| Query | Allmende engine | Datasette tuned | tuned ÷ engine | Datasette default |",
+        "| Query | Allmende engine | Datasette tuned | tuned ÷ engine "
+        "| Datasette default |",
         "|---|---:|---:|---:|---:|",
     ]
     for name, value in ours.items():
