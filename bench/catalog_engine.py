@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import sqlite3
@@ -43,10 +44,10 @@ PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 TEXT_COLUMNS = ("Vereinsnummer", "Name", "Stadt", "PLZ", "Kategorie", "Beschreibung")
 
 
-# --- child process tasks -----------------------------------------------------------
+# --- work run in child processes ---------------------------------------------
 
 
-def task_ingest(csv_path: str, dest: str) -> dict[str, Any]:
+def child_ingest(csv_path: str, dest: str) -> dict[str, Any]:
     from allmende.catalog.engine import IngestOptions, Limits, ingest
 
     shutil.rmtree(dest, ignore_errors=True)
@@ -56,7 +57,7 @@ def task_ingest(csv_path: str, dest: str) -> dict[str, Any]:
     return {"rows": result.row_count, "timings": result.timings}
 
 
-def task_floor(csv_path: str, parquet: str) -> dict[str, Any]:
+def child_floor(csv_path: str, parquet: str) -> dict[str, Any]:
     import duckdb
 
     con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
@@ -65,7 +66,7 @@ def task_floor(csv_path: str, parquet: str) -> dict[str, Any]:
     return {}
 
 
-def task_postgres(csv_path: str) -> dict[str, Any]:
+def child_postgres(csv_path: str) -> dict[str, Any]:
     import psycopg
 
     with psycopg.connect(PG_DSN, autocommit=True) as con:
@@ -96,10 +97,10 @@ def task_postgres(csv_path: str) -> dict[str, Any]:
     return {"copy": round(copied, 2), "index": round(indexed, 2)}
 
 
-TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "ingest": task_ingest,
-    "floor": task_floor,
-    "postgres": task_postgres,
+CHILD_JOBS: dict[str, Callable[..., dict[str, Any]]] = {
+    "ingest": child_ingest,
+    "floor": child_floor,
+    "postgres": child_postgres,
 }
 
 
@@ -132,8 +133,8 @@ def measure(command: list[str]) -> dict[str, Any]:
     return result
 
 
-def run_task(name: str, *args: str) -> dict[str, Any]:
-    result = measure([sys.executable, __file__, "--task", name, *args])
+def run_child(name: str, *args: str) -> dict[str, Any]:
+    result = measure([sys.executable, __file__, "--child", name, *args])
     if result["rc"] == 0 and result["out"].strip():
         result["detail"] = json.loads(result["out"].strip().splitlines()[-1])
     return result
@@ -231,13 +232,18 @@ def datasette_queries(
                     return None  # Datasette stopped the query at its time limit
 
             if "deep" not in tokens:
-                # Datasette refuses its own next links for values with commas
-                # (German decimals), so the deep walk sorts by Mitglieder.
-                deep_sort = {"_sort_desc": "Mitglieder", "_size": str(PAGE)}
-                url = f"{base}?{urlencode(deep_sort)}"
+                # Reach the start of page DEEP_PAGE with few, large pages (the
+                # token only encodes the last row's sort value and rowid).
+                deep_sort = {"_sort_desc": "Mitglieder"}
+                skip = (DEEP_PAGE - 1) * PAGE
+                params = {**deep_sort, "_size": str(min(skip, 1000))}
+                url = f"{base}?{urlencode(params)}"
                 try:
-                    for _ in range(DEEP_PAGE - 1):
-                        url = client.get(url).raise_for_status().json()["next_url"]
+                    while skip > 0:
+                        data = client.get(url).raise_for_status().json()
+                        skip -= len(data["rows"])
+                        size = min(skip, 1000) if skip > 0 else PAGE
+                        url = re.sub(r"_size=\d+", f"_size={size}", data["next_url"])
                     tokens["deep"] = url.split("?", 1)[1]
                 except httpx.HTTPStatusError as exc:
                     print(f"  deep walk stopped: {exc.response.text[:200]}")
@@ -346,11 +352,11 @@ def measure_ingest(
     taken from ``previous`` (an earlier run) when given."""
     results: dict[str, dict[str, Any]] = {}
     print("DuckDB floor (read_csv → Parquet) …")
-    results["DuckDB read_csv → Parquet (floor)"] = run_task(
+    results["DuckDB read_csv → Parquet (floor)"] = run_child(
         "floor", str(csv_path), str(OUT / "floor.parquet")
     )
     print("Allmende ingest …")
-    results["Allmende ingest (full)"] = run_task("ingest", str(csv_path), str(dest))
+    results["Allmende ingest (full)"] = run_child("ingest", str(csv_path), str(dest))
     if not args.only_engine and previous:
         for name, result in previous.items():
             if name not in results:
@@ -376,7 +382,7 @@ def measure_ingest(
             import psycopg
 
             psycopg.connect(PG_DSN).close()
-            results["PostgreSQL COPY (text) + GIN index"] = run_task(
+            results["PostgreSQL COPY (text) + GIN index"] = run_child(
                 "postgres", str(csv_path)
             )
         except Exception as exc:  # noqa: BLE001 - any connection problem skips
@@ -395,10 +401,10 @@ def main() -> None:
         action="store_true",
         help="reuse sqlite-utils and PostgreSQL load figures of an earlier run",
     )
-    parser.add_argument("--task", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.task:
-        print(json.dumps(TASKS[args.task[0]](*args.task[1:])))
+    if args.child:
+        print(json.dumps(CHILD_JOBS[args.child[0]](*args.child[1:])))
         return
 
     from datagen import generate
