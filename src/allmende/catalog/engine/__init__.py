@@ -13,7 +13,6 @@ Typical use::
 
 from .errors import EngineError, IngestError, QueryError, SqlError
 from .export import export_csv, export_geojson, export_json, parquet_path
-from .ingest import ColumnInfo, IngestResult, Problem, ValidationReport, ingest
 from .options import (
     ColumnOverride,
     ColumnType,
@@ -21,6 +20,13 @@ from .options import (
     IngestOptions,
     Limits,
     NumberLocale,
+)
+from .pipeline import (
+    ColumnInfo,
+    IngestResult,
+    Problem,
+    ValidationReport,
+    ingest,
 )
 from .query import Filter, Query, Sort, count, facet, parse_params, query
 from .resource import Resource

@@ -296,29 +296,57 @@ def _decode_token(
     return values, row
 
 
-def _keyset(
-    keys: list[tuple[ColumnMeta, bool]], last: list[Any], row: int, where: _Where
-) -> None:
-    """Rows strictly after ``(last, row)`` in ``ORDER BY col IS NULL, col, _row``."""
-    branches: list[str] = []
-    params: list[Any] = []
-    equal_parts: list[str] = []
-    equal_params: list[Any] = []
-    for (column, descending), value in zip(keys, last, strict=True):
-        ident = quote_ident(column.name)
-        cast = f"CAST(? AS {column.type.sql})"
-        if value is None:
-            # Inside the NULL group nothing follows by value; compare later keys.
-            equal_parts.append(f"{ident} IS NULL")
-            continue
-        after = f"{ident} {'<' if descending else '>'} {cast}"
-        branches.append(" AND ".join([*equal_parts, f"({after} OR {ident} IS NULL)"]))
-        params.extend([*equal_params, value])
-        equal_parts.append(f"{ident} = {cast}")
-        equal_params.append(value)
-    branches.append(" AND ".join([*equal_parts, f"{ROW_ID} > ?"]))
-    params.extend([*equal_params, row])
-    where.add("(" + " OR ".join(f"({b})" for b in branches) + ")", *params)
+@dataclass
+class _After:
+    """Keyset condition for rows after a page token, split by whether the first
+    sort key is NULL (those rows come last)."""
+
+    non_null: str = "TRUE"
+    non_null_params: list[Any] = field(default_factory=list)
+    null: str | None = None
+    null_params: list[Any] = field(default_factory=list)
+
+
+def _rest(
+    keys: list[tuple[ColumnMeta, bool]], last: list[Any], row: int
+) -> tuple[str, list[Any]]:
+    """Rows after ``(last, row)`` among rows equal on all earlier keys."""
+    if not keys:
+        return f"{ROW_ID} > ?", [row]
+    (column, descending), value = keys[0], last[0]
+    inner, params = _rest(keys[1:], last[1:], row)
+    ident = quote_ident(column.name)
+    if value is None:
+        return f"({ident} IS NULL AND {inner})", params
+    cast = f"CAST(? AS {column.type.sql})"
+    inclusive, strict = ("<=", "<") if descending else (">=", ">")
+    sql = (
+        f"({ident} IS NULL OR ({ident} {inclusive} {cast} "
+        f"AND ({ident} {strict} {cast} OR {inner})))"
+    )
+    return sql, [value, value, *params]
+
+
+def _keyset(keys: list[tuple[ColumnMeta, bool]], last: list[Any], row: int) -> _After:
+    """Rows strictly after ``(last, row)`` in ``ORDER BY col NULLS LAST, …, _row``.
+
+    Written as a range on the first key plus a narrower condition, so DuckDB
+    can push the range into the scan instead of evaluating OR-chains.
+    """
+    (first, descending), value = keys[0], last[0]
+    rest, params = _rest(keys[1:], last[1:], row)
+    ident = quote_ident(first.name)
+    if value is None:
+        return _After(
+            non_null="FALSE", null=f"({ident} IS NULL AND {rest})", null_params=params
+        )
+    cast = f"CAST(? AS {first.type.sql})"
+    inclusive, strict = ("<=", "<") if descending else (">=", ">")
+    return _After(
+        non_null=f"{ident} {inclusive} {cast} AND ({ident} {strict} {cast} OR {rest})",
+        non_null_params=[value, value, *params],
+        null=f"{ident} IS NULL",
+    )
 
 
 def _order_by(keys: list[tuple[ColumnMeta, bool]]) -> str:
@@ -349,20 +377,19 @@ def query(
     base_where = _Where()
     base_where.parts, base_where.params = list(where.parts), list(where.params)
     keys = _sort_keys(resource, request.sort)
+    after = _After()
     if request.after:
         last, row = _decode_token(request.after, keys)
-        _keyset(keys, last, row, where)
+        if keys:
+            after = _keyset(keys, last, row)
+        else:
+            where.add(f"{ROW_ID} > ?", row)
     cursor = resource.cursor()
     limit = int(request.limit)
     order = _order_by(keys)
     select = ", ".join(quote_ident(name) for name in [ROW_ID, *fields])
     if keys:
-        key_select = ", ".join([ROW_ID, *(quote_ident(c.name) for c, _ in keys)])
-        found = cursor.execute(
-            f"SELECT {key_select} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
-            f"ORDER BY {order} LIMIT {limit + 1}",
-            where.params,
-        ).fetchall()
+        found = _sorted_keys(cursor, keys, where, after, order, limit + 1)
         page_keys = found[:limit]
         rows_by_id: dict[int, tuple[Any, ...]] = {}
         if page_keys:
@@ -420,6 +447,56 @@ def query(
             for name in list(dict.fromkeys(request.facets))[:MAX_FACETS]
         }
     return result
+
+
+def _sorted_keys(
+    cursor: Any,
+    keys: list[tuple[ColumnMeta, bool]],
+    where: _Where,
+    after: _After,
+    order: str,
+    wanted: int,
+) -> list[tuple[Any, ...]]:
+    """``_row`` and sort values of the next ``wanted`` rows in sort order.
+
+    A top-N over the whole table with several sort keys and NULL handling is
+    slow in DuckDB, while a top-N on the first key alone is fast.  So first
+    find the value of the first key at position ``wanted`` among non-NULL
+    values; only rows up to that value can be on the page, and the full
+    ordering is applied to those few.  Rows with NULL in the first key come
+    last and are read only when the page is not yet full.
+    """
+    first, descending = keys[0]
+    ident = quote_ident(first.name)
+    direction = "DESC" if descending else "ASC"
+    key_select = ", ".join([ROW_ID, *(quote_ident(c.name) for c, _ in keys)])
+    found: list[tuple[Any, ...]] = []
+    if after.non_null != "FALSE":
+        condition = f"{where.sql()} AND {ident} IS NOT NULL AND {after.non_null}"
+        params = [*where.params, *after.non_null_params]
+        boundary = cursor.execute(
+            f"SELECT {ident} FROM {TABLE} WHERE {condition} "  # noqa: S608
+            f"ORDER BY {ident} {direction} LIMIT 1 OFFSET {wanted - 1}",
+            params,
+        ).fetchone()
+        if boundary is not None:
+            compare = ">=" if descending else "<="
+            condition += f" AND {ident} {compare} CAST(? AS {first.type.sql})"
+            params.append(boundary[0])
+        found = cursor.execute(
+            f"SELECT {key_select} FROM {TABLE} WHERE {condition} "  # noqa: S608
+            f"ORDER BY {order} LIMIT {wanted}",
+            params,
+        ).fetchall()
+    if len(found) < wanted:
+        null_condition = after.null or f"{ident} IS NULL"
+        found += cursor.execute(
+            f"SELECT {key_select} FROM {TABLE} "  # noqa: S608
+            f"WHERE {where.sql()} AND {null_condition} "
+            f"ORDER BY {order} LIMIT {wanted - len(found)}",
+            [*where.params, *after.null_params],
+        ).fetchall()
+    return found
 
 
 def _fields(resource: Resource, fields: Sequence[str] | None) -> list[str]:

@@ -26,6 +26,10 @@ from .resource import Resource
 
 @dataclass(frozen=True)
 class SqlLimits:
+    """Per-query limits.  Memory is bounded by the resource's database
+    (``resource.QUERY_MEMORY_LIMIT``, no spilling to disk); a query that needs
+    more fails with :class:`errors.SqlMemoryError`."""
+
     timeout_seconds: float = 5.0
     max_rows: int = 1_000
     max_sql_chars: int = 20_000

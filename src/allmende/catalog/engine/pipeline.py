@@ -1,10 +1,12 @@
 """Turn an uploaded file into a typed, queryable table.
 
-Pipeline: detect format and encoding, find delimiter and header row, load all
-cells as text into DuckDB (spilling to disk beyond the memory limit), infer
-each column's type from a sample and then *verify it against every value*,
-widen columns whose values do not all fit, convert, and write the typed table
-(DuckDB database for queries, Parquet for download) plus precomputed facets.
+Pipeline: detect format and encoding, find delimiter and header row, guess
+each column's type from the first rows, then convert every row in one
+streaming pass through DuckDB (which spills to disk beyond its memory limit)
+while keeping the text of every cell that does not fit.  Columns with such
+cells are widened and written again, forced types report them.  The result is
+a DuckDB table (with a row-id index and precomputed facets) for queries and a
+typed Parquet file for download.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .infer import (
 from .options import ColumnType, DateOrder, IngestOptions, Limits, NumberLocale
 
 Progress = Callable[[float, str], None]
+SEARCH_COLUMN = "_search"
 SAMPLE_ROWS = 20_000
 WIDENING_EXAMPLES = 20
 FACET_TYPES = (
@@ -152,7 +155,7 @@ def ingest(
         )
         _write_meta(work / storage.META, draft)
         version = storage.publish(work, dest_dir)
-    except duckdb.OutOfMemoryException as exc:
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
         storage.discard(work)
         raise errors.ResourceLimitError() from exc
     except BaseException:
@@ -483,28 +486,32 @@ def _write_table(
     """Convert every row in one pass.  ``_raw_<i>`` keeps the text of cells that
     did not fit (or were too long) so they can be checked and reported."""
     select: list[str] = []
+    schema: list[str] = []
     for c in columns:
+        schema += [f"{quote_ident(c.name)} {c.type.sql}", f"_raw_{c.index} VARCHAR"]
         if c.type is ColumnType.TEXT:
             value = f"nullif({c.raw}, '')"
-            select.append(
-                f"left({value}, {limits.max_cell_chars}) AS {quote_ident(c.name)}"
-            )
+            select.append(f"left({value}, {limits.max_cell_chars})")
             select.append(
                 f"CASE WHEN length({c.raw}) > {limits.max_cell_chars} "
-                f"THEN left({c.raw}, 200) END AS _raw_{c.index}"
+                f"THEN left({c.raw}, 200) END"
             )
             continue
         value = f"nullif(trim({c.raw}), '')"
         parsed = parse_expr(value, c.type, locale=c.locale, date_order=c.date_order)
-        select.append(f"{parsed} AS {quote_ident(c.name)}")
+        select.append(parsed)
         select.append(
             f"CASE WHEN {value} IS NOT NULL AND ({parsed}) IS NULL "
-            f"THEN left({c.raw}, 1000) END AS _raw_{c.index}"
+            f"THEN left({c.raw}, 1000) END"
         )
     text = [f"{c.raw}" for c in columns if c.type is ColumnType.TEXT]
     if text:
-        select.append(f"lower(concat_ws(' ', {', '.join(text)})) AS _search")
-    reader.run(con, f"CREATE TABLE rows AS SELECT {', '.join(select)} FROM {{src}}")  # noqa: S608
+        select.append(f"lower(concat_ws(' ', {', '.join(text)}))")
+        # Compressing this long, unique text costs more time at ingest than it
+        # saves in space; scans for search are as fast or faster without it.
+        schema.append(f"{SEARCH_COLUMN} VARCHAR USING COMPRESSION uncompressed")
+    con.execute(f"CREATE TABLE rows ({', '.join(schema)})")
+    reader.run(con, f"INSERT INTO rows SELECT {', '.join(select)} FROM {{src}}")  # noqa: S608
     counts = ", ".join(f"count(_raw_{c.index})" for c in columns)
     raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
     for c, bad in zip(columns, raw_counts, strict=True):
