@@ -14,6 +14,7 @@ from allmende.catalog import vocabularies
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
 from allmende.core.models import AuditLogEntry
 from allmende.core.search import search_queryset
+from allmende.organizations.models import Organization
 
 Viewer = User | AnonymousUser
 
@@ -196,3 +197,10 @@ def dataset_history(*, dataset: Dataset) -> QuerySet[AuditLogEntry]:
         .select_related("actor")
         .order_by("-created_at", "-pk")
     )
+
+
+def organizations_for_datasets(*, user: User) -> QuerySet[Organization]:
+    """The organizations ``user`` may publish datasets for: their own; all for staff."""
+    if user.is_staff:
+        return Organization.objects.order_by("name")
+    return Organization.objects.filter(memberships__user=user).order_by("name")

@@ -129,16 +129,10 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- datasets -------------------------------------------------------------------
 
 
-def _organizations_for(user: Any) -> Any:
-    if user.is_staff:
-        return Organization.objects.order_by("name")
-    return Organization.objects.filter(memberships__user=user).order_by("name")
-
-
 @login_required
 def dataset_create(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    organizations = _organizations_for(user)
+    organizations = selectors.organizations_for_datasets(user=user)
     if not organizations.exists():
         raise PermissionDenied
     if request.method == "POST":

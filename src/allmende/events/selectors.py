@@ -17,6 +17,7 @@ from allmende.core.search import search_queryset
 from allmende.events.models import Event, EventStatus, Registration, Slot
 from allmende.events.models.registrations import ACTIVE_STATES
 from allmende.events.models.registrations import RegistrationState as S
+from allmende.organizations.models import Organization
 
 Viewer = Account | AnonymousUser
 # How far back the public feeds reach, so calendars keep recent events.
@@ -191,3 +192,14 @@ def events_managed_by(*, user: Viewer) -> QuerySet[Event]:
         organization__memberships__role="admin",
         organization__event_host__isnull=False,
     ).order_by("-starts_at")
+
+
+def host_organizations(*, user: Account | AnonymousUser) -> QuerySet[Organization]:
+    """Organizations ``user`` may host events for: all approved hosts for staff,
+    otherwise the approved hosts where ``user`` is an administrator."""
+    hosts = Organization.objects.filter(event_host__isnull=False).order_by("name")
+    if getattr(user, "is_staff", False):
+        return hosts
+    if not user.is_authenticated:
+        return hosts.none()
+    return hosts.filter(memberships__user=user, memberships__role="admin")

@@ -28,7 +28,6 @@ from allmende.events.models import CalendarToken, Event, Registration
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import events as event_services
 from allmende.events.services import registrations as registration_services
-from allmende.organizations.models import Organization
 
 
 def _event_or_404(request: HttpRequest, slug: str) -> Event:
@@ -355,21 +354,11 @@ def message_participants(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/message.html", {"event": event, "form": form})
 
 
-def _host_organizations(request: HttpRequest):  # type: ignore[no-untyped-def]
-    if getattr(request.user, "is_staff", False):
-        return Organization.objects.filter(event_host__isnull=False).order_by("name")
-    return Organization.objects.filter(
-        event_host__isnull=False,
-        memberships__user_id=int(request.user.pk or 0),
-        memberships__role="admin",
-    ).order_by("name")
-
-
 @login_required
 def event_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("events.add_event"):
         raise PermissionDenied
-    organizations = _host_organizations(request)
+    organizations = selectors.host_organizations(user=request.user)
     form = EventForm(request.POST or None, organizations=organizations)
     if not getattr(request.user, "is_staff", False):
         form.fields["organization"].required = True
@@ -395,7 +384,9 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("events.change_event", event):
         raise PermissionDenied
     form = EventForm(
-        request.POST or None, instance=event, organizations=_host_organizations(request)
+        request.POST or None,
+        instance=event,
+        organizations=selectors.host_organizations(user=request.user),
     )
     del form.fields["organization"]
     if request.method == "POST" and form.is_valid():

@@ -1,0 +1,216 @@
+"""Query API latency over HTTP: Allmende's API next to Datasette's JSON API.
+
+Run from the repository root after ``bench/catalog_engine.py`` (which generates
+``bench/out/data_<rows>.csv`` and the sqlite-utils database Datasette serves)::
+
+    .venv/bin/python bench/catalog_http.py [--rows 1000000] [--no-datasette]
+
+Allmende runs as the embedded default does (SQLite, one ``allmende runserver``
+process, DEBUG off) in a fresh data folder: the CSV is uploaded through the
+catalog's services, loaded by its background job, and the dataset published.
+Both systems are then asked the same query classes over HTTP with httpx, each
+the median of 20 requests after one warm-up. Datasette runs tuned
+(``suggest_facets`` off, indexes on the filtered columns) and with its defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from catalog_engine import (  # noqa: E402
+    DEEP_PAGE,
+    OUT,
+    PAGE,
+    datasette_queries,
+    free_port,
+    median_ms,
+    tune_sqlite,
+)
+
+QUERIES = [
+    "filter + sort, first page",
+    f"deep page (keyset, page {DEEP_PAGE})",
+    "count with filter",
+    "facet on a column",
+    "filter + facet",
+    "contains text search",
+    "plain first page",
+]
+
+
+def load_into_allmende(csv_path: Path, data_dir: Path) -> tuple[int, float]:
+    """Upload the CSV through the services; return the resource id and seconds."""
+    os.environ["ALLMENDE_DATA_DIR"] = str(data_dir)
+    os.environ["ALLMENDE_TASK_MODE"] = "sync"
+    os.environ["ALLMENDE_MAX_UPLOAD_BYTES"] = str(10 * 1024**3)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "allmende.config.settings")
+    import django
+
+    django.setup()
+    from django.core.files import File
+    from django.core.management import call_command
+
+    from allmende.accounts.models import User
+    from allmende.catalog import services
+    from allmende.catalog.models import ResourceVersion
+    from allmende.organizations.services import organization_create
+
+    call_command("migrate", verbosity=0)
+    user = User.objects.create_user("bench", "bench@example.org", "bench-password")
+    organization = organization_create(
+        actor=user, name="Benchmark e.V.", legal_form="ev", region="BE"
+    )
+    dataset = services.dataset_create(
+        actor=user,
+        organization=organization,
+        title_de="Vereine in Deutschland",
+        licence="http://dcat-ap.de/def/licenses/cc-by/4.0",
+    )
+    started = time.perf_counter()
+    with csv_path.open("rb") as handle:
+        resource = services.resource_create(
+            actor=user,
+            dataset=dataset,
+            upload=File(handle, name=csv_path.name),
+            title_de="Vereine",
+        )
+    seconds = time.perf_counter() - started
+    version = ResourceVersion.objects.filter(resource=resource).latest("number")
+    if version.status != ResourceVersion.Status.READY:
+        raise SystemExit(f"Loading failed: {version.status} {version.error_template}")
+    services.dataset_set_published(actor=user, dataset=dataset, published=True)
+    return resource.pk, seconds
+
+
+def allmende_queries(base: str) -> dict[str, float]:
+    import httpx
+
+    with httpx.Client(timeout=60) as client:
+
+        def get(params: dict[str, str]) -> Callable[[], Any]:
+            url = f"{base}?{urlencode(params)}"
+            return lambda: client.get(url).raise_for_status().json()
+
+        deep_sort = {"_sort": "-Mitglieder", "_size": str(PAGE)}
+        token = ""
+        for _ in range(DEEP_PAGE - 1):
+            params = {**deep_sort, **({"_next": token} if token else {})}
+            token = client.get(f"{base}?{urlencode(params)}").json()["next"]
+        city = {"Stadt": "München"}
+        return {
+            QUERIES[0]: median_ms(get({**city, "_sort": "-Beitrag", "_size": "50"})),
+            QUERIES[1]: median_ms(get({**deep_sort, "_next": token})),
+            QUERIES[2]: median_ms(get({**city, "_count": "1", "_size": "1"})),
+            QUERIES[3]: median_ms(get({"_facet": "Kategorie", "_size": "1"})),
+            QUERIES[4]: median_ms(get({**city, "_facet": "Kategorie", "_size": "1"})),
+            QUERIES[5]: median_ms(
+                get({"Beschreibung__contains": "sommerfest", "_size": str(PAGE)})
+            ),
+            QUERIES[6]: median_ms(get({"_size": str(PAGE)})),
+        }
+
+
+def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ALLMENDE_DATA_DIR": str(data_dir),
+        "ALLMENDE_DEBUG": "0",
+        "ALLMENDE_ALLOWED_HOSTS": "127.0.0.1",
+        "ALLMENDE_SCHEDULER_THREAD": "0",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "allmende", "runserver", f"127.0.0.1:{port}",
+         "--noreload"],  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(url: str) -> None:
+    import httpx
+
+    for _ in range(150):
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"Allmende did not answer at {url}")
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f} ms" if value < 1000 else f"{value / 1000:.2f} s"
+
+
+def ratio(theirs: float | None, ours: float) -> str:
+    return "–" if theirs is None else f"{theirs / ours:.1f}x"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--no-datasette", action="store_true")
+    args = parser.parse_args()
+    csv_path = OUT / f"data_{args.rows}.csv"
+    if not csv_path.exists():
+        raise SystemExit(f"{csv_path} is missing: run bench/catalog_engine.py first")
+
+    data_dir = Path(tempfile.mkdtemp(prefix="allmende-http-bench-"))
+    resource_id, load_seconds = load_into_allmende(csv_path, data_dir)
+    print(f"Uploaded and loaded {csv_path.name} through the services in "
+          f"{load_seconds:.1f} s")  # fmt: skip
+    port = free_port()
+    server = serve(data_dir, port)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/-/health")
+        base = f"http://127.0.0.1:{port}/api/catalog/resources/{resource_id}/rows"
+        ours = allmende_queries(base)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    tuned: dict[str, Any] = {}
+    default: dict[str, Any] = {}
+    sqlite_db = OUT / "data.db"
+    if not args.no_datasette and sqlite_db.exists():
+        tuned_db = OUT / "data_tuned.db"
+        if not tuned_db.exists():
+            tune_sqlite(sqlite_db, tuned_db)
+        tokens: dict[str, str] = {}
+        tuned = datasette_queries(
+            tuned_db,
+            ["--setting", "suggest_facets", "off",
+             "--setting", "sql_time_limit_ms", "5000"],  # fmt: skip
+            tokens,
+        )
+        default = datasette_queries(sqlite_db, [], tokens)
+
+    print(
+        "\n| Query (HTTP, median of 20) | Allmende API | Datasette tuned "
+        "| tuned ÷ Allmende | Datasette default |\n|---|---:|---:|---:|---:|"
+    )
+    for name in QUERIES:
+        print(
+            f"| {name} | {fmt(ours[name])} | {fmt(tuned.get(name))} "
+            f"| {ratio(tuned.get(name), ours[name])} | {fmt(default.get(name))} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
