@@ -126,6 +126,12 @@ def test_organizer_pages_have_no_axe_violations(
         f"/events/{event.slug}/message/",
         f"/events/{event.slug}/edit/",
         "/events/new/",
+        "/events/series/new/",
     ):
         page.goto(path)
         assert_no_axe_violations(page)
+    # The series form with its error summary after an empty submission.
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator(".error-summary").count() == 1
+    assert_no_axe_violations(page)

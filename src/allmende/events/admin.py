@@ -1,9 +1,6 @@
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allmende.events.models import (
@@ -90,15 +87,10 @@ class ConsultationSeriesAdmin(admin.ModelAdmin):
     def generate_dates(
         self, request: HttpRequest, queryset: QuerySet[ConsultationSeries]
     ) -> None:
-        until = timezone.localdate() + timedelta(days=92)
         created = 0
         for series in queryset:
             created += len(
-                services.consultation_series_generate(
-                    actor=request.user,
-                    series=series,
-                    until=until,
-                )
+                services.consultation_series_extend(actor=request.user, series=series)
             )
         self.message_user(
             request,

@@ -279,3 +279,127 @@ class CancelEventForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+WEEKS_OF_MONTH = [
+    (0, _("every week")),
+    (1, _("first in the month")),
+    (2, _("second in the month")),
+    (3, _("third in the month")),
+    (4, _("fourth in the month")),
+    (5, _("fifth in the month")),
+]
+
+
+class ConsultationSeriesForm(forms.Form):
+    title_de = forms.CharField(label=_("Title (German)"), max_length=200)
+    title_en = forms.CharField(
+        label=_("Title (English)"), max_length=200, required=False
+    )
+    organization = forms.ModelChoiceField(
+        label=_("Organizer"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("The programme team"),
+    )
+    week_of_month = forms.TypedChoiceField(
+        label=_("Which week"), choices=WEEKS_OF_MONTH, coerce=int, initial=1
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"), choices=WEEKDAYS, coerce=int, initial=1
+    )
+    start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("End"), widget=TimeInput())
+    slot_minutes = forms.IntegerField(
+        label=_("Minutes per slot"),
+        min_value=5,
+        max_value=480,
+        initial=20,
+        help_text=_("Each slot is booked by one person."),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            (EventFormat.ONLINE, EventFormat.ONLINE.label),
+            (EventFormat.IN_PERSON, EventFormat.IN_PERSON.label),
+        ],
+    )
+    online_url = forms.URLField(
+        label=_("Meeting link"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Shown only to confirmed participants."),
+    )
+    description_de = forms.CharField(
+        label=_("Description (German)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    first_date = forms.DateField(label=_("First date"), widget=DateInput)
+    last_date = forms.DateField(
+        label=_("Last date"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Empty: the series continues until it is ended."),
+    )
+    months = forms.IntegerField(
+        label=_("Create the dates of the next … months"),
+        min_value=1,
+        max_value=12,
+        initial=3,
+    )
+
+    def __init__(self, *args: Any, organizations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+        zone = timezone.get_current_timezone_name()
+        for name in ("start_time", "end_time"):
+            self.fields[name].help_text = _("Local time (%(zone)s)") % {"zone": zone}
+
+    def clean_first_date(self) -> Any:
+        first = self.cleaned_data["first_date"]
+        if first < timezone.localdate():
+            raise forms.ValidationError(_("The first date must not be in the past."))
+        return first
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("week_of_month") == 5 and "weekday" in data:
+            weekday = dict(WEEKDAYS)[data["weekday"]]
+            self.add_error(
+                "week_of_month",
+                _(
+                    "Most months have no fifth %(weekday)s, so this series "
+                    "would skip months. Please choose the first to fourth "
+                    "%(weekday)s, or every week."
+                )
+                % {"weekday": weekday},
+            )
+        if data.get("format") == EventFormat.ONLINE and not data.get("online_url"):
+            self.add_error(
+                "online_url", _("Please give the meeting link for online dates.")
+            )
+        return data

@@ -86,7 +86,7 @@ rules.add_perm("events.view_event", is_public_event | organizer)
 rules.add_perm("events.change_event", organizer)
 rules.add_perm("events.manage_registrations", organizer)
 rules.add_perm("events.manage_hosts", is_staff)
-rules.add_perm("events.add_series", is_staff)
+rules.add_perm("events.add_series", is_staff | is_admin_of_any_host)
 rules.add_perm("events.add_programme_event", is_staff)
 rules.add_perm("events.change_course", organizer)
 rules.add_perm(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("my/", views.my_events, name="mine"),
     path("my/<str:token>.ics", views.private_feed, name="private_feed"),
     path("new/", views.event_create, name="create"),
+    path("series/new/", views.series_create, name="series_create"),
     path("r/<str:token>/", views.registration_by_token, name="registration"),
     path(
         "registrations/<int:pk>/cancel/",

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from allmende.core.models import FocusArea
@@ -17,6 +18,7 @@ from allmende.events import selectors
 from allmende.events.exports import participants_csv, participants_xlsx
 from allmende.events.forms import (
     CancelEventForm,
+    ConsultationSeriesForm,
     EventFilterForm,
     EventForm,
     MessageForm,
@@ -72,6 +74,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filtered": any(filters.__dict__.values()),
         "can_add": request.user.has_perm("events.add_event"),
+        "can_add_series": request.user.has_perm("events.add_series"),
     }
     template = (
         "events/_results.html"
@@ -375,7 +378,45 @@ def event_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The event has been created."))
             return redirect(event)
-    return render(request, "events/form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "events/form.html",
+        {
+            "form": form,
+            "creating": True,
+            "can_add_series": request.user.has_perm("events.add_series"),
+        },
+    )
+
+
+@login_required
+def series_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("events.add_series"):
+        raise PermissionDenied
+    organizations = selectors.host_organizations(user=request.user)
+    form = ConsultationSeriesForm(request.POST or None, organizations=organizations)
+    if not getattr(request.user, "is_staff", False):
+        form.fields["organization"].required = True
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            _series, events = event_services.consultation_series_create(
+                actor=request.user, **data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The series has been created with %(count)d date.",
+                    "The series has been created with %(count)d dates.",
+                    len(events),
+                )
+                % {"count": len(events)},
+            )
+            return redirect(events[0])
+    return render(request, "events/series_form.html", {"form": form})
 
 
 @login_required

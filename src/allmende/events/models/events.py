@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -111,6 +113,8 @@ class ConsultationSeries(models.Model):
         default=EventFormat.ONLINE,
     )
     online_url = models.URLField(_("meeting link"), blank=True)
+    description_de = models.TextField(_("description (German)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     first_date = models.DateField(_("first date"))
     last_date = models.DateField(_("last date"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,6 +131,34 @@ class ConsultationSeries(models.Model):
 
     def __str__(self) -> str:
         return translated(self, "title")
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.start_time is not None and self.end_time is not None:
+            start = self.start_time.hour * 60 + self.start_time.minute
+            minutes = self.end_time.hour * 60 + self.end_time.minute - start
+            if minutes <= 0:
+                errors["end_time"] = _("The end must be after the start.")
+            elif self.slot_minutes and minutes % self.slot_minutes:
+                errors["slot_minutes"] = _(
+                    "%(length)d-minute slots do not fill the %(total)d minutes "
+                    "between start and end; choose a length that divides "
+                    "%(total)d, such as %(example)d."
+                ) % {
+                    "length": self.slot_minutes,
+                    "total": minutes,
+                    "example": _fitting_length(minutes, self.slot_minutes),
+                }
+        if self.first_date and self.last_date and self.last_date < self.first_date:
+            errors["last_date"] = _("The last date must not be before the first.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _fitting_length(total: int, wanted: int) -> int:
+    """The slot length closest to ``wanted`` that fills ``total`` minutes."""
+    lengths = [n for n in range(5, total + 1) if total % n == 0] or [total]
+    return min(lengths, key=lambda n: (abs(n - wanted), n))
 
 
 class Event(Address):

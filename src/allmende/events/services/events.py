@@ -299,6 +299,99 @@ def series_dates(series: ConsultationSeries, until: date) -> list[date]:
     return dates
 
 
+SERIES_FIELDS = (
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "weekday",
+    "week_of_month",
+    "start_time",
+    "end_time",
+    "slot_minutes",
+    "format",
+    "online_url",
+    "first_date",
+    "last_date",
+)
+# How far ahead the dates of a series are created at a time.
+SERIES_MONTHS_AHEAD = 3
+
+
+def _require_organizer(actor: User, organization: Organization | None) -> None:
+    if organization is None:
+        require(actor, "events.add_programme_event")
+    else:
+        require(actor, "events.host_for_organization", organization)
+
+
+def _calendar_day(value: date | None, name: str) -> date | None:
+    """A plain date; a datetime counts only with its time zone, as a local day."""
+    if isinstance(value, datetime):
+        require_aware(**{name: value})
+        return timezone.localdate(value)
+    return value
+
+
+def series_horizon(
+    series: ConsultationSeries, *, months: int, now: datetime | None = None
+) -> date:
+    """The last day to create dates for: ``months`` on from today or the first date."""
+    start = max(timezone.localdate(current_time(now)), series.first_date)
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day) - timedelta(days=1)
+
+
+@transaction.atomic
+def consultation_series_create(
+    *,
+    actor: User,
+    organization: Organization | None = None,
+    months: int = SERIES_MONTHS_AHEAD,
+    now: datetime | None = None,
+    **fields: Any,
+) -> tuple[ConsultationSeries, list[Event]]:
+    """Create a consultation-hour series and its dates for the next ``months``."""
+    _require_organizer(actor, organization)
+    unknown = set(fields) - set(SERIES_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown series fields: {sorted(unknown)}")
+    for name in ("first_date", "last_date"):
+        if name in fields:
+            fields[name] = _calendar_day(fields[name], name)
+    series = ConsultationSeries(organization=organization, **fields)
+    series.full_clean()
+    series.save()
+    audit_log_record(actor=actor, action="consultation_series.created", obj=series)
+    until = series_horizon(series, months=months, now=now)
+    if not series_dates(series, until):
+        raise ValidationError(
+            {
+                "first_date": _(
+                    "No date of this series falls between the first date and "
+                    "%(until)s. Please check the weekday, the week of the month "
+                    "and the dates."
+                )
+                % {"until": until.isoformat()}
+            }
+        )
+    return series, consultation_series_generate(actor=actor, series=series, until=until)
+
+
+def consultation_series_extend(
+    *,
+    actor: User,
+    series: ConsultationSeries,
+    months: int = SERIES_MONTHS_AHEAD,
+    now: datetime | None = None,
+) -> list[Event]:
+    """Create the dates of the next ``months`` that do not exist yet."""
+    until = series_horizon(series, months=months, now=now)
+    return consultation_series_generate(actor=actor, series=series, until=until)
+
+
 @transaction.atomic
 def consultation_series_generate(
     *, actor: User, series: ConsultationSeries, until: date, **fields: Any
@@ -308,8 +401,10 @@ def consultation_series_generate(
     Occurrences that exist already are left alone, so this can run again to
     extend a series.
     """
-    require(actor, "events.add_series")
+    _require_organizer(actor, series.organization)
     zone = ZoneInfo(settings.TIME_ZONE)
+    fields.setdefault("description_de", series.description_de)
+    fields.setdefault("description_en", series.description_en)
     created = []
     existing = set(series.occurrences.values_list("starts_at", flat=True))
     for day in series_dates(series, until):

@@ -21,6 +21,13 @@ def registration_url(registration: Registration) -> str:
     )
 
 
+def participant_language(registration: Registration) -> str:
+    """The language the person registered in, else the platform's default."""
+    known = {code for code, _name in settings.LANGUAGES}
+    language = (registration.language or "")[:2]
+    return language if language in known else str(settings.LANGUAGE_CODE)
+
+
 def send_to_registration(
     registration: Registration,
     *,
@@ -35,7 +42,7 @@ def send_to_registration(
     participant's language, with ``%(event)s`` replaced by the event title.
     """
     event = registration.event
-    with translation.override(registration.language):
+    with translation.override(participant_language(registration)):
         full_context = {
             "registration": registration,
             "event": event,

@@ -397,6 +397,8 @@ def registration_cancel(
             _("The event has already begun; it can no longer be cancelled here.")
         )
     _set_state(registration, event, S.CANCELLED, role=role, now=now, actor=actor)
+    if role == ORGANIZER:
+        _notify_moved(registration)
     fill_places(event, now)
     return registration
 
@@ -445,9 +447,32 @@ def registration_move(
     _set_state(registration, event, target, role=ORGANIZER, now=now, actor=actor)
     if target == S.CONFIRMED and move == "confirm":
         _notify_placed(registration)
+    else:
+        _notify_moved(registration)
     if target in (S.WAITING, S.CANCELLED, S.REJECTED):
         fill_places(event, now)
     return registration
+
+
+# Mails for the changes an organizer makes by hand; a confirmation by hand
+# sends the usual confirmation with its calendar file.
+MOVED_MAILS: dict[str, tuple[str, str]] = {
+    S.WAITING: (
+        "moved_to_waiting",
+        gettext_noop("Moved to the waiting list: %(event)s"),
+    ),
+    S.CANCELLED: (
+        "cancelled_by_organizer",
+        gettext_noop("Your registration was cancelled: %(event)s"),
+    ),
+    S.REJECTED: ("rejected", gettext_noop("Your registration was declined: %(event)s")),
+}
+
+
+def _notify_moved(registration: Registration) -> None:
+    if registration.state in MOVED_MAILS:
+        template, subject = MOVED_MAILS[registration.state]
+        send_to_registration(registration, template=template, subject=subject)
 
 
 def _expire(registration: Registration, event: Event, now: datetime) -> None:
