@@ -148,9 +148,18 @@ def main() -> None:
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    allmende = Path(sys.executable).with_name("allmende")
+    # Served as in production: Django's development server adds a fixed delay
+    # of tens of milliseconds to every request.
+    gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(allmende), "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [
+            str(gunicorn),
+            "--workers",
+            str(os.cpu_count() or 2),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "allmende.config.wsgi",
+        ],
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -171,7 +180,7 @@ def main() -> None:
         }
         print(
             f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-            "server: allmende runserver --noreload (DEBUG off)\n"
+            "server: gunicorn, one worker per core (DEBUG off)\n"
         )
         print("| page | requests/s | p50 ms | p95 ms | p99 ms | errors |")
         print("|---|---:|---:|---:|---:|---:|")
