@@ -477,22 +477,33 @@ def _choose_types(
                     break
 
 
+MISFITS = "_misfits"
+
+
+def _raw(c: _Column) -> str:
+    """The kept text of ``c``'s cell when it did not fit (else NULL)."""
+    return f"{MISFITS}[{c.index + 1}]"
+
+
 def _write_table(
     con: duckdb.DuckDBPyConnection,
     reader: _Reader,
     columns: list[_Column],
     limits: Limits,
 ) -> None:
-    """Convert every row in one pass.  ``_raw_<i>`` keeps the text of cells that
-    did not fit (or were too long) so they can be checked and reported."""
+    """Convert every row in one pass.  ``_misfits`` keeps, per column, the text
+    of cells that did not fit (or were too long) so they can be checked and
+    reported; it is NULL for rows where every cell fits, which keeps it almost
+    free to store (one list column instead of a text column per column)."""
     select: list[str] = []
+    raws: list[str] = []
     schema: list[str] = []
     for c in columns:
-        schema += [f"{quote_ident(c.name)} {c.type.sql}", f"_raw_{c.index} VARCHAR"]
+        schema.append(f"{quote_ident(c.name)} {c.type.sql}")
         if c.type is ColumnType.TEXT:
             value = f"nullif({c.raw}, '')"
             select.append(f"left({value}, {limits.max_cell_chars})")
-            select.append(
+            raws.append(
                 f"CASE WHEN length({c.raw}) > {limits.max_cell_chars} "
                 f"THEN left({c.raw}, 200) END"
             )
@@ -500,10 +511,15 @@ def _write_table(
         value = f"nullif(trim({c.raw}), '')"
         parsed = parse_expr(value, c.type, locale=c.locale, date_order=c.date_order)
         select.append(parsed)
-        select.append(
+        raws.append(
             f"CASE WHEN {value} IS NOT NULL AND ({parsed}) IS NULL "
             f"THEN left({c.raw}, 1000) END"
         )
+    schema.append(f"{MISFITS} VARCHAR[]")
+    select.append(
+        f"CASE WHEN {' OR '.join(f'({r}) IS NOT NULL' for r in raws)} "
+        f"THEN [{', '.join(raws)}] END"
+    )
     text = [f"{c.raw}" for c in columns if c.type is ColumnType.TEXT]
     if text:
         select.append(f"lower(concat_ws(' ', {', '.join(text)}))")
@@ -512,7 +528,7 @@ def _write_table(
         schema.append(f"{SEARCH_COLUMN} VARCHAR USING COMPRESSION uncompressed")
     con.execute(f"CREATE TABLE rows ({', '.join(schema)})")
     reader.run(con, f"INSERT INTO rows SELECT {', '.join(select)} FROM {{src}}")  # noqa: S608
-    counts = ", ".join(f"count(_raw_{c.index})" for c in columns)
+    counts = ", ".join(f"count({_raw(c)})" for c in columns)
     raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
     for c, bad in zip(columns, raw_counts, strict=True):
         c.bad = int(bad)
@@ -540,17 +556,17 @@ def _check_and_widen(
             if wider is ColumnType.TEXT:
                 break
             expr = parse_expr(
-                f"trim(_raw_{c.index})", wider, locale=c.locale, date_order=c.date_order
+                f"trim({_raw(c)})", wider, locale=c.locale, date_order=c.date_order
             )
             misfits = _scalar(
                 con,
-                f"SELECT count(_raw_{c.index}) - count({expr}) FROM rows",  # noqa: S608
+                f"SELECT count({_raw(c)}) - count({expr}) FROM rows",  # noqa: S608
             )
             if misfits == 0:
                 stored = wider
                 break
         rows = con.execute(
-            f"SELECT rowid, _raw_{c.index} FROM rows WHERE _raw_{c.index} IS NOT NULL "  # noqa: S608
+            f"SELECT rowid, {_raw(c)} FROM rows WHERE {_raw(c)} IS NOT NULL "  # noqa: S608
             f"ORDER BY rowid LIMIT {WIDENING_EXAMPLES}"
         ).fetchall()
         c.widened_from = looked_like
@@ -605,8 +621,8 @@ def _collect_problems(
         if not room:
             continue
         rows = con.execute(
-            f"SELECT _row, left(_raw_{c.index}, 200) FROM rows "  # noqa: S608
-            f"WHERE _raw_{c.index} IS NOT NULL ORDER BY _row LIMIT {room}"
+            f"SELECT _row, left({_raw(c)}, 200) FROM rows "  # noqa: S608
+            f"WHERE {_raw(c)} IS NOT NULL ORDER BY _row LIMIT {room}"
         ).fetchall()
         report.problems.extend(
             Problem(
