@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from allmende.accounts.models import ApiToken, Skill, User
 from allmende.core.models import AuditLogEntry, FocusArea
+from allmende.core.plugins import app_modules
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
 
@@ -59,7 +60,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
 
     from allmende.organizations.models import Invitation, Membership
 
-    return {
+    data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "username": user.username,
@@ -108,7 +109,21 @@ def user_export_data(*, user: User) -> dict[str, Any]:
             }
             for entry in AuditLogEntry.objects.filter(actor=user).order_by("created_at")
         ],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked": t.revoked_at is not None,
+            }
+            for t in ApiToken.objects.filter(user=user).order_by("created_at")
+        ],
     }
+    # Each module with personal data of its own adds it under its name.
+    for label, module in app_modules("privacy"):
+        if hasattr(module, "export_personal_data"):
+            data[label] = module.export_personal_data(user=user)
+    return data
 
 
 @transaction.atomic
@@ -139,6 +154,9 @@ def user_delete(*, actor: User) -> None:
             )
             % {"names": ", ".join(orphaned)}
         )
+    for _label, module in app_modules("privacy"):
+        if hasattr(module, "before_account_deletion"):
+            module.before_account_deletion(user=actor)
     # Staff actions stay attributable by name; a member's own activity is
     # anonymised with the account.
     if not actor.is_staff:

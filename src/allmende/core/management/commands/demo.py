@@ -11,11 +11,9 @@ import os
 import random
 import secrets
 from decimal import Decimal
-from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +21,7 @@ from django.utils import timezone
 from allmende.accounts.models import Skill, User
 from allmende.accounts.services import person_index
 from allmende.core.models import FocusArea
+from allmende.core.plugins import app_modules
 from allmende.organizations.models import LegalForm, Membership, Organization
 from allmende.organizations.services import organization_index
 
@@ -165,15 +164,7 @@ class Command(BaseCommand):
             )
         # Each app may add its own demo data in ``<app>/demo.py`` with a function
         # ``load_demo(*, rng, stdout)`` that does nothing when its data exists.
-        for config in apps.get_app_configs():
-            if not config.name.startswith("allmende."):
-                continue
-            try:
-                module = import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
+        for _label, module in app_modules("demo"):
             module.load_demo(rng=rng, stdout=self.stdout)
 
     def _ensure_admin(self) -> None:
