@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allmende.catalog import storage, vocabularies
-from allmende.core.translation import translated
+from allmende.core.translation import TitledInTwoLanguages
 
 
-class Dataset(models.Model):
+class Dataset(TitledInTwoLanguages, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -110,14 +110,6 @@ class Dataset(models.Model):
         return reverse("catalog:dataset", kwargs={"slug": self.slug})
 
     @property
-    def title(self) -> str:
-        return translated(self, "title")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
-
-    @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
@@ -155,7 +147,7 @@ class DatasetTheme(models.Model):
         return vocabularies.label(self.theme)
 
 
-class Resource(models.Model):
+class Resource(TitledInTwoLanguages, models.Model):
     """A distribution of a dataset: an uploaded table or a link."""
 
     class Kind(models.TextChoices):
@@ -212,14 +204,6 @@ class Resource(models.Model):
         return reverse(
             "catalog:resource", kwargs={"slug": self.dataset.slug, "pk": self.pk}
         )
-
-    @property
-    def title(self) -> str:
-        return translated(self, "title")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
 
     @property
     def effective_licence(self) -> str:

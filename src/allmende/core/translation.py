@@ -30,3 +30,19 @@ def translated_language(obj: Any, field: str) -> str:
         if getattr(obj, f"{field}_{code}", ""):
             return code
     return language
+
+
+class TitledInTwoLanguages:
+    """Model mixin: ``title`` and ``description`` in the active language.
+
+    For models with ``title_de``/``title_en`` and ``description_de``/
+    ``description_en`` fields.
+    """
+
+    @property
+    def title(self) -> str:
+        return translated(self, "title")
+
+    @property
+    def description(self) -> str:
+        return translated(self, "description")

@@ -5,11 +5,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from allmende.core.translation import translated
+from allmende.core.translation import TitledInTwoLanguages, translated
 from allmende.events.models.events import Level
 
 
-class Course(models.Model):
+class Course(TitledInTwoLanguages, models.Model):
     """A course: a series of events, or self-paced units, or both."""
 
     title_de = models.CharField(_("title (German)"), max_length=200)
@@ -44,14 +44,6 @@ class Course(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:course", kwargs={"slug": self.slug})
-
-    @property
-    def title(self) -> str:
-        return translated(self, "title")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
 
 
 class CourseUnit(models.Model):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core.models import Address
-from allmende.core.translation import translated
+from allmende.core.translation import TitledInTwoLanguages, translated
 
 
 class EventType(models.TextChoices):
@@ -161,7 +161,7 @@ def _fitting_length(total: int, wanted: int) -> int:
     return min(lengths, key=lambda n: (abs(n - wanted), n))
 
 
-class Event(Address):
+class Event(TitledInTwoLanguages, Address):
     title_de = models.CharField(_("title (German)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     slug = models.SlugField(_("short name in addresses"), max_length=220, unique=True)
@@ -311,14 +311,6 @@ class Event(Address):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"slug": self.slug})
-
-    @property
-    def title(self) -> str:
-        return translated(self, "title")
-
-    @property
-    def description(self) -> str:
-        return translated(self, "description")
 
     @property
     def places_left(self) -> int:
