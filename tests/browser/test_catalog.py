@@ -8,7 +8,7 @@ import pytest
 from allmende.accounts.models import User
 from allmende.catalog.models import Dataset
 from allmende.organizations.models import Membership
-from tests.catalog.factories import GERMAN_CSV
+from tests.catalog.factories import GERMAN_CSV, PublishedDatasetFactory, add_table
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,4 +81,48 @@ def test_member_publishes_a_german_csv_and_sorts_and_filters_by_keyboard(
     page.goto(dataset.get_absolute_url())
     assert_no_axe_violations(page)
     page.goto(f"/datasets/{dataset.slug}/history/")
+    assert_no_axe_violations(page)
+
+
+def test_chart_builder_draws_a_bar_chart_by_keyboard(
+    page: Any, assert_no_axe_violations: Callable[[Any], None]
+) -> None:
+    member = MembershipFactory(role=Membership.Role.ADMIN).user
+    dataset = PublishedDatasetFactory(
+        organization=member.memberships.get().organization, created_by=member
+    )
+    resource = add_table(dataset, member)
+    page.goto(resource.get_absolute_url())
+    page.focus("select[name=chart]")
+    page.select_option("select[name=chart]", "bar")
+    page.keyboard.press("Tab")
+    page.select_option("select[name=x]", "Stadt")
+    page.select_option("select[name=y]", "Einwohner")
+    page.locator("#chart form button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+
+    # Chart.js, served by the platform, drew the four cities.
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart('chart-canvas') !== undefined"
+    )
+    labels = page.evaluate("() => Chart.getChart('chart-canvas').data.labels")
+    assert sorted(labels) == ["Görlitz", "Kiel", "Köln", "Leipzig"]
+    page.wait_for_timeout(1500)  # let the drawing animation finish
+    painted = page.evaluate(
+        """() => {
+            const canvas = document.getElementById('chart-canvas');
+            const pixels = canvas.getContext('2d')
+                .getImageData(0, 0, canvas.width, canvas.height).data;
+            let coloured = 0;
+            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) coloured++;
+            return coloured;
+        }"""
+    )
+    assert painted > 1000, "the canvas stayed empty"
+    # The same values are there as a table for people who cannot see the chart.
+    page.locator("#chart details summary").click()
+    assert "1084831" in page.locator("#chart details table").inner_text().replace(
+        ".", ""
+    ).replace(",", "").replace("\u202f", "").replace("\xa0", "")
     assert_no_axe_violations(page)

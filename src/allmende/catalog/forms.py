@@ -310,6 +310,8 @@ CHART_TYPES = [
     ("scatter", _("Scatter plot")),
 ]
 AGGREGATES = [
+    # Empty: the sum of the chosen value column, or the number of rows without one.
+    ("", _("Automatic (sum of the values, or number of rows)")),
     ("count", _("Number of rows")),
     ("sum", _("Sum")),
     ("avg", _("Average")),

@@ -122,7 +122,8 @@ def chart(
     if not form.is_valid():
         return {}
     data = form.cleaned_data
-    kind, x, y, agg = data["chart"], data["x"], data["y"], data["agg"] or "count"
+    kind, x, y = data["chart"], data["x"], data["y"]
+    agg = data["agg"] or ("sum" if y else "count")
     if kind == "scatter" and table.column(x).type not in NUMERIC:
         return {"chart_error": _("A scatter plot needs a numeric column for x.")}
     qx = quote_ident(x)
