@@ -4,9 +4,16 @@ import pytest
 from django.test import Client
 
 from allmende.accounts.models import User
+from allmende.catalog import services
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.organizations.models import Organization
-from tests.catalog.factories import GERMAN_CSV, csv_upload, jobs
+from tests.catalog.factories import (
+    GERMAN_CSV,
+    PublishedDatasetFactory,
+    add_table,
+    csv_upload,
+    jobs,
+)
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +94,36 @@ def test_member_creates_dataset_uploads_csv_and_sees_typed_preview(
         f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.original"
     )
     assert b"".join(original.streaming_content) == GERMAN_CSV  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "passt nicht zum Typ Ganze Zahl"),
+        ("en", "does not fit the type Whole number"),
+    ],
+)
+def test_validation_report_speaks_the_readers_language(
+    org_member: User, organization: Organization, language: str, expected: str
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    version = resource.current_version
+    assert version is not None
+    with jobs():
+        services.version_reload(
+            actor=org_member, version=version, overrides={"Stadt": {"type": "integer"}}
+        )
+    version.refresh_from_db()
+    assert [p["value"] for p in version.report["problems"]] == [
+        "Köln",
+        "Leipzig",
+        "Görlitz",
+        "Kiel",
+    ]
+    html = (
+        client_for(org_member)
+        .get(resource.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+    )
+    assert expected in html

@@ -499,11 +499,14 @@ def _ingest_done(
                 "value": p.value[:200],
                 "kind": p.kind,
                 "message": p.message,
+                "template": p.template,
+                "params": p.params,
             }
             for p in result.report.problems
         ],
         "total_problems": result.report.total_problems,
         "notices": list(result.report.notices),
+        "notice_templates": list(result.report.notice_templates),
     }
     version.load_info = {
         "encoding": result.encoding,

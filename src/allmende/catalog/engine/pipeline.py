@@ -54,6 +54,10 @@ class Problem:
     value: str
     kind: str
     message: str
+    # The untranslated message and its values, so a caller can show the
+    # message in its reader's language.
+    template: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,6 +65,8 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     total_problems: int = 0
     notices: list[str] = field(default_factory=list)
+    # Each notice as {"template": ..., "params": {...}}, in the same order.
+    notice_templates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -586,15 +592,19 @@ def _collect_problems(
     first = _scalar(con, "SELECT min(_row) - min(rowid) FROM rows") or 0
     for c in columns:
         if c.widened_from is not None:
-            message = messages.TYPE_WIDENED.format(
-                column=c.name,
-                looks_like=c.widened_from.value,
-                count=c.bad_before,
-                stored_as=c.type.value,
-                row=c.examples[0][0] + first if c.examples else "?",
-                value=c.examples[0][1] if c.examples else "",
-            )
+            widened = {
+                "column": c.name,
+                "looks_like": c.widened_from.value,
+                "count": c.bad_before,
+                "stored_as": c.type.value,
+                "row": c.examples[0][0] + first if c.examples else "?",
+                "value": c.examples[0][1] if c.examples else "",
+            }
+            message = messages.TYPE_WIDENED.format(**widened)
             report.notices.append(message)
+            report.notice_templates.append(
+                {"template": messages.TYPE_WIDENED, "params": widened}
+            )
             report.total_problems += c.bad_before
             room = max(limits.max_problems - len(report.problems), 0)
             report.problems.extend(
@@ -604,18 +614,22 @@ def _collect_problems(
                     value=v[:200],
                     kind="widened",
                     message=message,
+                    template=messages.TYPE_WIDENED,
+                    params=widened,
                 )
                 for r, v in c.examples[:room]
             )
     for c in columns:
         if not c.bad:
             continue
+        params: dict[str, Any]
         if c.type is ColumnType.TEXT:
-            kind = "truncated"
-            message = messages.VALUE_TRUNCATED.format(limit=limits.max_cell_chars)
+            kind, template = "truncated", messages.VALUE_TRUNCATED
+            params = {"limit": limits.max_cell_chars}
         else:
-            kind = "invalid"
-            message = messages.VALUE_NOT_TYPE.format(type=c.type.value)
+            kind, template = "invalid", messages.VALUE_NOT_TYPE
+            params = {"type": c.type.value}
+        message = template.format(**params)
         report.total_problems += c.bad
         room = max(limits.max_problems - len(report.problems), 0)
         if not room:
@@ -631,6 +645,8 @@ def _collect_problems(
                 value=str(r[1]),
                 kind=kind,
                 message=message,
+                template=template,
+                params=params,
             )
             for r in rows
         )

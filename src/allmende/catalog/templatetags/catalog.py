@@ -57,3 +57,22 @@ def column_type(value: str) -> str:
         return str(TYPE_LABELS[ColumnType(value)])
     except ValueError:
         return value
+
+
+@register.simple_tag
+def report_text(entry: dict[str, Any], fallback: str = "") -> str:
+    """A validation-report message in the reader's language.
+
+    ``entry`` holds the engine's untranslated ``template`` and its ``params``;
+    reports stored before these were kept show their English ``message``.
+    """
+    from allmende.catalog.services import error_text
+
+    template = entry.get("template") or ""
+    if not template:
+        return str(entry.get("message") or fallback)
+    params = dict(entry.get("params") or {})
+    for key in ("type", "looks_like", "stored_as"):
+        if key in params:
+            params[key] = column_type(str(params[key]))
+    return error_text(template, params)
