@@ -30,7 +30,7 @@ def _graph(response: Any, rdf_format: str) -> Graph:
 
 
 def test_dataset_in_three_serializations(client: Client, settings: Any) -> None:
-    settings.ALLMENDE_DCAT_CONTRIBUTOR_ID = "sachsen"
+    settings.ALLMENDE_DCAT_CONTRIBUTOR_ID = "freistaatSachsen"
     dataset = full_dataset()
     node = URIRef(settings.SITE_URL + dataset.get_absolute_url())
     for ext, rdf_format, content_type in (
@@ -48,7 +48,7 @@ def test_dataset_in_three_serializations(client: Client, settings: Any) -> None:
         assert (
             node,
             dcat.DCATDE.contributorID,
-            URIRef("http://dcat-ap.de/def/contributors/sachsen"),
+            URIRef("http://dcat-ap.de/def/contributors/freistaatSachsen"),
         ) in graph
         distributions = list(graph.objects(node, DCAT.distribution))
         assert len(distributions) == 2

@@ -138,7 +138,9 @@ def _assert_valid(shapes: tuple[Graph, Graph]) -> None:
 
 
 def test_full_dataset_conforms(shapes: tuple[Graph, Graph], settings) -> None:
-    settings.ALLMENDE_DCAT_CONTRIBUTOR_ID = "http://dcat-ap.de/def/contributors/sachsen"
+    settings.ALLMENDE_DCAT_CONTRIBUTOR_ID = (
+        "http://dcat-ap.de/def/contributors/freistaatSachsen"
+    )
     full_dataset()
     _assert_valid(shapes)
 
