@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -204,3 +205,26 @@ def organizations_for_datasets(*, user: User) -> QuerySet[Organization]:
     if user.is_staff:
         return Organization.objects.order_by("name")
     return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+def dcat_datasets(*, modified_since: datetime | None = None) -> QuerySet[Dataset]:
+    """The published, public datasets of the DCAT-AP.de catalog.
+
+    Everything the RDF needs is fetched in a fixed number of queries.
+    """
+    queryset = Dataset.objects.filter(status=Dataset.Status.PUBLISHED, is_private=False)
+    if modified_since is not None:
+        queryset = queryset.filter(modified_at__gte=modified_since)
+    return (
+        queryset.select_related("organization")
+        .prefetch_related(
+            Prefetch("themes", queryset=DatasetTheme.objects.order_by("theme")),
+            Prefetch(
+                "resources",
+                queryset=Resource.objects.select_related("current_version").order_by(
+                    "position", "pk"
+                ),
+            ),
+        )
+        .order_by("-modified_at", "pk")
+    )

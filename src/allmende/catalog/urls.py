@@ -7,6 +7,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.dataset_create, name="dataset_create"),
+    path("<slug:slug>.<str:ext>", views.dataset_rdf, name="dataset_rdf"),
     path("<slug:slug>/", views.dataset_detail, name="dataset"),
     path("<slug:slug>/edit/", views.dataset_edit, name="dataset_edit"),
     path("<slug:slug>/publish/", views.dataset_publish, name="dataset_publish"),

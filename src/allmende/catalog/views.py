@@ -7,6 +7,7 @@ progress, and the chart and map are drawn by scripts from data in the page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -15,23 +16,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from rdflib import Graph
 
 from allmende.accounts.utils import request_user
-from allmende.catalog import engine, selectors, services, tables
+from allmende.catalog import dcat, engine, selectors, services, tables
 from allmende.catalog.forms import (
     FILTER_OPERATORS,
     CatalogFilterForm,
@@ -170,8 +175,82 @@ def dataset_create(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/dataset_form.html", {"form": form})
 
 
+def _rdf_response(graph: Graph, ext: str) -> HttpResponse:
+    _, content_type = dcat.FORMATS[ext]
+    return HttpResponse(
+        dcat.serialize(graph, ext), content_type=f"{content_type}; charset=utf-8"
+    )
+
+
+def _dataset_rdf(dataset: Dataset, ext: str) -> HttpResponse:
+    graph = dcat.dataset_graph(dataset, selectors.dataset_resources(dataset=dataset))
+    return _rdf_response(graph, ext)
+
+
+@require_GET
+def dataset_rdf(request: HttpRequest, slug: str, ext: str) -> HttpResponse:
+    """The dataset in DCAT-AP.de as Turtle, RDF/XML or JSON-LD."""
+    if ext not in dcat.FORMATS:
+        raise Http404
+    dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    return _dataset_rdf(dataset, ext)
+
+
+@require_GET
+def catalog_rdf(request: HttpRequest, ext: str) -> HttpResponse:
+    """The public catalog in DCAT-AP.de, paged with Hydra, ``?modified_since=``."""
+    if ext not in dcat.FORMATS:
+        raise Http404
+    raw = request.GET.get("modified_since", "").strip()
+    modified_since = None
+    if raw:
+        try:
+            modified_since = datetime.fromisoformat(raw)
+        except ValueError:
+            return HttpResponseBadRequest(
+                _(
+                    "modified_since must be a date or time in ISO 8601 form, "
+                    "for example 2025-01-31 or 2025-01-31T12:00:00+01:00."
+                ),
+                content_type="text/plain; charset=utf-8",
+            )
+        if timezone.is_naive(modified_since):
+            modified_since = timezone.make_aware(modified_since)
+    paginator = Paginator(
+        selectors.dcat_datasets(modified_since=modified_since),
+        settings.ALLMENDE_DCAT_PAGE_SIZE,
+    )
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404 from exc
+
+    def page_uri(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return f"{settings.SITE_URL}{request.path}?{query.urlencode()}"
+
+    info = dcat.PageInfo(
+        uri=page_uri(page.number),
+        total_items=paginator.count,
+        items_per_page=paginator.per_page,
+        first=page_uri(1),
+        last=page_uri(paginator.num_pages),
+        previous=page_uri(page.previous_page_number()) if page.has_previous() else None,
+        next=page_uri(page.next_page_number()) if page.has_next() else None,
+    )
+    return _rdf_response(dcat.catalog_graph(page.object_list, info), ext)
+
+
+RDF_OR_HTML = ["text/html", *dcat.CONTENT_TYPES]
+
+
+@vary_on_headers("Accept")
 def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
     dataset = selectors.dataset_for_viewer(viewer=request.user, slug=slug)
+    preferred = request.get_preferred_type(RDF_OR_HTML)
+    if preferred in dcat.CONTENT_TYPES:
+        return _dataset_rdf(dataset, dcat.CONTENT_TYPES[preferred])
     return render(
         request,
         "catalog/dataset_detail.html",

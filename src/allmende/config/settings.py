@@ -323,6 +323,11 @@ ALLMENDE_MAX_UPLOAD_BYTES = env.int(
     "ALLMENDE_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024
 )
 ALLMENDE_CATALOG_PAGE_SIZE = 20
+# The catalog's DCAT-AP.de contributor (a URI or a code of
+# http://dcat-ap.de/def/contributors/); without it there is no dcatde:contributorID.
+ALLMENDE_DCAT_CONTRIBUTOR_ID = env.str("ALLMENDE_DCAT_CONTRIBUTOR_ID", default="")
+# Datasets per page of /catalog.ttl and its siblings.
+ALLMENDE_DCAT_PAGE_SIZE = 100
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from allmende.catalog import views as catalog_views
 from allmende.config.api import api
 from allmende.core import views as core_views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("allmende.organizations.urls")),
     path("events/", include("allmende.events.urls")),
+    path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),
     path("datasets/", include("allmende.catalog.urls")),
     path("", include("allmende.accounts.urls")),
     path("api/", api.urls),
