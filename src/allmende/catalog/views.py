@@ -35,6 +35,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from rdflib import Graph
 
+from allmende.accounts.models import User
 from allmende.accounts.utils import request_user
 from allmende.catalog import dcat, engine, selectors, services, tables
 from allmende.catalog.forms import (
@@ -52,7 +53,6 @@ from allmende.catalog.forms import (
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import previous_result, submission_key, submit_once
-from allmende.organizations.models import Organization
 
 View = Callable[..., HttpResponse]
 
@@ -114,9 +114,9 @@ def index(request: HttpRequest) -> HttpResponse:
     for key, items in facets.items():
         for item in items:
             item["active"] = active.get(key) == item["value"]
-    can_add = request.user.is_authenticated and (
-        request.user.is_staff
-        or Organization.objects.filter(memberships__user=request.user).exists()
+    can_add = (
+        isinstance(request.user, User)
+        and selectors.organizations_for_datasets(user=request.user).exists()
     )
     return render(
         request,
