@@ -171,6 +171,16 @@ class ResourceForm(forms.Form):
         max_length=20,
         help_text=_("For example CSV, PDF or API."),
     )
+    load = forms.BooleanField(
+        label=_("Load the linked file into a table"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "For a CSV, Excel, JSON or GeoJSON file: Allmende downloads it, and "
+            "everyone can then preview, query and download it here too. Leave it "
+            "off for web pages, APIs and other formats."
+        ),
+    )
     submission_key = SubmissionKeyField()
 
     def clean_file(self) -> UploadedFile | None:

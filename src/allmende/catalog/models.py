@@ -223,8 +223,9 @@ class ResourceVersion(models.Model):
         Resource, on_delete=models.CASCADE, related_name="versions"
     )
     number = models.PositiveIntegerField()
+    # Empty until a linked file has been fetched.
     original = models.FileField(
-        _("file"), upload_to=storage.original_upload_to, max_length=500
+        _("file"), upload_to=storage.original_upload_to, max_length=500, blank=True
     )
     filename = models.CharField(_("file name"), max_length=255)
     byte_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)

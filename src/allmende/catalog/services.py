@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +29,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
-from allmende.catalog import engine, storage
+from allmende.catalog import engine, fetch, storage
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
@@ -242,28 +245,38 @@ def _format_of(filename: str) -> str:
 
 
 def _new_version(
-    *, actor: User, resource: Resource, upload: UploadedFile
+    *, actor: User, resource: Resource, upload: UploadedFile | None
 ) -> ResourceVersion:
+    """The next version of a resource: an uploaded file, or (without ``upload``)
+    the linked file, which the background job fetches before loading it."""
     last = (
         ResourceVersion.objects.select_for_update()
         .filter(resource=resource)
         .order_by("-number")
         .first()
     )
-    filename = Path(upload.name or "upload").name[:255]
-    file_format = _format_of(filename)
+    if upload is not None:
+        filename = Path(upload.name or "upload").name[:255]
+    else:
+        filename = (
+            Path(unquote(urlsplit(resource.url).path)).name[:255] or resource.url[:255]
+        )
+    file_format = _format_of(filename) or resource.format.lower()
     version = ResourceVersion(
         resource=resource,
         number=(last.number + 1) if last else 1,
         filename=filename,
-        byte_size=upload.size or 0,
+        byte_size=(upload.size or 0) if upload is not None else 0,
         format=file_format,
         media_type=MEDIA_TYPES.get(file_format)
         or mimetypes.guess_type(filename)[0]
         or "application/octet-stream",
         created_by=actor,
     )
-    version.original = upload
+    if upload is not None:
+        version.original = upload
+    else:
+        version.stage = "download"
     version.full_clean()
     version.save()
     from allmende.catalog.tasks import ingest_version
@@ -279,9 +292,14 @@ def resource_create(
     actor: User,
     dataset: Dataset,
     upload: UploadedFile | None = None,
+    load: bool = False,
     **fields: Any,
 ) -> Resource:
-    """Add a resource: an uploaded file (loaded in the background) or a link."""
+    """Add a resource: an uploaded file (loaded in the background) or a link.
+
+    With ``load``, the linked file is fetched and loaded into a table in the
+    background, as an upload would be.
+    """
     _require(actor, "catalog.change_dataset", dataset)
     _check_fields(fields, RESOURCE_FIELDS)
     kind = Resource.Kind.UPLOAD if upload is not None else Resource.Kind.LINK
@@ -293,7 +311,7 @@ def resource_create(
     resource.full_clean()
     resource.save()
     data: dict[str, Any] = {"resource": resource.title, "resource_id": resource.pk}
-    if upload is not None:
+    if upload is not None or load:
         version = _new_version(actor=actor, resource=resource, upload=upload)
         data["file"] = version.filename
     audit_log_record(actor=actor, action="resource.created", obj=dataset, data=data)
@@ -319,6 +337,34 @@ def resource_upload_version(
             "resource_id": resource.pk,
             "version": version.number,
             "file": version.filename,
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def resource_fetch_again(*, actor: User, resource: Resource) -> ResourceVersion:
+    """Fetch a linked file again as a new version; the old table stays served."""
+    _require(actor, "catalog.change_dataset", resource.dataset)
+    if resource.kind != Resource.Kind.LINK:
+        raise ValidationError(_("Only a link can be fetched again."))
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    if resource.versions.filter(
+        status__in=(ResourceVersion.Status.QUEUED, ResourceVersion.Status.RUNNING)
+    ).exists():
+        raise ValidationError(
+            _("This file is being loaded. Please wait until it is done.")
+        )
+    version = _new_version(actor=actor, resource=resource, upload=None)
+    audit_log_record(
+        actor=actor,
+        action="resource.fetch_requested",
+        obj=resource.dataset,
+        data={
+            "resource": resource.title,
+            "resource_id": resource.pk,
+            "version": version.number,
+            "url": resource.url,
         },
     )
     return version
@@ -418,6 +464,8 @@ def version_ingest(*, version_id: int) -> ResourceVersion | None:
         pk=version_id
     )
     try:
+        if not version.original:
+            _fetch_original(version)
         if not version.checksum_sha256:
             version.checksum_sha256 = storage.sha256_of(version)
         with storage.local_original(version) as source:
@@ -427,12 +475,46 @@ def version_ingest(*, version_id: int) -> ResourceVersion | None:
                 options=ingest_options(version),
                 progress=_Progress(version.pk),
             )
-    except engine.IngestError as exc:
+    except (engine.IngestError, fetch.FetchError) as exc:
         return _ingest_failed(version, exc.template, exc.params)
     except Exception:
         logger.exception("Loading version %s failed", version_id)
         return _ingest_failed(version, UNEXPECTED_FAILURE, {})
     return _ingest_done(version, result)
+
+
+def _fetch_original(version: ResourceVersion) -> None:
+    """Download a link's file into the storage as the version's original."""
+    progress = _Progress(version.pk)
+    with tempfile.TemporaryDirectory(prefix="allmende-fetch-") as folder:
+        fetched = fetch.fetch(
+            version.resource.url,
+            Path(folder),
+            max_bytes=settings.ALLMENDE_MAX_UPLOAD_BYTES,
+            allow_private=settings.ALLMENDE_FETCH_PRIVATE_ADDRESSES,
+            progress=lambda fraction: progress(fraction, "download"),
+        )
+        version.filename = fetched.filename
+        version.byte_size = fetched.size
+        version.checksum_sha256 = fetched.sha256
+        version.format = _format_of(fetched.filename) or version.format
+        version.media_type = (
+            MEDIA_TYPES.get(version.format)
+            or fetched.content_type
+            or version.media_type
+        )[:100]
+        with fetched.path.open("rb") as handle:
+            version.original.save(fetched.filename, File(handle), save=False)
+    version.save(
+        update_fields=[
+            "original",
+            "filename",
+            "byte_size",
+            "checksum_sha256",
+            "format",
+            "media_type",
+        ]
+    )
 
 
 UNEXPECTED_FAILURE = gettext_noop(

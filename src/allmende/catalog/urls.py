@@ -26,6 +26,11 @@ urlpatterns = [
         name="resource_upload",
     ),
     path(
+        "<slug:slug>/resources/<int:pk>/fetch/",
+        views.resource_fetch,
+        name="resource_fetch",
+    ),
+    path(
         "<slug:slug>/resources/<int:pk>/schema/",
         views.resource_schema,
         name="resource_schema",

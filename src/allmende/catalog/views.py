@@ -345,6 +345,7 @@ def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
             data = dict(form.cleaned_data)
             key = data.pop("submission_key")
             upload = data.pop("file") or None
+            load = bool(data.pop("load")) and upload is None
             if upload is not None:
                 data.pop("format")
             try:
@@ -352,7 +353,7 @@ def resource_create(request: HttpRequest, slug: str) -> HttpResponse:
                     key=key,
                     user=user,
                     create=lambda: services.resource_create(
-                        actor=user, dataset=dataset, upload=upload, **data
+                        actor=user, dataset=dataset, upload=upload, load=load, **data
                     ).get_absolute_url(),
                 )
             except ValidationError as exc:
@@ -489,6 +490,24 @@ def resource_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "max_upload": settings.ALLMENDE_MAX_UPLOAD_BYTES,
         },
     )
+
+
+@login_required
+@require_POST
+def resource_fetch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Fetch a linked file again and load it as a new version."""
+    dataset = _editable_dataset(request, slug)
+    resource = get_object_or_404(dataset.resources, pk=pk, kind=Resource.Kind.LINK)
+    try:
+        services.resource_fetch_again(actor=request_user(request), resource=resource)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The linked file is being fetched and loaded. This may take a while."),
+        )
+    return redirect(resource)
 
 
 @login_required

@@ -323,6 +323,11 @@ ALLMENDE_MAX_UPLOAD_BYTES = env.int(
     "ALLMENDE_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024
 )
 ALLMENDE_CATALOG_PAGE_SIZE = 20
+# Linked files are fetched only from public addresses unless this is set (for an
+# intranet installation that links to its own servers).
+ALLMENDE_FETCH_PRIVATE_ADDRESSES = env.bool(
+    "ALLMENDE_FETCH_PRIVATE_ADDRESSES", default=False
+)
 # The catalog's DCAT-AP.de contributor (a URI or a code of
 # http://dcat-ap.de/def/contributors/); without it there is no dcatde:contributorID.
 ALLMENDE_DCAT_CONTRIBUTOR_ID = env.str("ALLMENDE_DCAT_CONTRIBUTOR_ID", default="")
