@@ -56,6 +56,12 @@ def test_dataset_in_three_serializations(client: Client, settings: Any) -> None:
         assert formats == {URIRef(dcat.FILE_TYPE_BASE + "CSV")}
         sizes = [graph.value(d, DCAT.byteSize) for d in distributions]
         assert XSD.nonNegativeInteger in {getattr(s, "datatype", None) for s in sizes}
+        assert (node, DCTERMS.accessRights, dcat.ACCESS_RIGHT.PUBLIC) in graph
+        # The uploaded table is stable and complete; the link says nothing of that.
+        availability = {graph.value(d, dcat.DCATAP.availability) for d in distributions}
+        assert availability == {dcat.AVAILABILITY.STABLE, None}
+        statuses = {graph.value(d, dcat.ADMS.status) for d in distributions}
+        assert statuses == {dcat.DISTRIBUTION_STATUS.COMPLETED, None}
 
 
 def test_unknown_extension_is_404(client: Client) -> None:

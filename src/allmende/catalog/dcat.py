@@ -29,11 +29,22 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
 
 CONTRIBUTOR_BASE = "http://dcat-ap.de/def/contributors/"
 FILE_TYPE_BASE = "http://publications.europa.eu/resource/authority/file-type/"
 LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
 MEDIA_TYPE_BASE = "https://www.iana.org/assignments/media-types/"
+ACCESS_RIGHT = Namespace(
+    "http://publications.europa.eu/resource/authority/access-right/"
+)
+AVAILABILITY = Namespace(
+    "http://publications.europa.eu/resource/authority/planned-availability/"
+)
+DISTRIBUTION_STATUS = Namespace(
+    "http://publications.europa.eu/resource/authority/distribution-status/"
+)
 
 # EU file types of the formats the catalog knows; others get no dct:format.
 FILE_TYPES = {
@@ -217,6 +228,10 @@ def add_distribution(graph: Graph, dataset: Dataset, resource: Resource) -> URIR
                 )
             )
         file_format = version.format or file_format
+        # Every version stays downloadable at its address.
+        graph.add((node, DCATAP.availability, AVAILABILITY.STABLE))
+        if version.has_table:
+            graph.add((node, ADMS.status, DISTRIBUTION_STATUS.COMPLETED))
     file_type = FILE_TYPES.get(file_format.lower())
     if file_type:
         graph.add((node, DCTERMS.format, URIRef(FILE_TYPE_BASE + file_type)))
@@ -250,6 +265,8 @@ def add_dataset(
     if dataset.issued_at is not None:
         graph.add((node, DCTERMS.issued, _datetime(dataset.issued_at)))
     graph.add((node, DCTERMS.modified, _datetime(dataset.modified_at)))
+    access = ACCESS_RIGHT.NON_PUBLIC if dataset.is_private else ACCESS_RIGHT.PUBLIC
+    graph.add((node, DCTERMS.accessRights, access))
     if dataset.language in LANGUAGES:
         graph.add(
             (
