@@ -80,6 +80,11 @@ def test_member_publishes_a_german_csv_and_sorts_and_filters_by_keyboard(
 
     page.goto(dataset.get_absolute_url())
     assert_no_axe_violations(page)
+    # The owner is led from the missing details to the fields that fill them.
+    page.locator(".message-info a[href$='#id_keywords']").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/edit/#id_keywords")
+    assert_no_axe_violations(page)
     page.goto(f"/datasets/{dataset.slug}/history/")
     assert_no_axe_violations(page)
 

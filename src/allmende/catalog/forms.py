@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from allmende.catalog import vocabularies
 from allmende.catalog.engine import ColumnType, DateOrder, NumberLocale
 from allmende.catalog.models import Dataset
+from allmende.catalog.quality import RECOMMENDED_FIELDS
 from allmende.core.idempotency import SubmissionKeyField
 from allmende.organizations.models import Organization
 
@@ -110,6 +111,8 @@ class DatasetForm(forms.ModelForm):
         self.fields["title_de"].help_text = _(
             "A title in at least one language is required."
         )
+        for name in RECOMMENDED_FIELDS:
+            self.fields[name].recommended = True  # type: ignore[attr-defined]
         if self.instance.pk:
             self.initial["themes"] = list(
                 self.instance.themes.values_list("theme", flat=True)

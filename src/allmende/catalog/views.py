@@ -51,6 +51,7 @@ from allmende.catalog.forms import (
     upload_too_large_message,
 )
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.catalog.quality import dataset_quality
 from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import previous_result, submission_key, submit_once
 
@@ -251,12 +252,14 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
     preferred = request.get_preferred_type(RDF_OR_HTML)
     if preferred in dcat.CONTENT_TYPES:
         return _dataset_rdf(dataset, dcat.CONTENT_TYPES[preferred])
+    resources = selectors.dataset_resources(dataset=dataset)
     return render(
         request,
         "catalog/dataset_detail.html",
         {
             "dataset": dataset,
-            "resources": selectors.dataset_resources(dataset=dataset),
+            "resources": resources,
+            "quality": dataset_quality(dataset, resources),
             "can_edit": request.user.has_perm("catalog.change_dataset", dataset),
             "can_publish": request.user.has_perm("catalog.publish_dataset", dataset),
             "can_delete": request.user.has_perm("catalog.delete_dataset", dataset),
@@ -286,8 +289,11 @@ def dataset_edit(request: HttpRequest, slug: str) -> HttpResponse:
         dataset.refresh_from_db()
     else:
         form = DatasetForm(instance=dataset)
+    quality = dataset_quality(dataset, selectors.dataset_resources(dataset=dataset))
     return render(
-        request, "catalog/dataset_form.html", {"form": form, "dataset": dataset}
+        request,
+        "catalog/dataset_form.html",
+        {"form": form, "dataset": dataset, "quality": quality},
     )
 
 
