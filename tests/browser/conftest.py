@@ -10,17 +10,24 @@ Fixtures:
     logs ``user`` in through the real login form.
 ``assert_no_axe_violations(page)``
     runs axe-core on the current page and fails with its report.
+``tile_server``
+    a real map tile server on localhost, configured as the platform's tile
+    server; the fixture's value is the list of tile paths requested so far.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 
 from allmende.accounts.models import User
 from tests.accounts.factories import PASSWORD
@@ -136,3 +143,35 @@ def assert_no_axe_violations() -> Callable[[Any], None]:
         )
 
     return check
+
+
+def _grey_tile() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 200, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def tile_server(settings: Any) -> Iterator[list[str]]:
+    tile = _grey_tile()
+    requested: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.end_headers()
+            self.wfile.write(tile)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    settings.ALLMENDE_MAP_TILE_URL = f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+    yield requested
+    server.shutdown()
+    server.server_close()

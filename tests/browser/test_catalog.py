@@ -4,10 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from allmende.accounts.models import User
 from allmende.catalog.models import Dataset
 from allmende.organizations.models import Membership
+from tests.catalog.conftest import TESTDATA
 from tests.catalog.factories import GERMAN_CSV, PublishedDatasetFactory, add_table
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
@@ -130,4 +132,33 @@ def test_chart_builder_draws_a_bar_chart_by_keyboard(
     assert "1084831" in page.locator("#chart details table").inner_text().replace(
         ".", ""
     ).replace(",", "").replace("\u202f", "").replace("\xa0", "")
+    assert_no_axe_violations(page)
+
+
+def test_geodata_is_drawn_on_a_map_with_the_configured_tiles(
+    page: Any,
+    tile_server: list[str],
+    assert_no_axe_violations: Callable[[Any], None],
+) -> None:
+    member = MembershipFactory(role=Membership.Role.ADMIN).user
+    dataset = PublishedDatasetFactory(
+        organization=member.memberships.get().organization, created_by=member
+    )
+    geojson = (TESTDATA / "points.geojson").read_bytes()
+    resource = add_table(
+        dataset,
+        member,
+        SimpleUploadedFile("orte.geojson", geojson, "application/geo+json"),
+    )
+    page.goto(resource.get_absolute_url())
+    # Tiles come from the configured server (the page's CSP allows it, and the
+    # page fixture fails on any console error such as a CSP violation).
+    page.wait_for_selector("#data-map .leaflet-tile-loaded")
+    assert tile_server
+    # Two points and one line, drawn over the tiles.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#data-map path.leaflet-interactive')"
+        ".length + document.querySelectorAll('#data-map .leaflet-marker-icon')"
+        ".length >= 3"
+    )
     assert_no_axe_violations(page)

@@ -135,3 +135,18 @@ def test_organizer_pages_have_no_axe_violations(
         page.locator("main form button[type=submit]").click()
     assert page.locator(".error-summary").count() == 1
     assert_no_axe_violations(page)
+
+
+def test_venue_is_shown_on_a_map_with_the_configured_tiles(
+    page: Any,
+    tile_server: list[str],
+    assert_no_axe_violations: Callable[[Any], None],
+) -> None:
+    event = EventFactory(
+        street="Karl-Liebknecht-Str. 1", latitude=51.33, longitude=12.37
+    )
+    page.goto(event.get_absolute_url())
+    page.wait_for_selector("#event-map .leaflet-tile-loaded")
+    assert tile_server
+    page.locator("#event-map .leaflet-marker-icon").wait_for()
+    assert_no_axe_violations(page)

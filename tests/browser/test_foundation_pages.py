@@ -196,3 +196,22 @@ def test_admin_invites_a_person_who_signs_up_and_joins(
     rows = page.get_by_role("table").locator("tbody tr").all_inner_texts()
     assert any("Ada Admin" in row and "Administrator" in row for row in rows)
     assert any("bob" in row and "Mitglied" in row for row in rows)
+
+
+def test_directory_map_shows_organizations_on_the_configured_tiles(
+    page: Any,
+    tile_server: list[str],
+    assert_no_axe_violations: Callable[[Any], None],
+) -> None:
+    OrganizationFactory(name="Tafel Leipzig", latitude=51.34, longitude=12.37)
+    OrganizationFactory(name="Repair Café Kiel", latitude=54.32, longitude=10.13)
+    page.goto("/organizations/")
+    page.wait_for_selector("#org-map .leaflet-tile-loaded")
+    assert tile_server
+    markers = page.locator("#org-map .leaflet-marker-icon")
+    markers.first.wait_for()
+    assert sorted(m.get_attribute("alt") for m in markers.all()) == [
+        "Repair Café Kiel",
+        "Tafel Leipzig",
+    ]
+    assert_no_axe_violations(page)
