@@ -172,6 +172,21 @@ def test_series_refuses_a_first_date_without_time_zone(staff: User) -> None:
     assert len(events) == 3
 
 
+def test_series_on_the_last_friday_of_each_month(staff: User) -> None:
+    client = client_for(staff)
+    response = client.post(
+        URL, series_data(week_of_month="6", weekday="4", first_date="2031-01-01")
+    )
+    assert response.status_code == 302
+    events = ConsultationSeries.objects.get().occurrences.order_by("starts_at")
+    # Last Fridays: January has five, February (28 days) ends on a Friday.
+    assert [e.starts_at.date() for e in events] == [
+        date(2031, 1, 31),
+        date(2031, 2, 28),
+        date(2031, 3, 28),
+    ]
+
+
 def test_extending_a_series_adds_only_missing_dates(staff: User) -> None:
     series, events = services.consultation_series_create(
         actor=staff,

@@ -305,6 +305,7 @@ WEEKS_OF_MONTH = [
     (3, _("third in the month")),
     (4, _("fourth in the month")),
     (5, _("fifth in the month")),
+    (6, _("last in the month")),
 ]
 
 
@@ -393,8 +394,8 @@ class ConsultationSeriesForm(forms.Form):
                 "week_of_month",
                 _(
                     "Most months have no fifth %(weekday)s, so this series "
-                    "would skip months. Please choose the first to fourth "
-                    "%(weekday)s, or every week."
+                    "would skip months. Please choose the first to fourth or "
+                    "the last %(weekday)s, or every week."
                 )
                 % {"weekday": weekday},
             )

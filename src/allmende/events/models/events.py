@@ -98,8 +98,11 @@ class ConsultationSeries(models.Model):
     week_of_month = models.PositiveSmallIntegerField(
         _("week of the month"),
         default=0,
-        validators=[MaxValueValidator(5)],
-        help_text=_("1 to 5 for the first to fifth such weekday; 0 for every week."),
+        validators=[MaxValueValidator(6)],
+        help_text=_(
+            "1 to 5 for the first to fifth such weekday, 6 for the last; 0 for "
+            "every week."
+        ),
     )
     start_time = models.TimeField(_("start"))
     end_time = models.TimeField(_("end"))

@@ -271,6 +271,10 @@ def host_revoke(*, actor: User, organization: Organization) -> None:
         audit_log_record(actor=actor, action="event_host.revoked", obj=organization)
 
 
+# ``ConsultationSeries.week_of_month`` for "the last such weekday of the month".
+LAST_WEEK_OF_MONTH = 6
+
+
 def series_dates(series: ConsultationSeries, until: date) -> list[date]:
     """The dates of a series from its first date up to ``until``."""
     last = min(d for d in (until, series.last_date) if d is not None)
@@ -285,11 +289,18 @@ def series_dates(series: ConsultationSeries, until: date) -> list[date]:
         return dates
     year, month = series.first_date.year, series.first_date.month
     while date(year, month, 1) <= last:
-        first_weekday = date(year, month, 1).weekday()
-        day_number = (
-            1 + (series.weekday - first_weekday) % 7 + 7 * (series.week_of_month - 1)
-        )
-        if day_number <= calendar.monthrange(year, month)[1]:
+        month_days = calendar.monthrange(year, month)[1]
+        if series.week_of_month == LAST_WEEK_OF_MONTH:
+            last_weekday = date(year, month, month_days).weekday()
+            day_number = month_days - (last_weekday - series.weekday) % 7
+        else:
+            first_weekday = date(year, month, 1).weekday()
+            day_number = (
+                1
+                + (series.weekday - first_weekday) % 7
+                + 7 * (series.week_of_month - 1)
+            )
+        if day_number <= month_days:
             day = date(year, month, day_number)
             if series.first_date <= day <= last:
                 dates.append(day)
