@@ -26,6 +26,11 @@ urlpatterns = [
         name="resource_upload",
     ),
     path(
+        "<slug:slug>/resources/<int:pk>/delete/",
+        views.resource_delete,
+        name="resource_delete",
+    ),
+    path(
         "<slug:slug>/resources/<int:pk>/schema/",
         views.resource_schema,
         name="resource_schema",
