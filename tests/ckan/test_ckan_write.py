@@ -341,3 +341,20 @@ def test_resource_needs_a_url_or_a_file(
         status=409,
     )
     assert "url" in body["error"]
+
+
+def test_upload_announced_too_large_is_refused_before_reading(
+    settings: Any, organization: Organization, org_member: User
+) -> None:
+    settings.ALLMENDE_MAX_UPLOAD_BYTES = 10
+    dataset = DatasetFactory(organization=organization)
+    response = Client().post(
+        "/api/3/action/resource_create",
+        b"x" * 100,
+        content_type="multipart/form-data; boundary=zzz",
+        headers={"Authorization": token_for(org_member)},
+        CONTENT_LENGTH=str(10**9),
+    )
+    assert response.status_code == 409
+    assert "upload" in response.json()["error"]
+    assert not dataset.resources.exists()

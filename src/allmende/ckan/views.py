@@ -15,6 +15,7 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from allmende.accounts.services import api_token_user
+from allmende.catalog.forms import upload_too_large_message
+from allmende.catalog.views import MULTIPART_OVERHEAD
 from allmende.ckan import actions
 from allmende.ckan.errors import (
     ActionError,
@@ -94,6 +97,16 @@ def _params(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def _refuse_large_body(request: HttpRequest) -> None:
+    """Refuse an upload by its announced size, before the body is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.ALLMENDE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+        raise ValidationFailed({"upload": [upload_too_large_message(length)]})
+
+
 def _help_url(request: HttpRequest, name: str) -> str:
     base = request.build_absolute_uri(
         reverse("ckan:action", kwargs={"name": "help_show"})
@@ -136,6 +149,7 @@ def action(request: HttpRequest, name: str) -> HttpResponse:
                 "JSON Error: "
                 + _("Invalid request. Please use the POST method for this action.")
             )
+        _refuse_large_body(request)
         params = _params(request)
         token = _token(request)
         if token is not None:
