@@ -608,7 +608,9 @@ def organization_list(ctx: Context, params: Params) -> list[Any]:
         "package_count": lambda o: counts.get(o.pk, 0),
     }
     if field_name not in keys or direction.strip().lower() not in ("", "asc", "desc"):
-        raise Invalid({"sort": [_("Cannot sort by “%(sort)s”.") % {"sort": sort}]})
+        raise Invalid(
+            {"sort": [_("Cannot sort by “%(field)s”.") % {"field": sort[:60]}]}
+        )
     organizations.sort(
         key=keys[field_name], reverse=direction.strip().lower() == "desc"
     )
