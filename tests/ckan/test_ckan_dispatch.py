@@ -171,3 +171,21 @@ def test_help_show_returns_the_actions_description(api: Api) -> None:
     body = api.get("help_show", {"name": "package_search"})
     assert "fq" in body["result"]
     assert api.get("help_show", {"name": "nope"}, status=404)["success"] is False
+
+
+def test_other_methods_are_refused_in_the_envelope() -> None:
+    response = Client().put("/api/3/action/package_list")
+    assert response.status_code == 405
+    assert response.json()["success"] is False
+
+
+def test_get_and_post_give_the_same_answer(api: Api) -> None:
+    PublishedDatasetFactory(slug="gleich")
+    by_get = api.get("package_show", {"id": "gleich"})
+    by_post = api.post("package_show", {"id": "gleich"})
+    assert by_get == by_post
+
+
+def test_bad_boolean_is_a_validation_error(api: Api) -> None:
+    body = api.get("package_search", {"include_private": "vielleicht"}, status=409)
+    assert body["error"]["include_private"] == ["Must be true or false."]

@@ -29,6 +29,7 @@ from allmende.catalog import selectors, services, vocabularies
 from allmende.catalog.forms import upload_too_large_message
 from allmende.catalog.models import Dataset, DatasetTheme, Resource
 from allmende.ckan import datastore
+from allmende.ckan import params as params_
 from allmende.ckan.errors import NotAuthorized, NotFound, SearchQueryError
 from allmende.ckan.errors import ValidationFailed as Invalid
 from allmende.ckan.packages import (
@@ -42,6 +43,7 @@ from allmende.ckan.packages import (
     resource_dict,
     theme_uri,
 )
+from allmende.ckan.params import Params
 from allmende.organizations import selectors as organization_selectors
 from allmende.organizations.models import Organization
 
@@ -67,7 +69,6 @@ class Context:
         return self.request.build_absolute_uri("/").rstrip("/")
 
 
-Params = dict[str, Any]
 ActionFunction = Callable[[Context, Params], Any]
 
 
@@ -89,54 +90,6 @@ def action(*, read_only: bool) -> Callable[[ActionFunction], ActionFunction]:
 
 
 # --- parameters ------------------------------------------------------------------
-
-
-def _required(params: Params, *keys: str) -> str:
-    for key in keys:
-        value = params.get(key)
-        if value not in (None, ""):
-            return str(value).strip()
-    raise Invalid({keys[0]: [_("Missing value")]})
-
-
-def _int(
-    params: Params, key: str, default: int, *, low: int = 0, high: int | None = None
-) -> int:
-    value = params.get(key)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value))
-    except ValueError as exc:
-        raise Invalid({key: [_("Invalid integer")]}) from exc
-    if number < low:
-        raise Invalid({key: [_("Must be %(low)s or more.") % {"low": low}]})
-    return min(number, high) if high is not None else number
-
-
-def _bool(params: Params, key: str, default: bool) -> bool:
-    value = params.get(key)
-    if value in (None, ""):
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off"):
-        return False
-    raise Invalid({key: [_("Must be true or false.")]})
-
-
-def _list(params: Params, key: str) -> list[str]:
-    value = params.get(key)
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    raise Invalid({key: [_("Must be a list.")]})
 
 
 def _fields(parse: Callable[[], Any]) -> Any:
@@ -234,7 +187,7 @@ def help_show(ctx: Context, params: Params) -> str:
 
     :param name: the action's name
     """
-    name = _required(params, "name")
+    name = params_.required(params, "name")
     found = ACTIONS.get(name)
     if found is None:
         raise NotFound(_("Action function not found"))
@@ -257,8 +210,8 @@ def package_list(ctx: Context, params: Params) -> list[str]:
     :param limit: how many names (optional)
     :param offset: how many to skip (optional)
     """
-    limit = _int(params, "limit", 0)
-    offset = _int(params, "offset", 0)
+    limit = params_.integer(params, "limit", 0)
+    offset = params_.integer(params, "offset", 0)
     names = (
         selectors.visible_datasets(AnonymousUser())
         .order_by("slug")
@@ -275,7 +228,7 @@ def package_show(ctx: Context, params: Params) -> dict[str, Any]:
 
     :param id: the id or name of the dataset
     """
-    return _package(ctx, _dataset(ctx, _required(params, "id", "name")))
+    return _package(ctx, _dataset(ctx, params_.required(params, "id", "name")))
 
 
 FQ_TERM = re.compile(r'([+-]?)([A-Za-z_]+):("(?:[^"\\]|\\.)*"|\([^)]*\)|\S+)')
@@ -510,16 +463,16 @@ def package_search(ctx: Context, params: Params) -> dict[str, Any]:
         fq_terms.extend(_terms(str(fq), strict=True)[0])
     fq_terms.extend(_terms(str(params.get("fq") or ""), strict=True)[0])
     terms = q_terms + fq_terms
-    rows = _int(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
-    start = _int(params, "start", 0)
+    rows = params_.integer(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
+    start = params_.integer(params, "start", 0)
     by_score, ordering = _ordering(
         str(params.get("sort") or "score desc, metadata_modified desc")
     )
-    facet_names = _list(params, "facet.field")
-    facet_limit = _int(params, "facet.limit", 50, low=-1)
+    facet_names = params_.text_list(params, "facet.field")
+    facet_limit = params_.integer(params, "facet.limit", 50, low=-1)
     if facet_limit < 0:
         facet_limit = 10_000
-    facet_mincount = _int(params, "facet.mincount", 1)
+    facet_mincount = params_.integer(params, "facet.mincount", 1)
 
     ranked = list(
         selectors.dataset_list(
@@ -527,9 +480,9 @@ def package_search(ctx: Context, params: Params) -> dict[str, Any]:
         ).values_list("pk", flat=True)
     )
     queryset = Dataset.objects.filter(pk__in=ranked)
-    if not _bool(params, "include_private", False):
+    if not params_.boolean(params, "include_private", False):
         queryset = queryset.filter(is_private=False)
-    if not _bool(params, "include_drafts", False):
+    if not params_.boolean(params, "include_drafts", False):
         queryset = queryset.filter(status=Dataset.Status.PUBLISHED)
     for term in terms:
         condition = _term_filter(term)
@@ -589,15 +542,15 @@ def organization_list(ctx: Context, params: Params) -> list[Any]:
     :param limit: how many (at most 1000)
     :param offset: how many to skip
     """
-    limit = _int(params, "limit", MAX_ROWS, high=MAX_ROWS)
-    offset = _int(params, "offset", 0)
+    limit = params_.integer(params, "limit", MAX_ROWS, high=MAX_ROWS)
+    offset = params_.integer(params, "offset", 0)
     sort = str(params.get("sort") or "title asc").strip()
     organizations = list(
         organization_selectors.organization_list(
             filters=organization_selectors.DirectoryFilters()
         )
     )
-    wanted = _list(params, "organizations")
+    wanted = params_.text_list(params, "organizations")
     if wanted:
         organizations = [o for o in organizations if o.slug in wanted]
     counts = _package_counts()
@@ -615,7 +568,7 @@ def organization_list(ctx: Context, params: Params) -> list[Any]:
         key=keys[field_name], reverse=direction.strip().lower() == "desc"
     )
     page = organizations[offset : offset + limit]
-    if not _bool(params, "all_fields", False):
+    if not params_.boolean(params, "all_fields", False):
         return [o.slug for o in page]
     return [organization_dict(o, package_count=counts.get(o.pk, 0)) for o in page]
 
@@ -627,12 +580,12 @@ def organization_show(ctx: Context, params: Params) -> dict[str, Any]:
     :param id: its id or name
     :param include_datasets: also the datasets the caller may see (at most 1000)
     """
-    organization = _organization(_required(params, "id", "name"))
+    organization = _organization(params_.required(params, "id", "name"))
     visible = selectors.visible_datasets(ctx.viewer).filter(organization=organization)
     found = organization_dict(
         organization, package_count=_package_counts().get(organization.pk, 0)
     )
-    if _bool(params, "include_datasets", False):
+    if params_.boolean(params, "include_datasets", False):
         ids = list(
             visible.order_by("-modified_at", "pk").values_list("pk", flat=True)[
                 :MAX_ROWS
@@ -653,7 +606,7 @@ def resource_show(ctx: Context, params: Params) -> dict[str, Any]:
 
     :param id: the resource's id
     """
-    return _resource_result(ctx, _resource(ctx, _required(params, "id")))
+    return _resource_result(ctx, _resource(ctx, params_.required(params, "id")))
 
 
 @action(read_only=True)
@@ -670,7 +623,7 @@ def datastore_search(ctx: Context, params: Params) -> dict[str, Any]:
     :param include_total: also count the matching rows (default true)
     :param records_format: ``objects`` (default), ``lists``, ``csv`` or ``tsv``
     """
-    resource = _resource(ctx, _required(params, "resource_id", "id"))
+    resource = _resource(ctx, params_.required(params, "resource_id", "id"))
     return datastore.search(ctx.request, resource, params)
 
 
@@ -680,7 +633,7 @@ def datastore_search_sql(ctx: Context, params: Params) -> dict[str, Any]:
 
     :param sql: e.g. ``SELECT * FROM "42" WHERE "Stadt" = 'Köln'``
     """
-    sql = _required(params, "sql")
+    sql = params_.required(params, "sql")
     reference = datastore.table_reference(sql)
     return datastore.search_sql(_resource(ctx, reference), sql)
 
@@ -812,7 +765,7 @@ def package_create(ctx: Context, params: Params) -> dict[str, Any]:
 
 def _change_package(ctx: Context, params: Params, *, complete: bool) -> dict[str, Any]:
     actor = ctx.actor
-    dataset = _dataset(ctx, _required(params, "id", "name"))
+    dataset = _dataset(ctx, params_.required(params, "id", "name"))
     parsed = _fields(lambda: parse_package(params, complete=complete))
     if parsed.organization and parsed.organization not in (
         str(dataset.organization_id),
@@ -860,7 +813,7 @@ def package_delete(ctx: Context, params: Params) -> None:
 
     :param id: the dataset's id or name
     """
-    dataset = _dataset(ctx, _required(params, "id", "name"))
+    dataset = _dataset(ctx, params_.required(params, "id", "name"))
     services.dataset_delete(actor=ctx.actor, dataset=dataset)
 
 
@@ -875,14 +828,14 @@ def resource_create(ctx: Context, params: Params) -> dict[str, Any]:
     :param name, description, url, format, license_id: as in ``resource_show``
     :param upload: the file
     """
-    dataset = _dataset(ctx, _required(params, "package_id"))
+    dataset = _dataset(ctx, params_.required(params, "package_id"))
     upload = _upload(params)
     resource = _create_resource(ctx, dataset, params, upload)
     return _resource_result(ctx, resource)
 
 
 def _change_resource(ctx: Context, params: Params, *, complete: bool) -> dict[str, Any]:
-    resource = _resource(ctx, _required(params, "id"))
+    resource = _resource(ctx, params_.required(params, "id"))
     upload = _upload(params)
     with transaction.atomic():
         _update_resource(ctx, resource, params, upload, complete=complete)
@@ -914,5 +867,5 @@ def resource_delete(ctx: Context, params: Params) -> None:
     :param id: the resource's id
     """
     services.resource_delete(
-        actor=ctx.actor, resource=_resource(ctx, _required(params, "id"))
+        actor=ctx.actor, resource=_resource(ctx, params_.required(params, "id"))
     )

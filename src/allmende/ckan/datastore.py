@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from allmende.catalog import engine, tables
 from allmende.catalog.models import Resource
+from allmende.ckan import params as params_
 from allmende.ckan.errors import NotFound
 from allmende.ckan.errors import ValidationFailed as Invalid
 
@@ -147,28 +148,6 @@ def _link(request: HttpRequest, params: dict[str, Any], offset: int | None) -> s
     return f"{path}?{urlencode(query)}"
 
 
-def _int(params: dict[str, Any], key: str, default: int) -> int:
-    value = params.get(key)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value))
-    except ValueError as exc:
-        raise Invalid({key: [_("Invalid integer")]}) from exc
-    if number < 0:
-        raise Invalid({key: [_("Must be %(low)s or more.") % {"low": 0}]})
-    return number
-
-
-def _flag(params: dict[str, Any], key: str, default: bool) -> bool:
-    value = params.get(key)
-    if value in (None, ""):
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes", "on")
-
-
 def search(
     request: HttpRequest, resource: Resource, params: dict[str, Any]
 ) -> dict[str, Any]:
@@ -184,9 +163,9 @@ def search(
                 ]
             }
         )
-    limit = min(_int(params, "limit", DEFAULT_LIMIT), MAX_LIMIT)
-    offset = _int(params, "offset", 0)
-    include_total = _flag(params, "include_total", True)
+    limit = min(params_.integer(params, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+    offset = params_.integer(params, "offset", 0)
+    include_total = params_.boolean(params, "include_total", True)
     wanted = [
         _column(table, name, "fields")
         for name in _names(params.get("fields"), "fields")
