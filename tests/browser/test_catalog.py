@@ -162,3 +162,32 @@ def test_geodata_is_drawn_on_a_map_with_the_configured_tiles(
         ".length >= 3"
     )
     assert_no_axe_violations(page)
+
+
+def test_owner_deletes_a_resource_after_confirming_by_keyboard(
+    page: Any,
+    login: Callable[[Any, User], None],
+    assert_no_axe_violations: Callable[[Any], None],
+) -> None:
+    organization = OrganizationFactory()
+    member = MembershipFactory(
+        organization=organization, role=Membership.Role.MEMBER
+    ).user
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, member, title="Alte Tabelle")
+    login(page, member)
+
+    page.goto(resource.get_absolute_url())
+    page.get_by_role("link", name="Delete resource").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/resources/{resource.pk}/delete/")
+    assert "Alte Tabelle" in page.locator("h1").inner_text()
+    assert_no_axe_violations(page)
+
+    page.get_by_role("button", name="Delete resource").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(dataset.get_absolute_url())
+    assert not dataset.resources.exists()
+    assert_no_axe_violations(page)

@@ -136,6 +136,10 @@ def _schema(client: Client, w: World) -> int:
         ).status_code
 
 
+def _delete_resource(client: Client, w: World) -> int:
+    return client.post(f"{_base(w)}/resources/{w.resource.pk}/delete/").status_code
+
+
 ACTIONS = [
     Action(
         "create",
@@ -172,6 +176,12 @@ ACTIONS = [
         EDITORS,
         _upload_version,
         lambda w: w.resource.versions.count() == 2,
+    ),
+    Action(
+        "delete_resource",
+        EDITORS,
+        _delete_resource,
+        lambda w: not Resource.objects.filter(pk=w.resource.pk).exists(),
     ),
     Action(
         "change_schema",

@@ -137,15 +137,19 @@ def dataset_create(
     actor: User,
     organization: Organization,
     themes: Iterable[str] = (),
+    slug: str = "",
     **fields: Any,
 ) -> Dataset:
-    """Create a draft dataset owned by ``organization``."""
+    """Create a draft dataset owned by ``organization``.
+
+    Without ``slug`` one is made from the title; a given one must be free.
+    """
     _require(actor, "catalog.add_dataset", organization)
     _check_fields(fields, DATASET_FIELDS)
     title = fields.get("title_de") or fields.get("title_en") or ""
     dataset = Dataset(
         organization=organization,
-        slug=_unique_slug(title),
+        slug=slug or _unique_slug(title),
         created_by=actor,
         **fields,
     )
@@ -163,10 +167,14 @@ def dataset_update(
     actor: User,
     dataset: Dataset,
     themes: Iterable[str] | None = None,
+    slug: str | None = None,
     **changes: Any,
 ) -> Dataset:
+    """Change the description; a new ``slug`` changes the dataset's addresses."""
     _require(actor, "catalog.change_dataset", dataset)
     _check_fields(changes, DATASET_FIELDS)
+    if slug is not None:
+        changes["slug"] = slug
     changed = [
         name for name, value in changes.items() if getattr(dataset, name) != value
     ]
@@ -317,6 +325,77 @@ def resource_create(
     audit_log_record(actor=actor, action="resource.created", obj=dataset, data=data)
     Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
     return resource
+
+
+@transaction.atomic
+def resource_update(*, actor: User, resource: Resource, **changes: Any) -> Resource:
+    """Change the description of a resource (a new file is a new version)."""
+    dataset = resource.dataset
+    _require(actor, "catalog.change_dataset", dataset)
+    _check_fields(changes, RESOURCE_FIELDS)
+    if resource.kind == Resource.Kind.UPLOAD:
+        changes.pop("url", None)
+    changed = [
+        name for name, value in changes.items() if getattr(resource, name) != value
+    ]
+    for name in changed:
+        setattr(resource, name, changes[name])
+    resource.full_clean()
+    resource.save()
+    if changed:
+        audit_log_record(
+            actor=actor,
+            action="resource.updated",
+            obj=dataset,
+            data={
+                "resource": resource.title,
+                "resource_id": resource.pk,
+                "fields": sorted(changed),
+            },
+        )
+        Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
+    return resource
+
+
+@transaction.atomic
+def resource_delete(*, actor: User, resource: Resource) -> None:
+    """Delete a resource with all its versions; files go once the change commits.
+
+    The resources after it move up, so positions stay without gaps.
+    """
+    dataset = resource.dataset
+    _require(actor, "catalog.change_dataset", dataset)
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    originals = [
+        name for name in resource.versions.values_list("original", flat=True) if name
+    ]
+    audit_log_record(
+        actor=actor,
+        action="resource.deleted",
+        obj=dataset,
+        data={
+            "resource": resource.title,
+            "resource_id": resource.pk,
+            "versions": len(originals),
+        },
+    )
+    resource_id, position = resource.pk, resource.position
+    # The shown version goes with the resource; unlink it first so no row
+    # points at a version that is being deleted.
+    Resource.objects.filter(pk=resource_id).update(current_version=None)
+    resource.delete()
+    for later in dataset.resources.filter(position__gt=position).order_by("position"):
+        Resource.objects.filter(pk=later.pk).update(position=later.position - 1)
+    Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
+
+    def remove_files() -> None:
+        from django.core.files.storage import default_storage
+
+        storage.delete_tables(resource_id)
+        for name in originals:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
 
 
 @transaction.atomic

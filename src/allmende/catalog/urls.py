@@ -31,6 +31,11 @@ urlpatterns = [
         name="resource_fetch",
     ),
     path(
+        "<slug:slug>/resources/<int:pk>/delete/",
+        views.resource_delete,
+        name="resource_delete",
+    ),
+    path(
         "<slug:slug>/resources/<int:pk>/schema/",
         views.resource_schema,
         name="resource_schema",

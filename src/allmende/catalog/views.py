@@ -499,6 +499,26 @@ def resource_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+def resource_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Ask for confirmation (GET), then delete the resource and its files (POST)."""
+    dataset = _editable_dataset(request, slug)
+    resource = get_object_or_404(dataset.resources, pk=pk)
+    if request.method == "POST":
+        services.resource_delete(actor=request_user(request), resource=resource)
+        messages.success(request, _("The resource has been deleted."))
+        return redirect(dataset)
+    return render(
+        request,
+        "catalog/resource_delete.html",
+        {
+            "dataset": dataset,
+            "resource": resource,
+            "version_count": resource.versions.count(),
+        },
+    )
+
+
+@login_required
 @require_POST
 def resource_fetch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Fetch a linked file again and load it as a new version."""

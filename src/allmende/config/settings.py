@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "allmende.organizations",
     "allmende.events",
     "allmende.catalog",
+    "allmende.ckan",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

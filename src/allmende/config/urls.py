@@ -21,6 +21,7 @@ urlpatterns = [
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),
     path("datasets/", include("allmende.catalog.urls")),
     path("", include("allmende.accounts.urls")),
+    path("", include("allmende.ckan.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

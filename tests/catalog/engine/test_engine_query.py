@@ -83,6 +83,21 @@ def test_keyset_walk_visits_every_row_once_in_order(
         assert all(v is None for v in values[len(present) :])  # NULLs last
 
 
+@pytest.mark.parametrize(
+    "sort", [[], [Sort("Anzahl", descending=True)], [Sort("Stadt"), Sort("Betrag")]]
+)
+def test_offset_pages_match_the_keyset_walk(
+    resource: Resource, sort: list[Sort]
+) -> None:
+    filters = [Filter("Stadt", "ne", "Jena")]
+    walked = [r["_row"] for r in _walk(resource, filters=filters, sort=sort, limit=97)]
+    paged: list[object] = []
+    for offset in range(0, len(walked) + 97, 97):
+        page = query(resource, filters=filters, sort=sort, limit=97, offset=offset)
+        paged.extend(r["_row"] for r in page["rows"])
+    assert paged == walked
+
+
 def test_keyset_walk_with_filter_matches_count(resource: Resource) -> None:
     filters = [Filter("Stadt", "eq", "Köln"), Filter("Anzahl", "gte", 10)]
     rows = _walk(resource, filters=filters, sort=[Sort("Betrag")], limit=25)

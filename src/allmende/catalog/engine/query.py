@@ -60,6 +60,7 @@ class Query:
     facets: Sequence[str] = ()
     facet_limit: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
+    offset: int = 0  # rows to skip before the page (after ``after``, if given)
 
 
 def parse_params(params: Mapping[str, str | Sequence[str]]) -> Query:
@@ -388,8 +389,10 @@ def query(
     limit = int(request.limit)
     order = _order_by(keys)
     select = ", ".join(quote_ident(name) for name in [ROW_ID, *fields])
+    offset = max(0, int(request.offset))
     if keys:
-        found = _sorted_keys(cursor, keys, where, after, order, limit + 1)
+        found = _sorted_keys(cursor, keys, where, after, order, offset + limit + 1)
+        found = found[offset:]
         page_keys = found[:limit]
         rows_by_id: dict[int, tuple[Any, ...]] = {}
         if page_keys:
@@ -412,7 +415,7 @@ def query(
         # order for queries without ORDER BY: the scan can stop after the page.
         found = cursor.execute(
             f"SELECT {ROW_ID} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
-            f"LIMIT {limit + 1}",
+            f"LIMIT {limit + 1}" + (f" OFFSET {offset}" if offset else ""),
             where.params,
         ).fetchall()
         ids = sorted(int(r[0]) for r in found)
