@@ -178,14 +178,14 @@ def test_owner_deletes_a_resource_after_confirming_by_keyboard(
     login(page, member)
 
     page.goto(resource.get_absolute_url())
-    page.get_by_role("link", name="Delete resource").focus()
+    page.get_by_role("link", name="Ressource löschen").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith(f"/resources/{resource.pk}/delete/")
     assert "Alte Tabelle" in page.locator("h1").inner_text()
     assert_no_axe_violations(page)
 
-    page.get_by_role("button", name="Delete resource").focus()
+    page.get_by_role("button", name="Ressource löschen").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith(dataset.get_absolute_url())
