@@ -302,6 +302,67 @@ def resource_create(
 
 
 @transaction.atomic
+def resource_update(*, actor: User, resource: Resource, **changes: Any) -> Resource:
+    """Change a resource's description, licence or (for a link) its address."""
+    dataset = resource.dataset
+    _require(actor, "catalog.change_dataset", dataset)
+    _check_fields(changes, RESOURCE_FIELDS)
+    if resource.kind == Resource.Kind.UPLOAD:
+        # An upload's address and format come from its file.
+        changes.pop("url", None)
+        changes.pop("format", None)
+    changed = [
+        name for name, value in changes.items() if getattr(resource, name) != value
+    ]
+    if not changed:
+        return resource
+    for name in changed:
+        setattr(resource, name, changes[name])
+    resource.full_clean()
+    resource.save()
+    audit_log_record(
+        actor=actor,
+        action="resource.updated",
+        obj=dataset,
+        data={
+            "resource": resource.title,
+            "resource_id": resource.pk,
+            "fields": sorted(changed),
+        },
+    )
+    Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
+    return resource
+
+
+@transaction.atomic
+def resource_delete(*, actor: User, resource: Resource) -> None:
+    """Remove a resource with its versions, tables and files."""
+    dataset = resource.dataset
+    _require(actor, "catalog.change_dataset", dataset)
+    audit_log_record(
+        actor=actor,
+        action="resource.deleted",
+        obj=dataset,
+        data={"resource": resource.title, "resource_id": resource.pk},
+    )
+    resource_id = resource.pk
+    originals = [
+        name for name in resource.versions.values_list("original", flat=True) if name
+    ]
+    resource.delete()
+    Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
+
+    def remove_files() -> None:
+        from django.core.files.storage import default_storage
+
+        storage.delete_tables(resource_id)
+        for name in originals:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
+@transaction.atomic
 def resource_upload_version(
     *, actor: User, resource: Resource, upload: UploadedFile
 ) -> ResourceVersion:
