@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +186,18 @@ def dataset_update(
 
 
 @transaction.atomic
-def dataset_set_published(*, actor: User, dataset: Dataset, published: bool) -> Dataset:
-    """Publish a draft, or take a published dataset back to draft."""
+def dataset_set_published(
+    *,
+    actor: User,
+    dataset: Dataset,
+    published: bool,
+    issued_at: datetime | None = None,
+) -> Dataset:
+    """Publish a draft, or take a published dataset back to draft.
+
+    ``issued_at`` is the first publication when it happened elsewhere (a
+    harvested dataset); by default it is now.
+    """
     _require(actor, "catalog.publish_dataset", dataset)
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     status = Dataset.Status.PUBLISHED if published else Dataset.Status.DRAFT
@@ -194,7 +205,7 @@ def dataset_set_published(*, actor: User, dataset: Dataset, published: bool) -> 
         return dataset
     dataset.status = status
     if published and dataset.issued_at is None:
-        dataset.issued_at = timezone.now()
+        dataset.issued_at = issued_at or timezone.now()
     dataset.full_clean()
     dataset.save(update_fields=["status", "issued_at", "modified_at"])
     audit_log_record(
