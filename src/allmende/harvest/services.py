@@ -379,7 +379,6 @@ def _sync(run: HarvestRun, actor: User, remote: RemoteDataset) -> None:
     digest = remote.content_hash()
     record = (
         HarvestedRecord.objects.select_for_update()
-        .select_related("dataset")
         .filter(source=source, remote_id=remote.remote_id)
         .first()
     )
@@ -392,7 +391,7 @@ def _sync(run: HarvestRun, actor: User, remote: RemoteDataset) -> None:
         return
     if record.withdrawn_at is not None:
         HarvestedRecord.objects.filter(pk=record.pk).update(withdrawn_at=None)
-    if record.dataset is None:
+    if record.dataset_id is None:
         reason = message(
             gettext_noop(
                 "The dataset made from this record was deleted here; it is not "
@@ -403,7 +402,7 @@ def _sync(run: HarvestRun, actor: User, remote: RemoteDataset) -> None:
         return
     # Lock the dataset: a change made here at this moment waits for this sync
     # and is then seen as a change after it.
-    dataset = Dataset.objects.select_for_update().get(pk=record.dataset.pk)
+    dataset = Dataset.objects.select_for_update().get(pk=record.dataset_id)
     if record.content_hash == digest:
         _log(run, Action.UNCHANGED, dataset=dataset, **log)
         return
