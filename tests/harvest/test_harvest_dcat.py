@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,58 @@ def test_record_gone_from_the_source_is_reported_withdrawn_and_kept(
     assert record.withdrawn_at is not None
     # Reported once, not again on every run.
     assert harvest(source, staff).withdrawn == 0
+
+
+def test_changed_record_updates_the_dataset_and_its_links(
+    staff: User, organization: Organization, remote: str
+) -> None:
+    source = make_source(staff, organization, f"{remote}/catalog-page1.ttl")
+    harvest(source, staff)
+    record = HarvestedRecord.objects.get(
+        remote_id="https://daten.example.org/dataset/baumkataster"
+    )
+    assert record.dataset is not None
+    csv_id = record.resource_map["https://daten.example.org/dataset/baumkataster/csv"]
+
+    source.url = f"{remote}/catalog-changed.ttl"
+    source.save()
+    run = harvest(source, staff)
+    assert (run.updated, run.withdrawn, run.created) == (1, 2, 0)
+
+    dataset = Dataset.objects.get(pk=record.dataset.pk)
+    assert dataset.title_de == "Baumkataster 2025"
+    assert dataset.keywords == ["Bäume"]
+    assert dataset.temporal_start is None and dataset.contact_email == ""
+    resources = {r.url: r for r in dataset.resources.all()}
+    assert set(resources) == {
+        "https://daten.example.org/files/baeume.csv",
+        "https://daten.example.org/files/baeume.pdf",
+    }
+    csv = resources["https://daten.example.org/files/baeume.csv"]
+    assert csv.pk == csv_id  # the same resource, changed
+    assert csv.title_de == "Baumkataster (CSV, UTF-8)"
+    history = [entry.action for entry in dataset_history(dataset)]
+    assert "resource.updated" in history and "resource.deleted" in history
+    # The harvest's own changes do not count as changes made here.
+    assert harvest(source, staff).unchanged == 1
+
+
+def test_change_that_left_no_history_still_counts_as_local(
+    staff: User, organization: Organization, remote: str
+) -> None:
+    from django.utils import timezone
+
+    source = make_source(staff, organization, f"{remote}/catalog.rdf")
+    harvest(source, staff)
+    Dataset.objects.update(modified_at=timezone.now(), title_de="Von Hand")
+    HarvestedRecord.objects.update(content_hash="0" * 64)
+    run = harvest(source, staff)
+    assert run.skipped == 1
+    assert "changed here" in run.entries.get().reason_texts[0]
+    assert Dataset.objects.get().title_de == "Von Hand"
+
+
+def dataset_history(dataset: Dataset) -> list[Any]:
+    from allmende.catalog.selectors import dataset_history as history
+
+    return list(history(dataset=dataset))
