@@ -7,6 +7,8 @@ Routes besides the files themselves:
 ``/slow/<file>``      answers after two seconds
 ``/missing``          404
 ``/error``            500
+
+``other_instance`` is a second Allmende in its own process (see ``instance.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from allmende.harvest import services
 from allmende.harvest.models import HarvestRun, HarvestSource
 from allmende.organizations.models import Organization
 from tests.catalog.factories import jobs
+from tests.harvest.instance import Instance
 
 TESTDATA = Path(__file__).resolve().parent / "testdata"
 CONTENT_TYPES = {
@@ -125,3 +128,14 @@ def harvest(source: HarvestSource, actor: User) -> HarvestRun:
         run = services.run_start(actor=actor, source=source)
     run.refresh_from_db()
     return run
+
+
+@pytest.fixture
+def other_instance(tmp_path: Path) -> Iterator[Instance]:
+    instance = Instance(tmp_path)
+    instance.script("setup")
+    try:
+        instance.start()
+        yield instance
+    finally:
+        instance.stop()

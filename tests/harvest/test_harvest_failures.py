@@ -257,4 +257,11 @@ def test_interrupted_run_is_marked_failed_and_frees_the_source(
     run = HarvestRun.objects.get()
     assert run.status == HarvestRun.Status.FAILED
     assert "interrupted" in run.error_text
-    assert services.run_start(actor=staff, source=source).status == "queued"
+    queued = services.run_start(actor=staff, source=source)
+    assert queued.status == "queued"
+    # A queued run whose job was lost does not block the source for ever.
+    HarvestRun.objects.filter(pk=queued.pk).update(queued_at=long_ago)
+    assert services.runs_mark_interrupted() == 1
+    queued.refresh_from_db()
+    assert queued.status == HarvestRun.Status.FAILED
+    assert "did not start" in queued.error_text

@@ -153,8 +153,10 @@ class HarvestRun(models.Model):
                 | Q(status__in=["succeeded", "failed"], finished_at__isnull=False),
                 name="harvest_run_finished_when_done",
             ),
+            # A run may fail before it started (its job was lost).
             models.CheckConstraint(
-                condition=Q(status="queued") | Q(started_at__isnull=False),
+                condition=Q(status__in=["queued", "failed"])
+                | Q(started_at__isnull=False),
                 name="harvest_run_started_unless_queued",
             ),
         ]

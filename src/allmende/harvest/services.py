@@ -199,7 +199,8 @@ def runs_start_due(*, now: datetime | None = None) -> int:
 
 
 def runs_mark_interrupted(*, now: datetime | None = None) -> int:
-    """Fail runs that have shown no progress for a long time (a killed worker).
+    """Fail runs that have shown no progress for a long time (a killed worker),
+    and queued runs whose job never came.
 
     Their source can then be harvested again; what they did is kept.
     """
@@ -208,7 +209,21 @@ def runs_mark_interrupted(*, now: datetime | None = None) -> int:
     stale = HarvestRun.objects.filter(
         status=HarvestRun.Status.RUNNING, heartbeat_at__lt=limit
     )
-    return stale.update(
+    lost = HarvestRun.objects.filter(
+        status=HarvestRun.Status.QUEUED, queued_at__lt=limit
+    )
+    never_started = lost.update(
+        status=HarvestRun.Status.FAILED,
+        finished_at=now,
+        error=message(
+            gettext_noop(
+                "The harvest did not start within {minutes} minutes; its job was "
+                "probably lost. Please start it again."
+            ),
+            minutes=settings.ALLMENDE_HARVEST_STALE_MINUTES,
+        ),
+    )
+    return never_started + stale.update(
         status=HarvestRun.Status.FAILED,
         finished_at=now,
         error=message(
