@@ -265,3 +265,24 @@ def test_interrupted_run_is_marked_failed_and_frees_the_source(
     queued.refresh_from_db()
     assert queued.status == HarvestRun.Status.FAILED
     assert "did not start" in queued.error_text
+
+
+def test_run_taken_for_interrupted_stops_at_its_next_step(
+    staff: User, organization: Organization, remote: str, monkeypatch: Any
+) -> None:
+    real_sync = services._sync
+
+    def end_from_outside(run: HarvestRun, *args: Any) -> None:
+        real_sync(run, *args)
+        HarvestRun.objects.filter(pk=run.pk).update(
+            status=HarvestRun.Status.FAILED, finished_at=timezone.now()
+        )
+
+    monkeypatch.setattr(services, "_sync", end_from_outside)
+    source = make_source(staff, organization, f"{remote}/catalog-page1.ttl")
+    run = harvest(source, staff)
+    assert run.status == HarvestRun.Status.FAILED
+    # The first record was done before; the second, at work when the run was
+    # found ended, was rolled back, and nothing came after it.
+    assert Dataset.objects.count() == 1
+    assert run.entries.count() == 1 == run.created

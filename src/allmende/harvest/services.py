@@ -280,12 +280,13 @@ def run_execute(*, run_id: int) -> HarvestRun | None:
         with new_client() as client:
             for item in _reader(run.source)(client, run.source.url):
                 if isinstance(item, int):
-                    HarvestRun.objects.filter(pk=run.pk).update(
-                        pages=item, heartbeat_at=timezone.now()
-                    )
+                    _heartbeat(run, pages=item)
                     continue
                 _harvest_one(run, actor, item, seen)
         _withdraw_missing(run, seen)
+    except RunEnded:
+        run.refresh_from_db()
+        return run
     except HarvestError as exc:
         return _finish(run, HarvestRun.Status.FAILED, exc.message)
     except Exception:
@@ -294,8 +295,22 @@ def run_execute(*, run_id: int) -> HarvestRun | None:
     return _finish(run, HarvestRun.Status.SUCCEEDED, {})
 
 
+class RunEnded(Exception):
+    """The run was ended from outside (marked interrupted); it must stop."""
+
+
+def _heartbeat(run: HarvestRun, **changes: Any) -> None:
+    """Show progress; stop if the run is no longer running, so that a run
+    taken for interrupted never works beside the next one."""
+    alive = HarvestRun.objects.filter(
+        pk=run.pk, status=HarvestRun.Status.RUNNING
+    ).update(heartbeat_at=timezone.now(), **changes)
+    if not alive:
+        raise RunEnded
+
+
 def _finish(run: HarvestRun, status: str, error: Message) -> HarvestRun:
-    HarvestRun.objects.filter(pk=run.pk).update(
+    HarvestRun.objects.filter(pk=run.pk, status=HarvestRun.Status.RUNNING).update(
         status=status, finished_at=timezone.now(), error=error
     )
     run.refresh_from_db()
@@ -322,9 +337,7 @@ def _log(
         dataset=dataset,
     )
     counter = COUNTERS[Action(action)]
-    HarvestRun.objects.filter(pk=run.pk).update(
-        **{counter: F(counter) + 1}, heartbeat_at=timezone.now()
-    )
+    _heartbeat(run, **{counter: F(counter) + 1})
 
 
 def _harvest_one(
