@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,25 @@ def test_ckan_package_dict_round_trips_its_fields() -> None:
     assert remote.remote_url == "https://x.example.org/dataset/baeume"
     private = ckan.read_package({**package, "private": True}, "https://x.example.org")
     assert private.problem is not None
+
+
+def test_odd_record_fails_alone_and_the_run_goes_on(
+    staff: User, organization: Organization, remote: str, monkeypatch: Any
+) -> None:
+    real = ckan.read_package
+
+    def odd(package: dict[str, Any], base: str) -> Any:
+        if package.get("name") == "parkplaetze":
+            raise KeyError("geometry")
+        return real(package, base)
+
+    monkeypatch.setattr(ckan, "read_package", odd)
+    source = make_source(
+        staff, organization, f"{remote}/ckan", kind=HarvestSource.Kind.CKAN
+    )
+    run = harvest(source, staff)
+    assert run.status == HarvestRun.Status.SUCCEEDED
+    assert (run.created, run.failed) == (2, 1)
+    failed = run.entries.get(action=HarvestLogEntry.Action.FAILED)
+    assert failed.remote_id == "5b1c2f8e-0000-4000-8000-000000000002"
+    assert "could not be read" in failed.reason_texts[0]

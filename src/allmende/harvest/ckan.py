@@ -81,8 +81,12 @@ def datasets(client: httpx.Client, url: str) -> Iterator[RemoteDataset | int]:
             )
         yield number
         for package in results:
-            if isinstance(package, dict):
+            if not isinstance(package, dict):
+                continue
+            try:
                 yield read_package(package, api_base(url))
+            except Exception as exc:  # one odd record must not end the run
+                yield records.unreadable(str(package.get("id") or "–"), exc)
         start += len(results)
         count = result.get("count")
         if not results or (isinstance(count, int) and start >= count):

@@ -128,7 +128,10 @@ def datasets(client: httpx.Client, url: str) -> Iterator[RemoteDataset | int]:
         yield number
         subjects = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
         for subject in subjects:
-            yield read_dataset(graph, subject)
+            try:
+                yield read_dataset(graph, subject)
+            except Exception as exc:  # one odd record must not end the run
+                yield records.unreadable(str(subject), exc)
 
 
 # --- one dataset ------------------------------------------------------------------

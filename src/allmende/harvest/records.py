@@ -77,6 +77,17 @@ def _json_value(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
+def unreadable(remote_id: str, exc: Exception) -> RemoteDataset:
+    """A record whose reading failed: logged as failed, the run goes on."""
+    return RemoteDataset(
+        remote_id=remote_id[:500] or "–",
+        problem=message(
+            gettext_noop("The record could not be read: {error}"),
+            error=(str(exc) or type(exc).__name__)[:300],
+        ),
+    )
+
+
 # --- helpers the readers share ------------------------------------------------
 
 _url_validator = URLValidator(schemes=["http", "https"])
