@@ -14,6 +14,7 @@ import mimetypes
 import tempfile
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -196,8 +197,18 @@ def dataset_update(
 
 
 @transaction.atomic
-def dataset_set_published(*, actor: User, dataset: Dataset, published: bool) -> Dataset:
-    """Publish a draft, or take a published dataset back to draft."""
+def dataset_set_published(
+    *,
+    actor: User,
+    dataset: Dataset,
+    published: bool,
+    issued_at: datetime | None = None,
+) -> Dataset:
+    """Publish a draft, or take a published dataset back to draft.
+
+    ``issued_at`` is the first publication when it happened elsewhere (a
+    harvested dataset); by default it is now.
+    """
     _require(actor, "catalog.publish_dataset", dataset)
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     status = Dataset.Status.PUBLISHED if published else Dataset.Status.DRAFT
@@ -205,7 +216,7 @@ def dataset_set_published(*, actor: User, dataset: Dataset, published: bool) -> 
         return dataset
     dataset.status = status
     if published and dataset.issued_at is None:
-        dataset.issued_at = timezone.now()
+        dataset.issued_at = issued_at or timezone.now()
     dataset.full_clean()
     dataset.save(update_fields=["status", "issued_at", "modified_at"])
     audit_log_record(
@@ -329,31 +340,34 @@ def resource_create(
 
 @transaction.atomic
 def resource_update(*, actor: User, resource: Resource, **changes: Any) -> Resource:
-    """Change the description of a resource (a new file is a new version)."""
+    """Change a resource's description, licence or (for a link) its address."""
     dataset = resource.dataset
     _require(actor, "catalog.change_dataset", dataset)
     _check_fields(changes, RESOURCE_FIELDS)
     if resource.kind == Resource.Kind.UPLOAD:
+        # An upload's address and format come from its file.
         changes.pop("url", None)
+        changes.pop("format", None)
     changed = [
         name for name, value in changes.items() if getattr(resource, name) != value
     ]
+    if not changed:
+        return resource
     for name in changed:
         setattr(resource, name, changes[name])
     resource.full_clean()
     resource.save()
-    if changed:
-        audit_log_record(
-            actor=actor,
-            action="resource.updated",
-            obj=dataset,
-            data={
-                "resource": resource.title,
-                "resource_id": resource.pk,
-                "fields": sorted(changed),
-            },
-        )
-        Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
+    audit_log_record(
+        actor=actor,
+        action="resource.updated",
+        obj=dataset,
+        data={
+            "resource": resource.title,
+            "resource_id": resource.pk,
+            "fields": sorted(changed),
+        },
+    )
+    Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
     return resource
 
 

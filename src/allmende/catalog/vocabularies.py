@@ -46,6 +46,22 @@ LICENCES: tuple[Term, ...] = (
         "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
     ),
     _licence(
+        "cc-by",
+        "Creative Commons Namensnennung (CC-BY)",
+        "Creative Commons Attribution (CC BY)",
+    ),
+    _licence(
+        "cc-by-de/3.0",
+        "Creative Commons Namensnennung 3.0 Deutschland (CC BY 3.0 DE)",
+        "Creative Commons Attribution 3.0 Germany (CC BY 3.0 DE)",
+    ),
+    _licence(
+        "cc-by-sa",
+        "Creative Commons Namensnennung – Weitergabe unter gleichen Bedingungen "
+        "(CC-BY-SA)",
+        "Creative Commons Attribution-ShareAlike (CC BY-SA)",
+    ),
+    _licence(
         "cc-zero",
         "Creative Commons CC Zero (CC0 1.0)",
         "Creative Commons CC Zero (CC0 1.0)",
@@ -80,6 +96,12 @@ LICENCES: tuple[Term, ...] = (
         "Creative Commons Namensnennung – Nicht kommerziell 4.0 International "
         "(CC BY-NC 4.0)",
         "Creative Commons Attribution-NonCommercial 4.0 International (CC BY-NC 4.0)",
+        open=False,
+    ),
+    _licence(
+        "cc-by-nc",
+        "Creative Commons Namensnennung – Nicht kommerziell (CC BY-NC)",
+        "Creative Commons Attribution-NonCommercial (CC BY-NC)",
         open=False,
     ),
     _licence(
@@ -137,6 +159,126 @@ FREQUENCIES: tuple[Term, ...] = tuple(
 )  # fmt: skip
 
 _BY_URI = {term.uri: term for term in (*LICENCES, *THEMES, *FREQUENCIES)}
+
+# A licence another catalog names in a way not listed below is stored as this
+# one: nothing is known about it, so it must not be shown as open.
+LICENCE_FALLBACK = LICENCE_BASE + "other-closed"
+
+# Names other catalogs use for the licences above: CKAN and opendefinition.org
+# ids, SPDX ids, GovData's and the licensors' own addresses, the EU authority
+# list. Compared after :func:`_licence_key` has normalized them.
+_LICENCE_ALIASES: dict[str, str] = {
+    "cc-by": "cc-by",
+    "cc-by-3.0": "cc-by",
+    "cc-by-3.0-de": "cc-by-de/3.0",
+    "cc-by-de-3.0": "cc-by-de/3.0",
+    "cc-by-4.0": "cc-by/4.0",
+    "cc-by-intl-4.0": "cc-by/4.0",
+    "creativecommons.org/licenses/by/4.0": "cc-by/4.0",
+    "creativecommons.org/licenses/by/3.0/de": "cc-by-de/3.0",
+    "cc-by-sa": "cc-by-sa",
+    "cc-by-sa-3.0": "cc-by-sa",
+    "cc-by-sa-4.0": "cc-by-sa/4.0",
+    "creativecommons.org/licenses/by-sa/4.0": "cc-by-sa/4.0",
+    "cc-by-nc": "cc-by-nc",
+    "cc-nc": "cc-by-nc",
+    "cc-by-nc-4.0": "cc-by-nc/4.0",
+    "creativecommons.org/licenses/by-nc/4.0": "cc-by-nc/4.0",
+    "cc-by-nd-4.0": "cc-by-nd/4.0",
+    "creativecommons.org/licenses/by-nd/4.0": "cc-by-nd/4.0",
+    "cc-zero": "cc-zero",
+    "cc0": "cc-zero",
+    "cc0-1.0": "cc-zero",
+    "cc-zero-1.0": "cc-zero",
+    "creativecommons.org/publicdomain/zero/1.0": "cc-zero",
+    "odc-odbl": "odbl",
+    "odbl": "odbl",
+    "odbl-1.0": "odbl",
+    "odc-odbl-1.0": "odbl",
+    "opendatacommons.org/licenses/odbl": "odbl",
+    "opendatacommons.org/licenses/odbl/1.0": "odbl",
+    "odc-by": "odby",
+    "odc-by-1.0": "odby",
+    "opendatacommons.org/licenses/by": "odby",
+    "opendatacommons.org/licenses/by/1.0": "odby",
+    "odc-pddl": "odcpddl",
+    "pddl": "odcpddl",
+    "pddl-1.0": "odcpddl",
+    "odc-pddl-1.0": "odcpddl",
+    "opendatacommons.org/licenses/pddl": "odcpddl",
+    "opendatacommons.org/licenses/pddl/1.0": "odcpddl",
+    "dl-de-by-2.0": "dl-by-de/2.0",
+    "dl-by-de-2.0": "dl-by-de/2.0",
+    "govdata.de/dl-de/by-2-0": "dl-by-de/2.0",
+    "dl-de-zero-2.0": "dl-zero-de/2.0",
+    "dl-zero-de-2.0": "dl-zero-de/2.0",
+    "govdata.de/dl-de/zero-2-0": "dl-zero-de/2.0",
+    "official-work": "officialWork",
+    "officialwork": "officialWork",
+    "other-open": "other-open",
+    "other-at": "other-open",
+    "other-pd": "other-open",
+    "other-closed": "other-closed",
+    "other-nc": "other-closed",
+    "notspecified": "other-closed",
+    # The EU licence authority list (publications.europa.eu/resource/authority/licence)
+    "cc_by_4_0": "cc-by/4.0",
+    "cc_bysa_4_0": "cc-by-sa/4.0",
+    "cc_bync_4_0": "cc-by-nc/4.0",
+    "cc_bynd_4_0": "cc-by-nd/4.0",
+    "odc_bl": "odbl",
+    "odc_by": "odby",
+    "odc_pddl": "odcpddl",
+    "dl_by_de_2_0": "dl-by-de/2.0",
+    "dl_zero_de_2_0": "dl-zero-de/2.0",
+}
+_EU_LICENCE_BASE = "publications.europa.eu/resource/authority/licence/"
+
+
+@dataclass(frozen=True)
+class ExternalLicence:
+    """The catalog's licence for a value from another catalog.
+
+    ``recognised`` is false when the value was unknown (or empty) and
+    :data:`LICENCE_FALLBACK` stands in for it; the harvester reports that.
+    """
+
+    uri: str
+    recognised: bool
+
+
+def _licence_key(value: str) -> str:
+    key = value.strip().lower()
+    for prefix in ("https://", "http://"):
+        key = key.removeprefix(prefix)
+    key = key.removeprefix("www.").rstrip("/")
+    key = key.removesuffix("/legalcode").removesuffix("/deed.de")
+    return key.removeprefix(_EU_LICENCE_BASE)
+
+
+_LICENCE_CODES = {term.code.lower(): term.uri for term in LICENCES}
+
+
+def licence_from_external(value: str | None) -> ExternalLicence:
+    """Map a licence as another catalog names it onto the catalog's licences.
+
+    Accepts DCAT-AP.de URIs and codes (``http://dcat-ap.de/def/licenses/cc-by/4.0``,
+    ``cc-by/4.0``), CKAN and opendefinition.org ids (``cc-by``, ``CC-BY-4.0``,
+    ``odc-odbl``, ``dl-de-by-2.0``, ``other-open``), SPDX ids (``CC0-1.0``),
+    the licensors' addresses (creativecommons.org, opendatacommons.org,
+    govdata.de) and the EU licence authority list. Anything else maps to
+    :data:`LICENCE_FALLBACK` with ``recognised=False``.
+    """
+    if not value or not value.strip():
+        return ExternalLicence(LICENCE_FALLBACK, recognised=False)
+    key = _licence_key(value)
+    code = key.removeprefix(_licence_key(LICENCE_BASE) + "/")
+    if code in _LICENCE_CODES:
+        return ExternalLicence(_LICENCE_CODES[code], recognised=True)
+    alias = _LICENCE_ALIASES.get(key) or _LICENCE_ALIASES.get(key.replace("_", "-"))
+    if alias is not None:
+        return ExternalLicence(LICENCE_BASE + alias, recognised=True)
+    return ExternalLicence(LICENCE_FALLBACK, recognised=False)
 
 
 def term(uri: str) -> Term | None:

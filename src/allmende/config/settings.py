@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "allmende.events",
     "allmende.catalog",
     "allmende.ckan",
+    "allmende.harvest",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -333,7 +334,16 @@ ALLMENDE_FETCH_PRIVATE_ADDRESSES = env.bool(
 # http://dcat-ap.de/def/contributors/); without it there is no dcatde:contributorID.
 ALLMENDE_DCAT_CONTRIBUTOR_ID = env.str("ALLMENDE_DCAT_CONTRIBUTOR_ID", default="")
 # Datasets per page of /catalog.ttl and its siblings.
-ALLMENDE_DCAT_PAGE_SIZE = 100
+ALLMENDE_DCAT_PAGE_SIZE = env.int("ALLMENDE_DCAT_PAGE_SIZE", default=100)
+# Harvesting other catalogs: how long to wait for an answer (seconds), the
+# largest answer read (bytes), and the datasets asked for per CKAN request.
+ALLMENDE_HARVEST_TIMEOUT = env.float("ALLMENDE_HARVEST_TIMEOUT", default=30.0)
+ALLMENDE_HARVEST_MAX_BYTES = env.int(
+    "ALLMENDE_HARVEST_MAX_BYTES", default=50 * 1024 * 1024
+)
+ALLMENDE_HARVEST_CKAN_ROWS = 100
+# A run that has shown no progress for this long counts as interrupted.
+ALLMENDE_HARVEST_STALE_MINUTES = 30
 
 LOGGING = {
     "version": 1,

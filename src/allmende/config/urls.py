@@ -20,6 +20,7 @@ urlpatterns = [
     path("events/", include("allmende.events.urls")),
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),
     path("datasets/", include("allmende.catalog.urls")),
+    path("harvest/", include("allmende.harvest.urls")),
     path("", include("allmende.accounts.urls")),
     path("", include("allmende.ckan.urls")),
     path("api/", api.urls),

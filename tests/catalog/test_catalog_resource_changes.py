@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from allmende.accounts.models import User
+from allmende.catalog import services
+from allmende.catalog.models import Resource
+from allmende.organizations.models import Organization
+from tests.catalog.factories import DatasetFactory, add_table
+
+pytestmark = pytest.mark.django_db
+
+
+def test_member_changes_and_removes_a_link(
+    org_member: User, user: User, organization: Organization
+) -> None:
+    dataset = DatasetFactory(organization=organization)
+    link = services.resource_create(
+        actor=org_member, dataset=dataset, title_de="Karte", url="https://a.example.org"
+    )
+    with pytest.raises(PermissionDenied):
+        services.resource_update(actor=user, resource=link, title_de="Fremd")
+    with pytest.raises(PermissionDenied):
+        services.resource_delete(actor=user, resource=link)
+
+    services.resource_update(
+        actor=org_member, resource=link, title_de="Stadtplan", format="html"
+    )
+    link.refresh_from_db()
+    assert (link.title_de, link.format) == ("Stadtplan", "html")
+    with pytest.raises(ValidationError):
+        services.resource_update(actor=org_member, resource=link, url="")
+
+    services.resource_delete(actor=org_member, resource=link)
+    assert not Resource.objects.filter(pk=link.pk).exists()
+    actions = list(dataset_actions(dataset.pk))
+    assert actions[:3] == ["resource.deleted", "resource.updated", "resource.created"]
+
+
+def test_upload_keeps_its_address_and_format(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = DatasetFactory(organization=organization)
+    table = add_table(dataset, org_member)
+    services.resource_update(
+        actor=org_member,
+        resource=table,
+        title_de="Neu",
+        url="https://elsewhere.example.org",
+        format="pdf",
+    )
+    table.refresh_from_db()
+    assert (table.title_de, table.url, table.format) == ("Neu", "", "csv")
+
+
+def dataset_actions(dataset_id: int) -> list[str]:
+    from allmende.catalog.models import Dataset
+    from allmende.catalog.selectors import dataset_history
+
+    dataset = Dataset.objects.get(pk=dataset_id)
+    return [entry.action for entry in dataset_history(dataset=dataset)]
