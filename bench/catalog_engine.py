@@ -549,8 +549,16 @@ checkpoint.
 Allmende stage timings (seconds):
 `{json.dumps(big["Allmende ingest (full)"].get("detail", {}).get("timings", {}))}`
 """
+    # The written analysis and the HTTP, directory and events sections that
+    # follow are kept as they are.
+    kept = ""
+    if DOCS.exists():
+        previous = DOCS.read_text(encoding="utf-8")
+        marker = "## Where ingest stands against its target"
+        if marker in previous:
+            kept = "\n" + previous[previous.index(marker) :]
     DOCS.parent.mkdir(exist_ok=True)
-    DOCS.write_text(text, encoding="utf-8")
+    DOCS.write_text(text + kept, encoding="utf-8")
     print(f"Wrote {DOCS.relative_to(ROOT)}")
 
 
