@@ -97,7 +97,10 @@ def load_into_allmende(csv_path: Path, data_dir: Path) -> tuple[int, float]:
     return resource.pk, seconds
 
 
-def allmende_queries(base: str) -> dict[str, float]:
+def allmende_queries(base: str, cold: dict[str, float]) -> dict[str, float]:
+    """Median of each query class; ``cold`` gets the time of its first request
+    (the first of the class after the server started, so it includes opening
+    the table and reading the per-version figures stored at ingest)."""
     import httpx
 
     with httpx.Client(timeout=60) as client:
@@ -106,23 +109,32 @@ def allmende_queries(base: str) -> dict[str, float]:
             url = f"{base}?{urlencode(params)}"
             return lambda: client.get(url).raise_for_status().json()
 
+        def first(name: str, action: Callable[[], Any]) -> Callable[[], Any]:
+            started = time.perf_counter()
+            action()
+            cold[name] = (time.perf_counter() - started) * 1000
+            return action
+
         deep_sort = {"_sort": "-Mitglieder", "_size": str(PAGE)}
+        city = {"Stadt": "München"}
+        actions = {
+            QUERIES[0]: get({**city, "_sort": "-Beitrag", "_size": "50"}),
+            QUERIES[2]: get({**city, "_count": "1", "_size": "1"}),
+            QUERIES[3]: get({"_facet": "Kategorie", "_size": "1"}),
+            QUERIES[4]: get({**city, "_facet": "Kategorie", "_size": "1"}),
+            QUERIES[5]: get(
+                {"Beschreibung__contains": "sommerfest", "_size": str(PAGE)}
+            ),
+            QUERIES[6]: get({"_size": str(PAGE)}),
+        }
+        for name, action in actions.items():
+            first(name, action)
         token = ""
         for _ in range(DEEP_PAGE - 1):
             params = {**deep_sort, **({"_next": token} if token else {})}
             token = client.get(f"{base}?{urlencode(params)}").json()["next"]
-        city = {"Stadt": "München"}
-        return {
-            QUERIES[0]: median_ms(get({**city, "_sort": "-Beitrag", "_size": "50"})),
-            QUERIES[1]: median_ms(get({**deep_sort, "_next": token})),
-            QUERIES[2]: median_ms(get({**city, "_count": "1", "_size": "1"})),
-            QUERIES[3]: median_ms(get({"_facet": "Kategorie", "_size": "1"})),
-            QUERIES[4]: median_ms(get({**city, "_facet": "Kategorie", "_size": "1"})),
-            QUERIES[5]: median_ms(
-                get({"Beschreibung__contains": "sommerfest", "_size": str(PAGE)})
-            ),
-            QUERIES[6]: median_ms(get({"_size": str(PAGE)})),
-        }
+        actions[QUERIES[1]] = first(QUERIES[1], get({**deep_sort, "_next": token}))
+        return {name: median_ms(actions[name]) for name in QUERIES}
 
 
 def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -191,7 +203,8 @@ def main() -> None:
     try:
         wait_for(f"http://127.0.0.1:{port}/-/health")
         base = f"http://127.0.0.1:{port}/api/catalog/resources/{resource_id}/rows"
-        ours = allmende_queries(base)
+        cold: dict[str, float] = {}
+        ours = allmende_queries(base, cold)
     finally:
         server.terminate()
         server.wait(10)
@@ -219,13 +232,15 @@ def main() -> None:
         default = datasette_queries(sqlite_db, [], tokens)
 
     print(
-        "\n| Query (HTTP, median of 20) | Allmende API | Datasette tuned "
-        "| tuned ÷ Allmende | Datasette default |\n|---|---:|---:|---:|---:|"
+        "\n| Query (HTTP, median of 20) | Allmende API | Allmende first request "
+        "| Datasette tuned | tuned ÷ Allmende | Datasette default |"
+        "\n|---|---:|---:|---:|---:|---:|"
     )
     for name in QUERIES:
         print(
-            f"| {name} | {fmt(ours[name])} | {fmt(tuned.get(name))} "
-            f"| {ratio(tuned.get(name), ours[name])} | {fmt(default.get(name))} |"
+            f"| {name} | {fmt(ours[name])} | {fmt(cold.get(name))} "
+            f"| {fmt(tuned.get(name))} | {ratio(tuned.get(name), ours[name])} "
+            f"| {fmt(default.get(name))} |"
         )
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.test import Client
 
 from allmende.accounts.models import ApiToken, User
 from allmende.accounts.services import api_token_create
-from allmende.catalog.models import Resource
+from allmende.catalog import selectors
+from allmende.catalog.models import Dataset, Resource
 from allmende.organizations.models import Organization
 from tests.catalog.factories import DatasetFactory, PublishedDatasetFactory, add_table
 
@@ -153,3 +155,50 @@ def test_settings_page_shows_a_new_token_once(user: User) -> None:
     token = ApiToken.objects.get(user=user)
     assert "alm_" in html and token.prefix in html
     assert "token-once" not in client.get("/me/tokens/").content.decode()
+
+
+def test_anonymous_rows_follow_publication_privacy_and_loading(
+    public_resource: Resource,
+) -> None:
+    dataset = public_resource.dataset
+    assert rows(public_resource, "?_count=1")[1]["count"] == 4
+    assert rows(public_resource, "?_version=1&_count=1")[1]["count"] == 4
+    for change in ({"is_private": True}, {"status": Dataset.Status.DRAFT}):
+        Dataset.objects.filter(pk=dataset.pk).update(**change)
+        assert rows(public_resource)[0] == 404
+        assert selectors.public_table(pk=public_resource.pk) is None
+        Dataset.objects.filter(pk=dataset.pk).update(
+            is_private=False, status=Dataset.Status.PUBLISHED
+        )
+        assert rows(public_resource)[0] == 200
+    Resource.objects.filter(pk=public_resource.pk).update(current_version=None)
+    status, body = rows(public_resource)
+    assert status == 409
+    assert body["error"]["code"] == "resource_not_ready"
+    missing = Client().get(f"/api/catalog/resources/{public_resource.pk + 99}/rows")
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("status", "is_private"),
+    [
+        (Dataset.Status.PUBLISHED, False),
+        (Dataset.Status.PUBLISHED, True),
+        (Dataset.Status.DRAFT, False),
+        (Dataset.Status.DRAFT, True),
+    ],
+)
+def test_public_table_agrees_with_the_view_permission(
+    public_resource: Resource, status: str, is_private: bool
+) -> None:
+    Dataset.objects.filter(pk=public_resource.dataset_id).update(
+        status=status, is_private=is_private
+    )
+    dataset = Dataset.objects.get(pk=public_resource.dataset_id)
+    visible = AnonymousUser().has_perm("catalog.view_dataset", dataset)
+    found = selectors.public_table(pk=public_resource.pk)
+    assert (found is not None) == visible
+    if found is not None:
+        version = public_resource.versions.get()
+        assert found.version_number == version.number
+        assert found.has_table

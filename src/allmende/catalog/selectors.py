@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -171,6 +172,46 @@ def resource_for_viewer(
     if not viewer.has_perm("catalog.view_dataset", resource.dataset):
         raise Http404
     return resource
+
+
+@dataclass(frozen=True)
+class PublicTable:
+    """The served table of a resource of a published, public dataset."""
+
+    resource_id: int
+    version_number: int | None
+    has_table: bool
+
+
+def public_table(*, pk: int) -> PublicTable | None:
+    """The current table version of resource ``pk`` if everyone may see it.
+
+    The same rule as ``catalog.view_dataset`` for visitors who are not logged
+    in (published and not private), answered with one hand-written query: the
+    query API asks this on every request, and building the equivalent ORM
+    query took about a millisecond, a large part of a small request.  Always
+    read from the database, so publishing, hiding or replacing a version is
+    seen by every worker at once.
+    """
+    resource = Resource._meta.db_table
+    dataset = Dataset._meta.db_table
+    version = ResourceVersion._meta.db_table
+    sql = (
+        f"SELECT r.id, v.number, v.loaded_at FROM {resource} r "  # noqa: S608
+        f"JOIN {dataset} d ON d.id = r.dataset_id "
+        f"LEFT JOIN {version} v ON v.id = r.current_version_id "
+        "WHERE r.id = %s AND d.status = %s AND d.is_private = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, Dataset.Status.PUBLISHED.value, False])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return PublicTable(
+        resource_id=int(row[0]),
+        version_number=None if row[1] is None else int(row[1]),
+        has_table=row[2] is not None,
+    )
 
 
 def dataset_resources(*, dataset: Dataset) -> list[Resource]:

@@ -30,7 +30,12 @@ def tables_root() -> Path:
 
 def table_dir(version: ResourceVersion) -> Path:
     """The engine's folder for one version of a resource."""
-    return tables_root() / f"resource-{version.resource_id}" / f"v{version.number}"
+    return version_table_dir(version.resource_id, version.number)
+
+
+def version_table_dir(resource_id: int, number: int) -> Path:
+    """The engine's folder for version ``number`` of resource ``resource_id``."""
+    return tables_root() / f"resource-{resource_id}" / f"v{number}"
 
 
 def original_upload_to(version: ResourceVersion, filename: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from allmende.catalog.engine import (
@@ -13,6 +14,7 @@ from allmende.catalog.engine import (
     ingest,
     parse_params,
     query,
+    run_sql,
 )
 
 
@@ -235,3 +237,85 @@ def test_page_size_limits(resource: Resource) -> None:
 def test_missing_resource_is_reported(tmp_path: Path) -> None:
     with pytest.raises(errors.ResourceNotReadyError):
         Resource.open(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        Filter("Stadt", "eq", "Jena"),
+        Filter("Stadt", "eq", "Berlin"),
+        Filter("Stadt", "in", ["Jena", "Bonn", "Jena", "Paris"]),
+        Filter("Stadt", "in", []),
+        Filter("Anzahl", "eq", "7"),
+        Filter("Anzahl", "in", ["0", "49", "50"]),
+        Filter("Anzahl", "isnull"),
+        Filter("Notiz", "notnull"),
+        Filter("Stadt", "ne", "Jena"),
+        Filter("Betrag", "gt", "0"),
+    ],
+)
+def test_single_filter_counts_match_a_full_count(
+    resource: Resource, item: Filter
+) -> None:
+    # Single filters on facet columns and null checks are answered from the
+    # counts stored at ingest; the sandbox counts the rows itself.
+    column = f'"{item.column}"'
+    conditions = {
+        "eq": f"{column} = ?",
+        "ne": f"{column} <> ?",
+        "gt": f"{column} > ?",
+        "isnull": f"{column} IS NULL",
+        "notnull": f"{column} IS NOT NULL",
+    }
+    if item.op == "in":
+        values = list(item.value) or ["-1"]
+        kind = "BIGINT" if item.column == "Anzahl" else "VARCHAR"
+        listed = ", ".join(f"CAST('{v}' AS {kind})" for v in values)
+        condition = f"{column} IN ({listed})" if item.value else "FALSE"
+    else:
+        condition = conditions[item.op]
+        if "?" in condition:
+            kind = {"Anzahl": "BIGINT", "Betrag": "DOUBLE"}.get(item.column, "VARCHAR")
+            condition = condition.replace("?", f"CAST('{item.value}' AS {kind})")
+    assert resource.column("Stadt").facet and resource.column("Anzahl").facet
+    expected = run_sql(resource, f"SELECT count(*) FROM data WHERE {condition}")  # noqa: S608
+    page = query(resource, filters=[item], count=True, limit=1)
+    assert page["count"] == expected.rows[0][0]
+
+
+def test_unfiltered_pages_count_rows_after_a_preamble(tmp_path: Path) -> None:
+    lines = ["Bericht 2024", "Stand: Januar", "Nr;Name"]
+    lines += [f"{i};Name {i}" for i in range(1, 131)]
+    source = tmp_path / "preamble.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest(source, tmp_path / "res")
+    resource = Resource.open(tmp_path / "res")
+    first = query(resource, limit=2)
+    assert [r["_row"] for r in first["rows"]] == [4, 5]
+    assert [r["Nr"] for r in first["rows"]] == [1, 2]
+    rows = _walk(resource, limit=50)
+    assert [r["Nr"] for r in rows] == list(range(1, 131))
+    assert query(resource, limit=130)["next"] is None
+
+
+def test_nearly_unique_text_is_stored_without_a_dictionary(tmp_path: Path) -> None:
+    lines = ["Kennung;Stadt;Wert"]
+    lines += [f"K-{i:06d};{('Jena', 'Kiel')[i % 2]};{i}" for i in range(5000)]
+    source = tmp_path / "unique.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest(source, tmp_path / "res")
+    con = duckdb.connect(str(result.paths.database), read_only=True)
+    try:
+        stored = dict(
+            con.execute(
+                "SELECT DISTINCT column_name, compression "
+                "FROM pragma_storage_info('rows') WHERE segment_type = 'VARCHAR'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert stored["Kennung"] == "Uncompressed"
+    assert stored["Stadt"] != "Uncompressed"
+    resource = Resource.open(tmp_path / "res")
+    page = query(resource, filters=[Filter("Kennung", "eq", "K-004321")], limit=5)
+    assert [r["Wert"] for r in page["rows"]] == [4321]

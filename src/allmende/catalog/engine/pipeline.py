@@ -113,6 +113,8 @@ class _Column:
     bad_before: int = 0
     widened_from: ColumnType | None = None
     examples: list[tuple[int, str]] = field(default_factory=list)
+    # Distinct values among the first rows: decides how text is stored.
+    sample_distinct: int = 0
 
 
 def _noop(fraction: float, stage: str) -> None:
@@ -433,7 +435,7 @@ def _choose_types(
         c.date_order = (override and override.date_order) or options.date_order
         value = f"nullif(trim({c.raw}), '')"
         de, en = locale_evidence_exprs(value)
-        checks += [f"count({value})", de, en]
+        checks += [f"count({value})", de, en, f"approx_count_distinct({c.raw})"]
         for candidate in CANDIDATES:
             for locale in (NumberLocale.DE, NumberLocale.EN):
                 if locale is NumberLocale.EN and candidate not in (
@@ -451,7 +453,8 @@ def _choose_types(
     for c in columns:
         stats = values[c.index * per_column : (c.index + 1) * per_column]
         present, de_only, en_only = stats[0], stats[1], stats[2]
-        fits = iter(stats[3:])
+        c.sample_distinct = int(stats[3] or 0)
+        fits = iter(stats[4:])
         ok: dict[tuple[ColumnType, NumberLocale], int] = {}
         for candidate in CANDIDATES:
             ok[(candidate, NumberLocale.DE)] = next(fits)
@@ -505,7 +508,7 @@ def _write_table(
     raws: list[str] = []
     schema: list[str] = []
     for c in columns:
-        schema.append(f"{quote_ident(c.name)} {c.type.sql}")
+        schema.append(f"{quote_ident(c.name)} {c.type.sql}{_compression(c, limits)}")
         if c.type is ColumnType.TEXT:
             value = f"nullif({c.raw}, '')"
             select.append(f"left({value}, {limits.max_cell_chars})")
@@ -538,6 +541,21 @@ def _write_table(
     raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
     for c, bad in zip(columns, raw_counts, strict=True):
         c.bad = int(bad)
+
+
+def _compression(c: _Column, limits: Limits) -> str:
+    """Storage of a column: DuckDB's own choice, except for text with many
+    distinct values, which is stored uncompressed.
+
+    A dictionary pays off for repeated values (cities, categories): filters
+    compare codes.  For nearly unique text (names, IDs, descriptions) building
+    the dictionary costs CPU at ingest, and every read of a page of rows has to
+    decode a whole segment's dictionary for a few values, which made fetching
+    one page cost several milliseconds.
+    """
+    if c.type is ColumnType.TEXT and c.sample_distinct > limits.facet_max_distinct:
+        return " USING COMPRESSION uncompressed"
+    return ""
 
 
 def _check_and_widen(

@@ -183,6 +183,24 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+# Types whose values DuckDB already returns in their JSON form (int, bool, str).
+_JSON_READY = frozenset({ColumnType.INTEGER, ColumnType.BOOLEAN, ColumnType.TEXT})
+
+
+def _json_rows(
+    names: list[str], columns: list[ColumnMeta], rows: Sequence[Sequence[Any]]
+) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts, converting only the columns that need it."""
+    convert = [i for i, c in enumerate(columns) if c.type not in _JSON_READY]
+    result = []
+    for row in rows:
+        record = dict(zip(names, row, strict=True))
+        for i in convert:
+            record[names[i]] = to_json_value(row[i])
+        result.append(record)
+    return result
+
+
 # --- SQL building ---------------------------------------------------------------
 
 
@@ -379,6 +397,7 @@ def query(
     base_where.parts, base_where.params = list(where.parts), list(where.params)
     keys = _sort_keys(resource, request.sort)
     after = _After()
+    row = 0
     if request.after:
         last, row = _decode_token(request.after, keys)
         if keys:
@@ -410,6 +429,21 @@ def query(
             if more and last_key is not None
             else None
         )
+    elif base_where.empty():
+        # Rows are numbered without gaps in file order, which is also the
+        # physical order: an unfiltered page is a range of ``_row`` that the
+        # scan finds through the row groups' min/max statistics.
+        start = row if request.after else resource.first_row() - 1
+        rows = cursor.execute(
+            f"SELECT {select} FROM {TABLE} "  # noqa: S608
+            f"WHERE {ROW_ID} > ? AND {ROW_ID} <= ? ORDER BY {ROW_ID}",
+            [start, start + limit + 1],
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_token = (
+            _encode_token(keys, [], int(rows[-1][0])) if more and rows else None
+        )
     else:
         # File order is the table's physical order, and DuckDB keeps insertion
         # order for queries without ORDER BY: the scan can stop after the page.
@@ -432,18 +466,15 @@ def query(
             )
         next_token = _encode_token(keys, [], ids[-1]) if more and ids else None
     names = [ROW_ID, *fields]
+    metas = [resource.column(name) for name in names]
     result: dict[str, Any] = {
-        "columns": [
-            {"name": name, "type": resource.column(name).type.value} for name in names
-        ],
-        "rows": [
-            {name: to_json_value(value) for name, value in zip(names, row, strict=True)}
-            for row in rows
-        ],
+        "columns": [{"name": c.name, "type": c.type.value} for c in metas],
+        "rows": _json_rows(names, metas, rows),
         "next": next_token,
     }
     if request.count:
-        result["count"] = count(resource, base_where)
+        known = _known_count(resource, request.filters, request.q)
+        result["count"] = known if known is not None else count(resource, base_where)
     if request.facets:
         result["facets"] = {
             name: facet(resource, name, base_where, request.facet_limit)
@@ -462,34 +493,20 @@ def _sorted_keys(
 ) -> list[tuple[Any, ...]]:
     """``_row`` and sort values of the next ``wanted`` rows in sort order.
 
-    A top-N over the whole table with several sort keys and NULL handling is
-    slow in DuckDB, while a top-N on the first key alone is fast.  So first
-    find the value of the first key at position ``wanted`` among non-NULL
-    values; only rows up to that value can be on the page, and the full
-    ordering is applied to those few.  Rows with NULL in the first key come
-    last and are read only when the page is not yet full.
+    One top-N over the rows whose first key is not NULL (DuckDB pushes the
+    running N-th value into the scan as a filter); rows with NULL in the first
+    key come last and are read only when the page is not yet full.
     """
-    first, descending = keys[0]
+    first, _descending = keys[0]
     ident = quote_ident(first.name)
-    direction = "DESC" if descending else "ASC"
     key_select = ", ".join([ROW_ID, *(quote_ident(c.name) for c, _ in keys)])
     found: list[tuple[Any, ...]] = []
     if after.non_null != "FALSE":
-        condition = f"{where.sql()} AND {ident} IS NOT NULL AND {after.non_null}"
-        params = [*where.params, *after.non_null_params]
-        boundary = cursor.execute(
-            f"SELECT {ident} FROM {TABLE} WHERE {condition} "  # noqa: S608
-            f"ORDER BY {ident} {direction} LIMIT 1 OFFSET {wanted - 1}",
-            params,
-        ).fetchone()
-        if boundary is not None:
-            compare = ">=" if descending else "<="
-            condition += f" AND {ident} {compare} CAST(? AS {first.type.sql})"
-            params.append(boundary[0])
         found = cursor.execute(
-            f"SELECT {key_select} FROM {TABLE} WHERE {condition} "  # noqa: S608
+            f"SELECT {key_select} FROM {TABLE} "  # noqa: S608
+            f"WHERE {where.sql()} AND {ident} IS NOT NULL AND {after.non_null} "
             f"ORDER BY {order} LIMIT {wanted}",
-            params,
+            [*where.params, *after.non_null_params],
         ).fetchall()
     if len(found) < wanted:
         null_condition = after.null or f"{ident} IS NULL"
@@ -511,6 +528,47 @@ def _fields(resource: Resource, fields: Sequence[str] | None) -> list[str]:
         if column.name != ROW_ID and column.name not in chosen:
             chosen.append(column.name)
     return chosen
+
+
+# Types whose facet values (DuckDB's text form) can be matched exactly.
+_KNOWN_COUNT_TYPES = (ColumnType.TEXT, ColumnType.INTEGER, ColumnType.BOOLEAN)
+
+
+def _facet_key(column: ColumnMeta, value: Any) -> str:
+    if column.type is ColumnType.BOOLEAN:
+        return "true" if value else "false"
+    return str(value)
+
+
+def _known_count(
+    resource: Resource, filters: Sequence[Filter], q: str | None
+) -> int | None:
+    """The count of a single-filter query from figures computed at ingest:
+    the null count of each column and the per-value counts of facet columns.
+    ``None`` when the query needs counting."""
+    if (q or "").split() or len(filters) != 1:
+        return None
+    item = filters[0]
+    column = resource.column(item.column)
+    if column.name not in resource.null_counts:
+        return None
+    nulls = resource.null_counts[column.name]
+    if item.op == "isnull":
+        return nulls
+    if item.op == "notnull":
+        return resource.row_count - nulls
+    if item.op not in ("eq", "in") or not column.facet:
+        return None
+    if column.type not in _KNOWN_COUNT_TYPES:
+        return None
+    values = resource.facet_counts().get(column.name)
+    if values is None:
+        return None
+    raw = item.value if item.op == "in" else [item.value]
+    if not isinstance(raw, list | tuple | set):
+        raw = [raw]
+    keys = {_facet_key(column, _coerce(column, v)) for v in list(raw)[:MAX_IN_VALUES]}
+    return sum(values.get(key, 0) for key in keys)
 
 
 def count(resource: Resource, where: _Where | None = None) -> int:

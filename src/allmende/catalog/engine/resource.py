@@ -47,6 +47,11 @@ class Resource:
         self.row_count: int = meta["row_count"]
         self.geometry_column: str | None = meta.get("geometry_column")
         self.has_search = any(c.type is ColumnType.TEXT for c in self.columns)
+        self.null_counts: dict[str, int] = {
+            c["name"]: int(c.get("null_count") or 0) for c in meta["columns"]
+        }
+        self._facet_counts: dict[str, dict[str, int]] | None = None
+        self._first_row: int | None = None
         self._connection = duckdb.connect(
             str(paths.database),
             read_only=True,
@@ -98,6 +103,28 @@ class Resource:
     def new_cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh connection to the database, to be closed by the caller."""
         return self._connection.cursor()
+
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        """Every value of each facet column with its number of rows, as
+        computed at ingest (valid for this immutable version)."""
+        if self._facet_counts is None:
+            counts: dict[str, dict[str, int]] = {}
+            for name, value, n in (
+                self.cursor()
+                .execute("SELECT column_name, value, n FROM _facets")
+                .fetchall()
+            ):
+                counts.setdefault(name, {})[value] = int(n)
+            self._facet_counts = counts
+        return self._facet_counts
+
+    def first_row(self) -> int:
+        """``_row`` of the first stored row; rows are numbered without gaps."""
+        if self._first_row is None:
+            found = self.cursor().execute(f"SELECT min({ROW_ID}) FROM {TABLE}")  # noqa: S608
+            row = found.fetchone()
+            self._first_row = int(row[0]) if row and row[0] is not None else 0
+        return self._first_row
 
     def column(self, name: str) -> ColumnMeta:
         if name == ROW_ID:
