@@ -433,7 +433,7 @@ def query(
         # Rows are numbered without gaps in file order, which is also the
         # physical order: an unfiltered page is a range of ``_row`` that the
         # scan finds through the row groups' min/max statistics.
-        start = row if request.after else resource.first_row() - 1
+        start = (row if request.after else resource.first_row() - 1) + offset
         rows = cursor.execute(
             f"SELECT {select} FROM {TABLE} "  # noqa: S608
             f"WHERE {ROW_ID} > ? AND {ROW_ID} <= ? ORDER BY {ROW_ID}",
