@@ -166,7 +166,10 @@ class Resource:
                     )
                 finally:
                     source.close()
-            return projection.connect(path, dict(_READ_CONFIG))
+            # One thread: a page stops after a few vectors of this narrow
+            # table, and a second thread only adds scheduling (0.45 instead
+            # of 0.6 ms for a first page at 1M rows).
+            return projection.connect(path, {**_READ_CONFIG, "threads": 1})
         except (OSError, duckdb.Error):
             logger.exception("Sorted projection %s could not be built", path)
             return None
