@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from . import errors, messages
+from . import errors, messages, projection
 from .infer import quote_ident
 from .options import ColumnType
 from .resource import ROW_ID, SEARCH, TABLE, ColumnMeta, Resource
@@ -61,6 +61,9 @@ class Query:
     facet_limit: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
     offset: int = 0  # rows to skip before the page (after ``after``, if given)
+    # Answer single-key sorts from a sorted projection where one applies;
+    # ``False`` always sorts the table itself (same results).
+    projections: bool = True
 
 
 def parse_params(params: Mapping[str, str | Sequence[str]]) -> Query:
@@ -410,7 +413,16 @@ def query(
     select = ", ".join(quote_ident(name) for name in [ROW_ID, *fields])
     offset = max(0, int(request.offset))
     if keys:
-        found = _sorted_keys(cursor, keys, where, after, order, offset + limit + 1)
+        wanted = offset + limit + 1
+        sorted_cursor = _projection_cursor(resource, keys, request)
+        if sorted_cursor is not None:
+            # Same conditions on a copy stored in sort order: read in
+            # physical order, the scan stops once the page is full.
+            found = _sorted_keys(
+                sorted_cursor, keys, where, after, None, wanted, projection.TABLE
+            )
+        else:
+            found = _sorted_keys(cursor, keys, where, after, order, wanted, TABLE)
         found = found[offset:]
         page_keys = found[:limit]
         rows_by_id: dict[int, tuple[Any, ...]] = {}
@@ -483,37 +495,58 @@ def query(
     return result
 
 
+def _projection_cursor(
+    resource: Resource, keys: list[tuple[ColumnMeta, bool]], request: Query
+) -> Any:
+    """A cursor on the sorted projection that can answer this query, or
+    ``None``: one sort key, filters only on columns the projection holds
+    (no ``contains``), no full-text search."""
+    if not request.projections or len(keys) != 1 or (request.q or "").split():
+        return None
+    column, descending = keys[0]
+    held = set(resource.projection_columns(column.name))
+    for item in request.filters:
+        if item.op == "contains" or resource.column(item.column).name not in held:
+            return None
+    return resource.projection_cursor(column.name, descending)
+
+
 def _sorted_keys(
     cursor: Any,
     keys: list[tuple[ColumnMeta, bool]],
     where: _Where,
     after: _After,
-    order: str,
+    order: str | None,
     wanted: int,
+    table: str,
 ) -> list[tuple[Any, ...]]:
     """``_row`` and sort values of the next ``wanted`` rows in sort order.
 
-    One top-N over the rows whose first key is not NULL (DuckDB pushes the
-    running N-th value into the scan as a filter); rows with NULL in the first
-    key come last and are read only when the page is not yet full.
+    With ``order``, one top-N over the rows whose first key is not NULL
+    (DuckDB pushes the running N-th value into the scan as a filter).  Without
+    it, ``table`` is stored in sort order and the rows are read in physical
+    order (DuckDB keeps insertion order for queries without ORDER BY), so the
+    scan stops after ``wanted`` rows.  Rows with NULL in the first key come
+    last and are read only when the page is not yet full.
     """
     first, _descending = keys[0]
     ident = quote_ident(first.name)
     key_select = ", ".join([ROW_ID, *(quote_ident(c.name) for c, _ in keys)])
+    order_sql = f"ORDER BY {order} " if order else ""
     found: list[tuple[Any, ...]] = []
     if after.non_null != "FALSE":
         found = cursor.execute(
-            f"SELECT {key_select} FROM {TABLE} "  # noqa: S608
+            f"SELECT {key_select} FROM {table} "  # noqa: S608
             f"WHERE {where.sql()} AND {ident} IS NOT NULL AND {after.non_null} "
-            f"ORDER BY {order} LIMIT {wanted}",
+            f"{order_sql}LIMIT {wanted}",
             [*where.params, *after.non_null_params],
         ).fetchall()
     if len(found) < wanted:
         null_condition = after.null or f"{ident} IS NULL"
         found += cursor.execute(
-            f"SELECT {key_select} FROM {TABLE} "  # noqa: S608
+            f"SELECT {key_select} FROM {table} "  # noqa: S608
             f"WHERE {where.sql()} AND {null_condition} "
-            f"ORDER BY {order} LIMIT {wanted - len(found)}",
+            f"{order_sql}LIMIT {wanted - len(found)}",
             [*where.params, *after.null_params],
         ).fetchall()
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 
 import duckdb
 
-from . import errors, storage
+from . import errors, projection, storage
 from .options import ColumnType
+
+logger = logging.getLogger(__name__)
 
 ROW_ID = "_row"
 SEARCH = "_search"
@@ -20,6 +23,19 @@ TABLE = "rows"
 PUBLIC_VIEW = "data"
 QUERY_MEMORY_LIMIT = "256MB"
 QUERY_THREADS = 2
+# Settings of every connection a request uses (see ``Resource.__init__``).
+_READ_CONFIG: dict[str, Any] = {
+    "threads": QUERY_THREADS,
+    "memory_limit": QUERY_MEMORY_LIMIT,
+    # The same locked-down settings serve the SQL sandbox, which shares this
+    # database instance (DuckDB allows one configuration per file and process).
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "max_temp_directory_size": "0KiB",
+    "lock_configuration": True,
+}
 
 
 @dataclass(frozen=True)
@@ -53,22 +69,11 @@ class Resource:
         self._facet_counts: dict[str, dict[str, int]] | None = None
         self._first_row: int | None = None
         self._connection = duckdb.connect(
-            str(paths.database),
-            read_only=True,
-            config={
-                "threads": QUERY_THREADS,
-                "memory_limit": QUERY_MEMORY_LIMIT,
-                # The same locked-down settings serve the SQL sandbox, which
-                # shares this database instance (DuckDB allows one
-                # configuration per file and process).
-                "enable_external_access": False,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "allow_community_extensions": False,
-                "max_temp_directory_size": "0KiB",
-                "lock_configuration": True,
-            },
+            str(paths.database), read_only=True, config=dict(_READ_CONFIG)
         )
+        # Sorted projections by (column, descending); None when unavailable.
+        self._projections: dict[tuple[str, bool], duckdb.DuckDBPyConnection | None] = {}
+        self._projection_lock = threading.Lock()
         self._local = threading.local()
 
     @classmethod
@@ -104,6 +109,71 @@ class Resource:
         """A fresh connection to the database, to be closed by the caller."""
         return self._connection.cursor()
 
+    def projection_columns(self, sort_column: str) -> list[str]:
+        """Columns a sorted projection by ``sort_column`` holds."""
+        names = [ROW_ID, sort_column]
+        names += [c.name for c in self.columns if c.facet and c.name != sort_column]
+        return names
+
+    def projection_cursor(
+        self, sort_column: str, descending: bool
+    ) -> duckdb.DuckDBPyConnection | None:
+        """A cursor on the sorted projection by ``sort_column`` (table
+        ``projection``), built on first use; ``None`` when the table is too
+        small to need one or it cannot be built (the caller then sorts the
+        table itself)."""
+        if self.row_count < projection.MIN_ROWS:
+            return None
+        key = (sort_column, descending)
+        cursors: dict[tuple[str, bool], duckdb.DuckDBPyConnection] | None = getattr(
+            self._local, "projections", None
+        )
+        if cursors is None:
+            cursors = self._local.projections = {}
+        cursor = cursors.get(key)
+        if cursor is not None:
+            return cursor
+        with self._projection_lock:
+            if key not in self._projections:
+                self._projections[key] = self._open_projection(sort_column, descending)
+            connection = self._projections[key]
+        if connection is None:
+            return None
+        cursor = cursors[key] = connection.cursor()
+        return cursor
+
+    def _open_projection(
+        self, sort_column: str, descending: bool
+    ) -> duckdb.DuckDBPyConnection | None:
+        path = (
+            self.paths.version_dir
+            / projection.DIRECTORY
+            / projection.file_name(sort_column, descending)
+        )
+        try:
+            if not path.exists():
+                names = self.projection_columns(sort_column)
+                source = self.new_cursor()
+                try:
+                    projection.build(
+                        source,
+                        path,
+                        columns=[(n, self.column(n).type.sql) for n in names],
+                        source_table=TABLE,
+                        sort_column=sort_column,
+                        descending=descending,
+                        row_id=ROW_ID,
+                    )
+                finally:
+                    source.close()
+            # One thread: a page stops after a few vectors of this narrow
+            # table, and a second thread only adds scheduling (0.45 instead
+            # of 0.6 ms for a first page at 1M rows).
+            return projection.connect(path, {**_READ_CONFIG, "threads": 1})
+        except (OSError, duckdb.Error):
+            logger.exception("Sorted projection %s could not be built", path)
+            return None
+
     def facet_counts(self) -> dict[str, dict[str, int]]:
         """Every value of each facet column with its number of rows, as
         computed at ingest (valid for this immutable version)."""
@@ -136,6 +206,9 @@ class Resource:
 
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
+            for connection in self._projections.values():
+                if connection is not None:
+                    connection.close()
             self._connection.close()
 
     @classmethod
