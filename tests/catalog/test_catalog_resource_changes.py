@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from allmende.accounts.models import User
-from allmende.catalog import services
-from allmende.catalog.models import Resource
+from allmende.catalog import engine, services, storage
+from allmende.catalog.models import Resource, ResourceVersion
 from allmende.organizations.models import Organization
-from tests.catalog.factories import DatasetFactory, add_table
+from tests.catalog.factories import DatasetFactory, add_table, csv_upload, jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +64,37 @@ def dataset_actions(dataset_id: int) -> list[str]:
 
     dataset = Dataset.objects.get(pk=dataset_id)
     return [entry.action for entry in dataset_history(dataset=dataset)]
+
+
+def test_resource_deleted_while_its_file_loads_leaves_no_table_behind(
+    org_admin: User,
+    organization: Organization,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    dataset = DatasetFactory(organization=organization)
+    real_ingest = engine.ingest
+    deleted: list[int] = []
+
+    def ingest_while_someone_deletes(source: Path, *args: Any, **kwargs: Any) -> Any:
+        # Another request deletes the resource while its file is being loaded:
+        # the row goes and the files that exist so far are removed (as the
+        # deletion does once it commits); then the load writes its table.
+        copy = tmp_path / "read-already.csv"
+        shutil.copy(source, copy)
+        resource = Resource.objects.get()
+        deleted.append(resource.pk)
+        Resource.objects.filter(pk=resource.pk).update(current_version=None)
+        Resource.objects.filter(pk=resource.pk).delete()
+        storage.delete_tables(resource.pk)
+        return real_ingest(copy, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "ingest", ingest_while_someone_deletes)
+    with jobs():
+        services.resource_create(
+            actor=org_admin, dataset=dataset, upload=csv_upload(), title_de="Kurz"
+        )
+    assert deleted
+    assert not Resource.objects.exists()
+    assert not ResourceVersion.objects.exists()
+    assert not (storage.tables_root() / f"resource-{deleted[0]}").exists()

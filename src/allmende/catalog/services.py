@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -616,10 +617,27 @@ UNEXPECTED_FAILURE = gettext_noop(
 )
 
 
+def _gone_while_loading(version: ResourceVersion) -> bool:
+    """Lock the resource; when it (or the version) was deleted during the load,
+    remove what the load wrote, since the deletion could not see it yet."""
+    resource = Resource.objects.select_for_update().filter(pk=version.resource_id)
+    if not resource.exists():
+        resource_id = version.resource_id
+        transaction.on_commit(lambda: storage.delete_tables(resource_id))
+        return True
+    if not ResourceVersion.objects.filter(pk=version.pk).exists():
+        folder = storage.table_dir(version)
+        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+        return True
+    return False
+
+
 @transaction.atomic
 def _ingest_failed(
     version: ResourceVersion, template: str, params: dict[str, Any]
-) -> ResourceVersion:
+) -> ResourceVersion | None:
+    if _gone_while_loading(version):
+        return None
     version.status = ResourceVersion.Status.FAILED
     version.error_template = template
     version.error_params = {k: str(v) for k, v in params.items()}
@@ -643,7 +661,9 @@ def _ingest_failed(
 @transaction.atomic
 def _ingest_done(
     version: ResourceVersion, result: engine.IngestResult
-) -> ResourceVersion:
+) -> ResourceVersion | None:
+    if _gone_while_loading(version):
+        return None
     version.status = ResourceVersion.Status.READY
     version.progress = 1.0
     version.stage = "done"
