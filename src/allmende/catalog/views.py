@@ -61,6 +61,19 @@ View = Callable[..., HttpResponse]
 MULTIPART_OVERHEAD = 64 * 1024
 
 
+def announced_length_over_limit(request: HttpRequest) -> int:
+    """The body's announced length when it exceeds the upload limit, else 0."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+    return (
+        length
+        if length > settings.ALLMENDE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+        else 0
+    )
+
+
 def refuse_large_uploads(view: View) -> View:
     """Answer 413 before the body is read when ``Content-Length`` is too large.
 
@@ -73,11 +86,8 @@ def refuse_large_uploads(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST":
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > settings.ALLMENDE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+            length = announced_length_over_limit(request)
+            if length:
                 response = render(
                     request,
                     "catalog/upload_refused.html",

@@ -15,7 +15,6 @@ import json
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -25,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from allmende.accounts.services import api_token_user
 from allmende.catalog.forms import upload_too_large_message
-from allmende.catalog.views import MULTIPART_OVERHEAD
+from allmende.catalog.views import announced_length_over_limit
 from allmende.ckan import actions
 from allmende.ckan.errors import (
     ActionError,
@@ -99,11 +98,8 @@ def _params(request: HttpRequest) -> dict[str, Any]:
 
 def _refuse_large_body(request: HttpRequest) -> None:
     """Refuse an upload by its announced size, before the body is read."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > settings.ALLMENDE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+    length = announced_length_over_limit(request)
+    if length:
         raise ValidationFailed({"upload": [upload_too_large_message(length)]})
 
 
