@@ -97,6 +97,13 @@ def test_license_id_is_taken_as_code_or_uri(
         token=token_for(org_member),
     )
     assert body["result"]["license_id"] == "cc-zero"
+    # Ids that other CKAN sites use are understood too.
+    body = api.post(
+        "package_create",
+        _package(organization, name="mit-odbl", license_id="odc-odbl"),
+        token=token_for(org_member),
+    )
+    assert body["result"]["license_id"] == "odbl"
 
 
 def test_validation_errors_name_the_fields(

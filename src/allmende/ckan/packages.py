@@ -299,10 +299,10 @@ def _two_languages(
 
 
 def licence_uri(value: Any) -> str | None:
-    """The DCAT-AP.de licence URI of a CKAN ``license_id`` (code or URI)."""
-    text = _text(value)
-    uri = text if text.startswith("http") else LICENCE_BASE + text
-    return uri if vocabularies.term(uri) in vocabularies.LICENCES else None
+    """The DCAT-AP.de licence URI of a CKAN ``license_id``: a DCAT-AP.de code or
+    URI, or an id other CKAN sites use (``cc-by``, ``odc-odbl``, ...)."""
+    found = vocabularies.licence_from_external(_text(value))
+    return found.uri if found.recognised else None
 
 
 def theme_uri(value: Any) -> str | None:
