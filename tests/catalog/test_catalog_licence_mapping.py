@@ -3,10 +3,15 @@ from __future__ import annotations
 import pytest
 
 from allmende.catalog.vocabularies import (
+    FREQUENCIES,
+    FREQUENCY_BASE,
     LICENCE_BASE,
     LICENCE_FALLBACK,
     LICENCES,
+    THEME_BASE,
+    THEMES,
     licence_from_external,
+    uri_of,
 )
 
 
@@ -60,3 +65,23 @@ def test_unknown_licence_maps_to_the_fallback_and_says_so(value: str | None) -> 
     found = licence_from_external(value)
     assert not found.recognised
     assert found.uri == LICENCE_FALLBACK == LICENCE_BASE + "other-closed"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (THEME_BASE + "SOCI", THEME_BASE + "SOCI"),
+        ("soci", THEME_BASE + "SOCI"),
+        (" EDUC ", THEME_BASE + "EDUC"),
+        ("http://example.org/themes/TRAN/", THEME_BASE + "TRAN"),
+        ("kochen", None),
+        ("", None),
+    ],
+)
+def test_theme_by_uri_or_code(value: str, expected: str | None) -> None:
+    assert uri_of(THEMES, value) == expected
+
+
+def test_frequency_by_code() -> None:
+    assert uri_of(FREQUENCIES, "annual") == FREQUENCY_BASE + "ANNUAL"
+    assert uri_of(FREQUENCIES, "yearly") is None

@@ -285,6 +285,17 @@ def term(uri: str) -> Term | None:
     return _BY_URI.get(uri)
 
 
+def uri_of(terms: tuple[Term, ...], value: str) -> str | None:
+    """The URI of a theme or frequency given by its URI or its code (in any
+    case, also as the last part of another address), or ``None``."""
+    text = value.strip()
+    code = text.rstrip("/").rsplit("/", 1)[-1].upper()
+    for candidate in terms:
+        if candidate.uri == text or candidate.code == code:
+            return candidate.uri
+    return None
+
+
 def label(uri: str) -> str:
     """The label of a vocabulary URI in the active language (the URI if unknown)."""
     found = _BY_URI.get(uri)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from allmende.catalog import vocabularies
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
-from allmende.catalog.vocabularies import FREQUENCY_BASE, LICENCE_BASE, THEME_BASE
+from allmende.catalog.vocabularies import LICENCE_BASE, THEME_BASE
 from allmende.core.translation import translated
 from allmende.organizations.models import Organization
 
@@ -307,15 +307,11 @@ def licence_uri(value: Any) -> str | None:
 
 def theme_uri(value: Any) -> str | None:
     name = value.get("name") or value.get("id") if isinstance(value, dict) else value
-    text = _text(name)
-    uri = text if text.startswith("http") else THEME_BASE + text.upper()
-    return uri if vocabularies.term(uri) in vocabularies.THEMES else None
+    return vocabularies.uri_of(vocabularies.THEMES, _text(name))
 
 
 def frequency_uri(value: Any) -> str | None:
-    text = _text(value)
-    uri = text if text.startswith("http") else FREQUENCY_BASE + text.upper()
-    return uri if vocabularies.term(uri) in vocabularies.FREQUENCIES else None
+    return vocabularies.uri_of(vocabularies.FREQUENCIES, _text(value))
 
 
 def _tags(value: Any, errors: dict[str, list[str]]) -> list[str]:

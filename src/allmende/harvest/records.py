@@ -160,13 +160,9 @@ def licence(notes: list[Message], value: str) -> str:
 
 
 def theme_uris(values: list[str], notes: list[Message]) -> list[str]:
-    known = {term.uri for term in vocabularies.THEMES}
-    by_code = {term.code: term.uri for term in vocabularies.THEMES}
     themes: list[str] = []
     for value in values:
-        uri = value.strip()
-        if uri not in known:
-            uri = by_code.get(uri.rstrip("/").rsplit("/", 1)[-1].upper(), "")
+        uri = vocabularies.uri_of(vocabularies.THEMES, value)
         if uri:
             if uri not in themes:
                 themes.append(uri)
@@ -183,10 +179,9 @@ def theme_uris(values: list[str], notes: list[Message]) -> list[str]:
 def frequency_uri(value: str, notes: list[Message]) -> str:
     if not value:
         return ""
-    by_code = {term.code: term.uri for term in vocabularies.FREQUENCIES}
-    code = value.strip().rstrip("/").rsplit("/", 1)[-1].upper()
-    if code in by_code:
-        return by_code[code]
+    uri = vocabularies.uri_of(vocabularies.FREQUENCIES, value)
+    if uri:
+        return uri
     notes.append(
         message(
             gettext_noop("The update frequency “{value}” is not known here."),
