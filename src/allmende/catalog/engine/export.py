@@ -12,16 +12,18 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+from typing import TYPE_CHECKING, Any
 
 from .infer import quote_ident
 from .options import ColumnType
 from .query import Filter, _where, to_json_value
 from .resource import ROW_ID, TABLE, Resource
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# PyArrow is imported where a download needs it: a worker that only ingests
+# files never loads it (a third of a second per process).
 
 BATCH_ROWS = 20_000
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
@@ -57,6 +59,9 @@ def _batches(
 
 def neutralise_formulas(array: pa.Array) -> pa.Array:
     """Prefix text cells that a spreadsheet would run as a formula with ``'``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     risky = pc.match_substring_regex(array, FORMULA_PATTERN)
     prefixed = pc.binary_join_element_wise(pa.scalar("'"), array, "")
     return pc.if_else(risky, prefixed, array)
@@ -74,6 +79,9 @@ def export_csv(
     tab or carriage return get a leading apostrophe so spreadsheet programs
     show them as text; numeric columns are written as numbers (so negative
     numbers stay intact)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     names = [c.name for c in resource.columns]
     text_columns = {c.name for c in resource.columns if c.type is ColumnType.TEXT}
     if bom:
