@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import Load, rows_of, types_of
 
-from allmende.catalog.engine import ColumnType
+from allmende.catalog.engine import ColumnType, IngestOptions, Resource, query
 
 
 def test_cp1252_file_with_umlauts_is_detected_and_decoded(load: Load) -> None:
@@ -98,6 +100,48 @@ def test_null_markers_become_null(load: Load) -> None:
     assert [r["Datum"] for r in rows] == ["2024-02-01", None, None, None, "2024-04-03"]
     betrag = next(c for c in result.columns if c.name == "Betrag")
     assert betrag.null_count == 3
+
+
+def test_null_markers_match_in_any_case_and_with_blanks(
+    load: Load, tmp_path: Path
+) -> None:
+    path = tmp_path / "markers.csv"
+    path.write_text(
+        "Nr;Betrag;Bemerkung\n"
+        "1;10,5;nUlL\n"
+        "2; k.a. ;  K. A.\n"
+        "3;N/a;#N/A\n"
+        "4;7,25;nullig\n"
+        "5;8;-\n",
+        encoding="utf-8",
+    )
+    result = load(path)
+    assert types_of(result)["Betrag"] == "decimal"
+    rows = rows_of(result)
+    assert [r["Betrag"] for r in rows] == [10.5, None, None, 7.25, 8.0]
+    # Only whole cells are markers: "nullig" is a word.
+    assert [r["Bemerkung"] for r in rows] == [None, None, None, "nullig", None]
+    assert result.report.total_problems == 0
+    # Markers are not searchable text.
+    resource = Resource.open(result.paths.version_dir.parent)
+    assert query(resource, q="null", limit=10)["rows"] == [rows[3]]
+
+
+def test_owner_markers_that_look_like_values_become_null(
+    load: Load, tmp_path: Path
+) -> None:
+    path = tmp_path / "sentinels.csv"
+    path.write_text(
+        "Nr;Wert;Datum\n1;12;01.02.2024\n2;-1;01.01.1900\n3;0;03.04.2024\n",
+        encoding="utf-8",
+    )
+    options = IngestOptions(null_markers=("-1", "01.01.1900"))
+    result = load(path, options)
+    assert types_of(result) == {"Nr": "integer", "Wert": "integer", "Datum": "date"}
+    rows = rows_of(result)
+    assert [r["Wert"] for r in rows] == [12, None, 0]
+    assert [r["Datum"] for r in rows] == ["2024-02-01", None, "2024-04-03"]
+    assert result.report.total_problems == 0
 
 
 def test_quoted_fields_keep_line_breaks_quotes_and_delimiters(load: Load) -> None:

@@ -1,9 +1,9 @@
 """SQL expressions that parse text cells into typed values.
 
-Every expression takes a cleaned text cell (trimmed, null markers already
-replaced by NULL) and returns the typed value or NULL when the text does not
-fit.  The same expressions are used to check a column and to convert it, so
-what inference accepts is exactly what gets stored.
+Every expression takes a trimmed text cell and returns the typed value or
+NULL when the text does not fit.  The same expressions are used to check a
+column and to convert it, so what inference accepts is exactly what gets
+stored.
 """
 
 from __future__ import annotations
@@ -64,11 +64,26 @@ def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(quote_literal(v) for v in values) + "]"
 
 
-def clean_expr(column: str, null_markers: tuple[str, ...]) -> str:
-    """Trim the cell and turn null markers into NULL."""
-    value = f"trim({column})"
-    markers = ", ".join(quote_literal(m.lower()) for m in null_markers)
-    return f"CASE WHEN lower({value}) IN ({markers}) THEN NULL ELSE {value} END"
+def marker_test(column: str, null_markers: tuple[str, ...]) -> str:
+    """SQL condition: the cell, trimmed and lower-cased, is a null marker.
+
+    Length and first character are compared first, which keeps the test
+    almost free for cells that cannot be a marker.  Markers are matched with
+    up to 16 characters of surrounding blanks.
+    """
+    words = sorted({m.strip().lower() for m in null_markers if m.strip()})
+    if not words:
+        return "false"
+    longest = max(len(w.encode()) for w in words) + 16
+    starts = {ord(" "), ord("\t")}
+    for word in words:
+        starts |= {ord(word[0].lower()), ord(word[0].upper())}
+    first = ", ".join(str(code) for code in sorted(starts))
+    listed = ", ".join(quote_literal(w) for w in words)
+    return (
+        f"(strlen({column}) <= {longest} AND ascii({column}) IN ({first}) "
+        f"AND lower(trim({column})) IN ({listed}))"
+    )
 
 
 def parse_expr(

@@ -25,6 +25,7 @@ from .infer import (
     CANDIDATES,
     WIDER,
     locale_evidence_exprs,
+    marker_test,
     parse_expr,
     quote_ident,
     quote_literal,
@@ -235,15 +236,26 @@ def _build(
             "threads": limits.threads,
             "temp_directory": str(work / "spill"),
             "preserve_insertion_order": True,
+            # DuckDB turns an IN list of six or more constants into a hash join,
+            # which made each null-marker test of the conversion cost as much
+            # as reading the file.  Ingest has no large IN lists of its own.
+            "disabled_optimizers": "in_clause",
         },
     )
     reader = _Reader(csv_path, layout, columns, options, encoding, work)
     try:
         first_row = layout.header_index + 2
         report = ValidationReport()
+        markers = options.null_markers
+        cleaned = ", ".join(
+            f"CASE WHEN {marker_test(c.raw, markers)} THEN NULL ELSE {c.raw} END"
+            f" AS {c.raw}"
+            for c in columns
+        )
         reader.run(
             con,
-            f"CREATE TEMP TABLE sample AS SELECT * FROM {{src}} LIMIT {SAMPLE_ROWS}",  # noqa: S608
+            f"CREATE TEMP TABLE sample AS SELECT {cleaned} FROM {{src}}"  # noqa: S608
+            f" LIMIT {SAMPLE_ROWS}",
         )
         _choose_types(con, columns, options, default_locale)
         con.execute("DROP TABLE sample")
@@ -332,23 +344,6 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     return None if row is None else row[0]
 
 
-def _case_variants(markers: tuple[str, ...]) -> list[str]:
-    """All upper/lower-case spellings of the null markers (``k.A.``, ``N/A``)."""
-    variants: set[str] = set()
-    for marker in markers:
-        letters = [i for i, ch in enumerate(marker) if ch.isalpha()]
-        if len(letters) > 5:
-            variants.update({marker, marker.lower(), marker.upper(), marker.title()})
-            continue
-        for mask in range(1 << len(letters)):
-            chars = list(marker.lower())
-            for bit, position in enumerate(letters):
-                if mask >> bit & 1:
-                    chars[position] = chars[position].upper()
-            variants.add("".join(chars))
-    return sorted(variants)
-
-
 class _Reader:
     """Builds the ``read_csv`` call and runs statements over it, recovering from
     quoted line breaks (needs the serial reader) and undeclared Windows-1252."""
@@ -374,16 +369,13 @@ class _Reader:
     def source(self) -> str:
         limits = self.options.limits
         types = ", ".join(f"{quote_literal(c.raw)}: 'VARCHAR'" for c in self.columns)
-        nulls = ", ".join(
-            quote_literal(m) for m in _case_variants(self.options.null_markers)
-        )
         max_line = max(limits.max_cell_chars * 4, 2_097_152)
         return (
             f"read_csv({quote_literal(str(self.path))},"
             f" delim={quote_literal(self.layout.delimiter)}, quote='\"', escape='\"',"
             f" header=false, skip={self.layout.skip_lines}, auto_detect=false,"
             f" columns={{{types}}}, null_padding=true, strict_mode=false,"
-            f" nullstr=[{nulls}], max_line_size={max_line}, encoding='utf-8',"
+            f" nullstr='', max_line_size={max_line}, encoding='utf-8',"
             f" parallel={'true' if self.parallel else 'false'})"
         )
 
@@ -503,44 +495,96 @@ def _write_table(
     """Convert every row in one pass.  ``_misfits`` keeps, per column, the text
     of cells that did not fit (or were too long) so they can be checked and
     reported; it is NULL for rows where every cell fits, which keeps it almost
-    free to store (one list column instead of a text column per column)."""
-    select: list[str] = []
-    raws: list[str] = []
+    free to store (one list column instead of a text column per column).
+
+    Null markers (``k.A.``, ``n/a``) are matched here rather than by the CSV
+    reader, which would compare every cell with every spelling of every
+    marker.  In a typed column a marker never parses, so the marker test runs
+    only on the cells that do not fit, where it tells a marker from a misfit.
+    """
+    markers = reader.options.null_markers
+    parsing = _markers_that_parse(con, columns, markers)
+    limit = limits.max_cell_chars
     schema: list[str] = []
+    # The inner query converts every cell once (``v0``, ``v1``, …) and passes
+    # the text on (``c0``, …); the outer one finds the misfits by comparing
+    # the two and builds the search text.
+    inner: list[str] = []
+    values: list[str] = []
+    misfit_if: list[str] = []
+    misfit: list[str] = []
+    text: list[str] = []
     for c in columns:
         schema.append(f"{quote_ident(c.name)} {c.type.sql}{_compression(c, limits)}")
+        v = f"v{c.index}"
+        values.append(v)
         if c.type is ColumnType.TEXT:
-            value = f"nullif({c.raw}, '')"
-            select.append(f"left({value}, {limits.max_cell_chars})")
-            raws.append(
-                f"CASE WHEN length({c.raw}) > {limits.max_cell_chars} "
-                f"THEN left({c.raw}, 200) END"
+            # ``left`` copies every string: only cut cells that may be too
+            # long (a cell of at most N bytes has at most N characters).
+            inner.append(
+                f"CASE WHEN strlen({c.raw}) > {limit} THEN left({c.raw}, {limit}) "
+                f"WHEN {marker_test(c.raw, markers)} THEN NULL "
+                f"ELSE nullif({c.raw}, '') END AS {v}"
             )
+            text.append(v)
+            too_long = f"strlen({c.raw}) > {limit} AND length({c.raw}) > {limit}"
+            misfit_if.append(f"({too_long})")
+            misfit.append(f"CASE WHEN {too_long} THEN left({c.raw}, 200) END")
             continue
-        value = f"nullif(trim({c.raw}), '')"
-        parsed = parse_expr(value, c.type, locale=c.locale, date_order=c.date_order)
-        select.append(parsed)
-        raws.append(
-            f"CASE WHEN {value} IS NOT NULL AND ({parsed}) IS NULL "
-            f"THEN left({c.raw}, 1000) END"
+        cell = f"nullif(trim({c.raw}), '')"
+        parsed = parse_expr(cell, c.type, locale=c.locale, date_order=c.date_order)
+        if c.name in parsing:
+            parsed = (
+                f"CASE WHEN {marker_test(cell, markers)} THEN NULL ELSE {parsed} END"
+            )
+        inner.append(f"{parsed} AS {v}")
+        # Cheapest test first: almost every converted cell is not NULL.
+        failed = (
+            f"{v} IS NULL AND {cell} IS NOT NULL AND NOT {marker_test(cell, markers)}"
         )
+        misfit_if.append(f"({failed})")
+        misfit.append(f"CASE WHEN {failed} THEN left({c.raw}, 1000) END")
+    inner.extend(c.raw for c in columns)
+    outer = values + [
+        f"CASE WHEN {' OR '.join(misfit_if)} THEN [{', '.join(misfit)}] END"
+    ]
     schema.append(f"{MISFITS} VARCHAR[]")
-    select.append(
-        f"CASE WHEN {' OR '.join(f'({r}) IS NOT NULL' for r in raws)} "
-        f"THEN [{', '.join(raws)}] END"
-    )
-    text = [f"{c.raw}" for c in columns if c.type is ColumnType.TEXT]
     if text:
-        select.append(f"lower(concat_ws(' ', {', '.join(text)}))")
+        outer.append(f"lower(concat_ws(' ', {', '.join(text)}))")
         # Compressing this long, unique text costs more time at ingest than it
         # saves in space; scans for search are as fast or faster without it.
         schema.append(f"{SEARCH_COLUMN} VARCHAR USING COMPRESSION uncompressed")
     con.execute(f"CREATE TABLE rows ({', '.join(schema)})")
-    reader.run(con, f"INSERT INTO rows SELECT {', '.join(select)} FROM {{src}}")  # noqa: S608
+    reader.run(
+        con,
+        f"INSERT INTO rows SELECT {', '.join(outer)} "  # noqa: S608
+        f"FROM (SELECT {', '.join(inner)} FROM {{src}})",
+    )
     counts = ", ".join(f"count({_raw(c)})" for c in columns)
     raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
     for c, bad in zip(columns, raw_counts, strict=True):
         c.bad = int(bad)
+
+
+def _markers_that_parse(
+    con: duckdb.DuckDBPyConnection, columns: list[_Column], markers: tuple[str, ...]
+) -> set[str]:
+    """Names of typed columns for which some null marker would parse as a
+    value (an owner's marker such as ``0`` or ``9999``): those columns test
+    every cell for markers, not only the misfits."""
+    words = [m.strip() for m in markers if m.strip()]
+    typed = [c for c in columns if c.type is not ColumnType.TEXT]
+    if not words or not typed:
+        return set()
+    cells = ", ".join(f"({quote_literal(w)})" for w in words)
+    checks = ", ".join(
+        "count("
+        + parse_expr("m", c.type, locale=c.locale, date_order=c.date_order)
+        + ")"
+        for c in typed
+    )
+    row = _one(con, f"SELECT {checks} FROM (VALUES {cells}) AS t(m)")  # noqa: S608
+    return {c.name for c, n in zip(typed, row, strict=True) if n}
 
 
 def _compression(c: _Column, limits: Limits) -> str:
