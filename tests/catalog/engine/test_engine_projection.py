@@ -160,7 +160,6 @@ def test_offsets_and_tokens_are_interchangeable_between_the_paths(
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"filters": [Filter("Name", "eq", "Verein 000001")]},
         {"filters": [Filter("Stadt", "contains", "ün")]},
         {"q": "verein"},
         {"sort": [Sort("Betrag"), Sort("Anzahl", descending=True)]},
@@ -174,6 +173,57 @@ def test_other_queries_take_the_general_path(
     ingest(tmp_path / "data.csv", tmp_path / "res")
     resource = Resource.open(tmp_path / "res")
     options = {"sort": [Sort("Betrag")], "limit": 20, **kwargs}
+    assert _page(resource, True, **options) == _page(resource, False, **options)
+    assert _projection_files(resource) == []
+
+
+@pytest.mark.parametrize("budget", [0.0, 1000.0])
+def test_wide_and_narrow_projections_answer_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: float
+) -> None:
+    """A wide projection (every column) holds the page itself; a narrow one,
+    built once the wide ones use up their disk budget, only finds it."""
+    monkeypatch.setattr(projection_module, "WIDE_BUDGET", budget)
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    resource = Resource.open(tmp_path / "res")
+    cases: list[dict[str, Any]] = [
+        {"filters": [Filter("Stadt", "eq", "München")]},
+        {"filters": [Filter("Aktiv", "eq", "true")], "fields": ["Name", "Betrag"]},
+        {"filters": [Filter("Name", "gte", "Verein 5")]},
+    ]
+    for case in cases:
+        for descending in (False, True):
+            options = {"sort": [Sort("Betrag", descending)], "limit": 37, **case}
+            assert _walk(resource, True, **options) == _walk(resource, False, **options)
+    files = _projection_files(resource)
+    assert [p.name for p in files] == sorted(
+        projection_module.file_name("Betrag", d) for d in (False, True)
+    )
+    all_columns = ["_row", "Stadt", "Stufe", "Aktiv", "Anzahl", "Betrag", "Datum"]
+    held = resource.projection_columns("Betrag", False)  # read from the file
+    if budget:
+        assert held == [*all_columns, "Name"]
+    else:
+        # _row, the sort column and the facet columns (not the names).
+        facets = [c.name for c in resource.columns if c.facet and c.name != "Betrag"]
+        assert held == ["_row", "Betrag", *facets]
+        assert "Stadt" in facets
+        assert "Name" not in facets
+
+
+def test_narrow_projections_leave_other_filters_to_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(projection_module, "WIDE_BUDGET", 0.0)
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    resource = Resource.open(tmp_path / "res")
+    options: dict[str, Any] = {
+        "filters": [Filter("Name", "eq", "Verein 000001")],
+        "sort": [Sort("Betrag")],
+        "limit": 20,
+    }
     assert _page(resource, True, **options) == _page(resource, False, **options)
     assert _projection_files(resource) == []
 
