@@ -42,6 +42,7 @@ from catalog_engine import (  # noqa: E402
     tune_sqlite,
 )
 
+PROJECTION_READY = "filter + sort: projection ready after"
 QUERIES = [
     "filter + sort, first page",
     f"deep page (keyset, page {DEEP_PAGE})",
@@ -97,10 +98,28 @@ def load_into_allmende(csv_path: Path, data_dir: Path) -> tuple[int, float]:
     return resource.pk, seconds
 
 
-def allmende_queries(base: str, cold: dict[str, float]) -> dict[str, float]:
+def wait_for_projections(data_dir: Path, count: int) -> float:
+    """Wait until ``count`` sorted projections are complete on disk (the
+    server builds them in the background); return the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < 300:
+        folders = list(data_dir.glob("tables/*/*/v-*/sorted"))
+        done = sum(len(list(f.glob("*.duckdb"))) for f in folders)
+        building = any(p.name.startswith(".tmp-") for f in folders for p in f.iterdir())
+        if done >= count and not building:
+            return time.perf_counter() - started
+        time.sleep(0.05)
+    raise SystemExit("The sorted projections were not built within 5 minutes")
+
+
+def allmende_queries(
+    base: str, data_dir: Path, cold: dict[str, float]
+) -> dict[str, float]:
     """Median of each query class; ``cold`` gets the time of its first request
     (the first of the class after the server started, so it includes opening
-    the table and reading the per-version figures stored at ingest)."""
+    the table and reading the per-version figures stored at ingest).  A first
+    sorted request starts building a sorted projection in the background;
+    the medians are taken once it is built."""
     import httpx
 
     with httpx.Client(timeout=60) as client:
@@ -129,9 +148,14 @@ def allmende_queries(base: str, cold: dict[str, float]) -> dict[str, float]:
         }
         for name, action in actions.items():
             first(name, action)
-        token = ""
-        for _ in range(DEEP_PAGE - 1):
-            params = {**deep_sort, **({"_next": token} if token else {})}
+            if name == QUERIES[0]:
+                cold[PROJECTION_READY] = (
+                    wait_for_projections(data_dir, 1) * 1000 + cold[name]
+                )
+        token = client.get(f"{base}?{urlencode(deep_sort)}").json()["next"]
+        wait_for_projections(data_dir, 2)
+        for _ in range(DEEP_PAGE - 2):
+            params = {**deep_sort, "_next": token}
             token = client.get(f"{base}?{urlencode(params)}").json()["next"]
         actions[QUERIES[1]] = first(QUERIES[1], get({**deep_sort, "_next": token}))
         return {name: median_ms(actions[name]) for name in QUERIES}
@@ -204,7 +228,7 @@ def main() -> None:
         wait_for(f"http://127.0.0.1:{port}/-/health")
         base = f"http://127.0.0.1:{port}/api/catalog/resources/{resource_id}/rows"
         cold: dict[str, float] = {}
-        ours = allmende_queries(base, cold)
+        ours = allmende_queries(base, data_dir, cold)
     finally:
         server.terminate()
         server.wait(10)
@@ -242,6 +266,10 @@ def main() -> None:
             f"| {fmt(tuned.get(name))} | {ratio(tuned.get(name), ours[name])} "
             f"| {fmt(default.get(name))} |"
         )
+    print(
+        "\nThe first filter + sort request started building the sorted "
+        f"projection, which was ready {fmt(cold[PROJECTION_READY])} after it began."
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,12 @@ def _projection_files(resource: Resource) -> list[Path]:
 
 
 def _page(resource: Resource, use: bool, **kwargs: Any) -> dict[str, Any]:
-    return query(resource, Query(projections=use, **kwargs))
+    page = query(resource, Query(projections=use, **kwargs))
+    if use and resource.wait_for_projections():
+        # The first request started a build and was answered from the
+        # table; ask again so that the projection answers.
+        return query(resource, Query(projections=use, **kwargs))
+    return page
 
 
 def _walk(resource: Resource, use: bool, **kwargs: Any) -> list[dict[str, Any]]:
@@ -253,6 +258,35 @@ def test_a_failed_build_falls_back_to_sorting_the_table(
     options: dict[str, Any] = {"sort": [Sort("Betrag", True)], "limit": 30}
     assert _page(resource, True, **options) == _page(resource, False, **options)
     assert _projection_files(resource) == []
+
+
+def test_requests_do_not_wait_for_a_projection_being_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    release = threading.Event()
+    real_build = projection_module.build
+
+    def slow_build(*args: Any, **kwargs: Any) -> bool:
+        assert release.wait(30)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(projection_module, "build", slow_build)
+    resource = Resource.open(tmp_path / "res")
+    options: dict[str, Any] = {"sort": [Sort("Betrag", True)], "limit": 25}
+    expected = query(resource, Query(projections=False, **options))
+    # While the build is held up, pages come from the table, at once.
+    for _ in range(3):
+        assert query(resource, Query(**options)) == expected
+    assert _projection_files(resource) == []
+    release.set()
+    assert resource.wait_for_projections(30)
+    assert [p.name for p in _projection_files(resource)] == [
+        projection_module.file_name("Betrag", True)
+    ]
+    assert resource.projection_cursor("Betrag", True) is not None
+    assert query(resource, Query(**options)) == expected
 
 
 @pytest.mark.parametrize("workers", [1, 2])

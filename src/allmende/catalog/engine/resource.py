@@ -74,6 +74,8 @@ class Resource:
         # Sorted projections by (column, descending); None when unavailable.
         self._projections: dict[tuple[str, bool], duckdb.DuckDBPyConnection | None] = {}
         self._projection_lock = threading.Lock()
+        # Projection builds running in the background, by (column, descending).
+        self._building: dict[tuple[str, bool], threading.Thread] = {}
         # Columns of each opened projection (wide or narrow, see projection).
         self._projection_held: dict[tuple[str, bool], list[str]] = {}
         self._local = threading.local()
@@ -141,9 +143,15 @@ class Resource:
         self, sort_column: str, descending: bool
     ) -> duckdb.DuckDBPyConnection | None:
         """A cursor on the sorted projection by ``sort_column`` (table
-        ``projection``), built on first use; ``None`` when the table is too
-        small to need one or it cannot be built (the caller then sorts the
-        table itself)."""
+        ``projection``), or ``None`` (the caller then sorts the table itself):
+        when the table is too small to need one, while it is being built, or
+        when it cannot be built.
+
+        The first request for a projection starts its build in a background
+        thread and is answered without it: a build takes about a second at a
+        million rows and ten times that at ten million, too long to keep a
+        request waiting.
+        """
         if self.row_count < projection.MIN_ROWS:
             return None
         key = (sort_column, descending)
@@ -157,54 +165,88 @@ class Resource:
             return cursor
         with self._projection_lock:
             if key not in self._projections:
-                self._projections[key] = self._open_projection(sort_column, descending)
+                if not self._projection_path(*key).exists():
+                    if key not in self._building:
+                        self._start_build(key)
+                    return None
+                self._projections[key] = self._connect_projection(key)
             connection = self._projections[key]
         if connection is None:
             return None
         cursor = cursors[key] = connection.cursor()
         return cursor
 
-    def _open_projection(
-        self, sort_column: str, descending: bool
-    ) -> duckdb.DuckDBPyConnection | None:
+    def wait_for_projections(self, timeout: float | None = None) -> bool:
+        """Wait for the projection builds running in the background; whether
+        there were any.  For tests and benchmarks: requests never wait."""
+        with self._projection_lock:
+            running = list(self._building.values())
+        for thread in running:
+            thread.join(timeout)
+        return bool(running)
+
+    def _start_build(self, key: tuple[str, bool]) -> None:
+        thread = threading.Thread(
+            target=self._build_projection,
+            args=key,
+            name=f"projection-{self.paths.version_dir.name}",
+            daemon=True,
+        )
+        self._building[key] = thread
+        thread.start()
+
+    def _build_projection(self, sort_column: str, descending: bool) -> None:
+        key = (sort_column, descending)
         path = self._projection_path(sort_column, descending)
+        connection = None
         try:
-            if not path.exists():
-                wide = projection.wide_allowed(path.parent, self.paths.database)
-                names = (
-                    [ROW_ID, *(c.name for c in self.columns)]
-                    if wide
-                    else self._narrow_columns(sort_column)
+            wide = projection.wide_allowed(path.parent, self.paths.database)
+            names = (
+                [ROW_ID, *(c.name for c in self.columns)]
+                if wide
+                else self._narrow_columns(sort_column)
+            )
+            source = self.new_cursor()
+            try:
+                projection.build(
+                    source,
+                    path,
+                    columns=[(n, self.column(n).type.sql) for n in names],
+                    uncompressed=frozenset(
+                        c.name
+                        for c in self.columns
+                        if c.type is ColumnType.TEXT and not c.facet
+                    ),
+                    source_table=TABLE,
+                    sort_column=sort_column,
+                    descending=descending,
+                    row_id=ROW_ID,
                 )
-                source = self.new_cursor()
-                try:
-                    projection.build(
-                        source,
-                        path,
-                        columns=[(n, self.column(n).type.sql) for n in names],
-                        uncompressed=frozenset(
-                            c.name
-                            for c in self.columns
-                            if c.type is ColumnType.TEXT and not c.facet
-                        ),
-                        source_table=TABLE,
-                        sort_column=sort_column,
-                        descending=descending,
-                        row_id=ROW_ID,
-                    )
-                finally:
-                    source.close()
+            finally:
+                source.close()
+        except (OSError, duckdb.Error):
+            logger.exception("Sorted projection %s could not be built", path)
+        else:
+            connection = self._connect_projection(key)
+        with self._projection_lock:
+            # A failed build is not tried again by this process.
+            self._projections[key] = connection
+            self._building.pop(key, None)
+
+    def _connect_projection(
+        self, key: tuple[str, bool]
+    ) -> duckdb.DuckDBPyConnection | None:
+        path = self._projection_path(*key)
+        try:
             # One thread: a page stops after a few vectors, and a second
             # thread only adds scheduling (0.74 instead of 0.97 ms for a wide
             # first page at 1M rows).
             connection = projection.connect(path, {**_READ_CONFIG, "threads": 1})
-            self._projection_held[(sort_column, descending)] = projection.held_columns(
-                connection
-            )
-            return connection
+            self._projection_held[key] = projection.held_columns(connection)
         except (OSError, duckdb.Error):
-            logger.exception("Sorted projection %s could not be built", path)
+            logger.exception("Sorted projection %s could not be opened", path)
             return None
+        return connection
 
     def facet_counts(self) -> dict[str, dict[str, int]]:
         """Every value of each facet column with its number of rows, as
@@ -237,6 +279,7 @@ class Resource:
         return column
 
     def close(self) -> None:
+        self.wait_for_projections()
         with contextlib.suppress(duckdb.Error):
             for connection in self._projections.values():
                 if connection is not None:
