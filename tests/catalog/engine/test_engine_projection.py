@@ -233,6 +233,23 @@ def test_narrow_projections_leave_other_filters_to_the_table(
     assert _projection_files(resource) == []
 
 
+def test_a_build_removes_what_a_dead_build_left(tmp_path: Path) -> None:
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    resource = Resource.open(tmp_path / "res")
+    target = projection_module.file_name("Betrag", False)
+    folder = resource.paths.version_dir / projection_module.DIRECTORY
+    dead = folder / f".tmp-{Path(target).stem}-0123"
+    (dead / "spill").mkdir(parents=True)
+    (dead / "projection.duckdb").write_bytes(b"half written")
+    other = folder / ".tmp-of-another-projection"
+    other.mkdir()
+    _page(resource, True, sort=[Sort("Betrag")], limit=10)
+    assert [p.name for p in _projection_files(resource)] == [target]
+    assert not dead.exists()
+    assert other.exists()  # may be another build, still running
+
+
 def test_small_tables_are_sorted_without_a_projection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

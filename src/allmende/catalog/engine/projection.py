@@ -13,7 +13,8 @@ of the benchmark's data); it finds the page's ``_row`` values, and the rows
 are then fetched from the table by ``_row``, which costs about 2 ms more per
 page at a million rows.  Wide projections are built while the version's
 projections take less than :data:`WIDE_BUDGET` times the table's own file,
-narrow ones after that, so disk use stays bounded whatever people sort by.
+narrow ones after that, so disk use stays bounded whatever people sort by
+(at most about twice the table's file in all).
 
 Projections are built on first use, never at ingest, and kept in the version
 directory (``sorted/``).  A version's table never changes, so they cannot go
@@ -48,7 +49,7 @@ BUILD_THREADS = 2
 BUILD_MEMORY_LIMIT = "256MB"
 BATCH_ROWS = 122_880
 # Wide projections of a version may take this many times the table's file.
-WIDE_BUDGET = 2.0
+WIDE_BUDGET = 1.0
 
 
 def file_name(column: str, descending: bool) -> str:
@@ -105,7 +106,11 @@ def build(
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return False  # built by another process or thread meanwhile
-        work = target.parent / f".tmp-{uuid.uuid4().hex}"
+        # Only the holder of this lock writes this projection: a work folder
+        # of it that is still there was left by a process that died building.
+        for stale in target.parent.glob(f".tmp-{target.stem}-*"):
+            _remove_tree(stale)
+        work = target.parent / f".tmp-{target.stem}-{uuid.uuid4().hex}"
         work.mkdir()
         database = work / "projection.duckdb"
         try:
@@ -142,11 +147,15 @@ def build(
             os.replace(database, target)
             return True
         finally:
-            for leftover in sorted(work.rglob("*"), reverse=True):
-                with contextlib.suppress(OSError):
-                    leftover.rmdir() if leftover.is_dir() else leftover.unlink()
-            with contextlib.suppress(OSError):
-                work.rmdir()
+            _remove_tree(work)
+
+
+def _remove_tree(folder: Path) -> None:
+    for leftover in sorted(folder.rglob("*"), reverse=True):
+        with contextlib.suppress(OSError):
+            leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def connect(path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
