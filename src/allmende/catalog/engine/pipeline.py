@@ -499,8 +499,10 @@ def _write_table(
 
     Null markers (``k.A.``, ``n/a``) are matched here rather than by the CSV
     reader, which would compare every cell with every spelling of every
-    marker.  In a typed column a marker never parses, so the marker test runs
-    only on the cells that do not fit, where it tells a marker from a misfit.
+    marker.  In a typed column a marker usually does not parse, so the marker
+    test runs only on the cells that do not fit, where it tells a marker from
+    a misfit; columns in which some marker would parse (an owner's ``-1``)
+    test every cell.
     """
     markers = reader.options.null_markers
     parsing = _markers_that_parse(con, columns, markers)
