@@ -562,7 +562,7 @@ token (Datasette stores the column as text, so its order is lexicographic).
 Same generator, ten times the rows (about 1.5 GB), engine only
 (`--rows 10000000 --only-engine --no-queries`). DuckDB streams the file and
 spills to disk beyond its 512 MB limit, so peak memory stays well under 1 GB; it
-does grow somewhat with the row count (about 0.5 GB at 1M rows, 0.67 GB at 10M),
+does grow somewhat with the row count (compare the peak RSS at 1M rows above),
 mainly for the ART index on `_row` and the row-number update held until the
 checkpoint.
 
