@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
     """A small file server whose paths stand for what servers out there do."""
 
     requests: list[str] = []  # noqa: RUF012 - shared on purpose, reset per test
+    hosts: list[str] = []  # noqa: RUF012 - the Host header of each request
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -40,6 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         type(self).requests.append(self.path)
+        type(self).hosts.append(self.headers.get("Host", ""))
         if self.path == "/data/mitglieder.csv":
             self._send(200, CSV, Content_Type="text/csv; charset=utf-8")
         elif self.path == "/api/export?format=csv":
@@ -77,6 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
 def file_server(settings: Any) -> Iterator[str]:
     settings.ALLMENDE_FETCH_PRIVATE_ADDRESSES = True
     _Handler.requests = []
+    _Handler.hosts = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -209,6 +214,49 @@ def test_private_and_non_web_addresses_are_refused(url: str) -> None:
         "The address {host} is not on the public internet, so it is not loaded.",
         "Only addresses starting with http:// or https:// can be loaded.",
     )
+
+
+def test_a_name_that_turns_private_after_the_check_is_not_reached(
+    file_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name resolves to a public address when it is
+    checked and to a private one when the connection is made."""
+    port = int(file_server.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    answers = iter(["93.184.215.14", "127.0.0.1", "127.0.0.1"])
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "files.example":
+            address = next(answers)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://files.example:{port}/data/mitglieder.csv"
+    with pytest.raises(fetch.FetchError) as caught:
+        fetch.fetch(url, tmp_path, max_bytes=10**6, allow_private=False)
+    assert "not on the public internet" in caught.value.template
+    assert _Handler.requests == []
+
+
+def test_the_connection_goes_to_the_checked_address(
+    file_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = int(file_server.rsplit(":", 1)[1])
+    checked: list[str] = []
+
+    def vetted(host: str, port: int) -> list[str]:
+        checked.append(host)
+        return ["127.0.0.1"]  # stands for the public address that was checked
+
+    monkeypatch.setattr(fetch, "public_addresses", vetted)
+    url = f"http://files.example:{port}/data/mitglieder.csv"
+    fetched = fetch.fetch(url, tmp_path, max_bytes=10**6, allow_private=False)
+    assert fetched.path.read_bytes() == CSV
+    # Checked before the request and again when connecting, and the request
+    # still names the host it was meant for.
+    assert checked == ["files.example", "files.example"]
+    assert _Handler.hosts == [f"files.example:{port}"]
 
 
 def test_private_address_refused_by_the_job_by_default(

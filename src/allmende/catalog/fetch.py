@@ -6,8 +6,10 @@ with ``ALLMENDE_FETCH_PRIVATE_ADDRESSES``), each redirect checked again, the
 size limit enforced before (announced length) and while reading, and time
 limits for every read and for the whole transfer.
 
-The check of the address happens before the connection; a host whose name
-resolves differently a moment later (DNS rebinding) is not covered.
+The address is checked before each request, for a clear message, and again
+when the connection is made: the connection goes to the very address that was
+checked, so a name that resolves to a public address for the check and to a
+private one a moment later (DNS rebinding) cannot reach the private one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import httpcore
 import httpx
 from django.utils.translation import gettext_noop
 
@@ -70,25 +73,69 @@ def check_address(url: str, *, allow_private: bool) -> None:
                 "Only addresses starting with http:// or https:// can be loaded."
             )
         )
-    if allow_private:
-        return
+    if not allow_private:
+        public_addresses(parts.hostname, parts.port or 443)
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses to connect to for ``host``, in the resolver's order,
+    provided that every address the name resolves to is on the public
+    internet."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=6)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(
-            gettext_noop("The server {host} could not be found."),
-            host=parts.hostname,
+            gettext_noop("The server {host} could not be found."), host=host
         ) from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
+        if not ipaddress.ip_address(info[4][0]).is_global:
             raise FetchError(
                 gettext_noop(
                     "The address {host} is not on the public internet, so it is "
                     "not loaded."
                 ),
-                host=parts.hostname,
+                host=host,
             )
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _PublicOnly(httpcore.SyncBackend):
+    """Connects to a host only at an address checked at that moment."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        # TLS still verifies the certificate for ``host``: httpcore takes the
+        # server name from the request, not from this address.
+        failure: httpcore.ConnectError | None = None
+        for address in public_addresses(host, port):
+            try:
+                return super().connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError(host)
+
+
+def _transport(allow_private: bool) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    if not allow_private:
+        # httpx has no public way to choose httpcore's network backend; the
+        # versions of both are pinned.
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnly()
+        )
+    return transport
 
 
 def _filename(url: str, response: httpx.Response) -> str:
@@ -123,7 +170,10 @@ def fetch(
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
     headers = {"User-Agent": "Allmende (open data catalog)", "Accept": "*/*"}
     with httpx.Client(
-        timeout=limits, follow_redirects=False, headers=headers
+        timeout=limits,
+        follow_redirects=False,
+        headers=headers,
+        transport=_transport(allow_private),
     ) as client:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
