@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +249,86 @@ def test_a_build_removes_what_a_dead_build_left(tmp_path: Path) -> None:
     assert [p.name for p in _projection_files(resource)] == [target]
     assert not dead.exists()
     assert other.exists()  # may be another build, still running
+
+
+def test_builds_run_one_at_a_time_and_share_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Room for one wide projection: the others started with it are narrow.
+    monkeypatch.setattr(projection_module, "WIDE_BUDGET", 1e-9)
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    resource = Resource.open(tmp_path / "res")
+    running: list[int] = []
+    overlapped: list[bool] = []
+    real_build = projection_module.build
+
+    def watched_build(*args: Any, **kwargs: Any) -> bool:
+        running.append(1)
+        try:
+            time.sleep(0.2)  # long enough for builds to overlap if they could
+            overlapped.append(len(running) > 1)
+            return real_build(*args, **kwargs)
+        finally:
+            running.pop()
+
+    monkeypatch.setattr(projection_module, "build", watched_build)
+    sorts = [("Betrag", False), ("Anzahl", True), ("Datum", False)]
+    for column, descending in sorts:  # each starts a build and returns at once
+        query(resource, Query(sort=[Sort(column, descending)], limit=5))
+    assert resource.wait_for_projections()
+    assert overlapped == [False, False, False]
+    kinds = [len(resource.projection_columns(c, d)) for c, d in sorts]
+    wide = len(resource.columns) + 1
+    assert sorted(kinds)[-1] == wide
+    assert kinds.count(wide) == 1
+
+
+def test_a_build_that_breaks_unexpectedly_leaves_the_table_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("unexpected")
+
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    monkeypatch.setattr(projection_module, "build", broken)
+    resource = Resource.open(tmp_path / "res")
+    options: dict[str, Any] = {"sort": [Sort("Betrag", True)], "limit": 30}
+    assert _page(resource, True, **options) == _page(resource, False, **options)
+    assert not resource.wait_for_projections()  # nothing left running
+    assert resource.projection_cursor("Betrag", True) is None
+    assert _projection_files(resource) == []
+
+
+def test_closing_waits_for_a_build_and_keeps_no_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_source(tmp_path / "data.csv")
+    ingest(tmp_path / "data.csv", tmp_path / "res")
+    release = threading.Event()
+    real_build = projection_module.build
+
+    def slow_build(*args: Any, **kwargs: Any) -> bool:
+        release.wait(30)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(projection_module, "build", slow_build)
+    resource = Resource(storage.current_paths(tmp_path / "res"))
+    query(resource, Query(sort=[Sort("Betrag")], limit=5))
+    closer = threading.Thread(target=resource.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # waits for the build
+    release.set()
+    closer.join(30)
+    assert not closer.is_alive()
+    assert resource._projections == {}
+    # The file was finished, for the next process to use.
+    assert [p.name for p in _projection_files(resource)] == [
+        projection_module.file_name("Betrag", False)
+    ]
+    assert resource.projection_cursor("Betrag", False) is None  # closed
 
 
 def test_small_tables_are_sorted_without_a_projection(

@@ -17,6 +17,10 @@ from .options import ColumnType
 
 logger = logging.getLogger(__name__)
 
+# Sorted projections are built one at a time per process (see
+# ``Resource._build_projection``).
+_BUILD_SLOT = threading.Lock()
+
 ROW_ID = "_row"
 SEARCH = "_search"
 TABLE = "rows"
@@ -76,6 +80,7 @@ class Resource:
         self._projection_lock = threading.Lock()
         # Projection builds running in the background, by (column, descending).
         self._building: dict[tuple[str, bool], threading.Thread] = {}
+        self._closed = False
         # Columns of each opened projection (wide or narrow, see projection).
         self._projection_held: dict[tuple[str, bool], list[str]] = {}
         self._local = threading.local()
@@ -120,6 +125,10 @@ class Resource:
         held = self._projection_held.get(key)
         if held is not None:
             return held
+        if self.row_count < projection.MIN_ROWS or (
+            key in self._projections and self._projections[key] is None
+        ):
+            return []  # no projection: too small, or its build failed
         path = self._projection_path(sort_column, descending)
         if path.exists() or projection.wide_allowed(path.parent, self.paths.database):
             # An existing file is opened (and its columns read) on first use;
@@ -164,6 +173,8 @@ class Resource:
         if cursor is not None:
             return cursor
         with self._projection_lock:
+            if self._closed:
+                return None
             if key not in self._projections:
                 if not self._projection_path(*key).exists():
                     if key not in self._building:
@@ -200,38 +211,49 @@ class Resource:
         path = self._projection_path(sort_column, descending)
         connection = None
         try:
-            wide = projection.wide_allowed(path.parent, self.paths.database)
-            names = (
-                [ROW_ID, *(c.name for c in self.columns)]
-                if wide
-                else self._narrow_columns(sort_column)
-            )
-            source = self.new_cursor()
-            try:
-                projection.build(
-                    source,
-                    path,
-                    columns=[(n, self.column(n).type.sql) for n in names],
-                    uncompressed=frozenset(
-                        c.name
-                        for c in self.columns
-                        if c.type is ColumnType.TEXT and not c.facet
-                    ),
-                    source_table=TABLE,
-                    sort_column=sort_column,
-                    descending=descending,
-                    row_id=ROW_ID,
+            # One build at a time per process: each needs up to its own
+            # memory limit, and the disk budget is judged on finished files.
+            with _BUILD_SLOT:
+                wide = projection.wide_allowed(path.parent, self.paths.database)
+                names = (
+                    [ROW_ID, *(c.name for c in self.columns)]
+                    if wide
+                    else self._narrow_columns(sort_column)
                 )
-            finally:
-                source.close()
-        except (OSError, duckdb.Error):
-            logger.exception("Sorted projection %s could not be built", path)
-        else:
+                source = self.new_cursor()
+                try:
+                    projection.build(
+                        source,
+                        path,
+                        columns=[(n, self.column(n).type.sql) for n in names],
+                        uncompressed=frozenset(
+                            c.name
+                            for c in self.columns
+                            if c.type is ColumnType.TEXT and not c.facet
+                        ),
+                        source_table=TABLE,
+                        sort_column=sort_column,
+                        descending=descending,
+                        row_id=ROW_ID,
+                    )
+                finally:
+                    source.close()
             connection = self._connect_projection(key)
-        with self._projection_lock:
-            # A failed build is not tried again by this process.
-            self._projections[key] = connection
-            self._building.pop(key, None)
+        except Exception:
+            # A background thread: log, and keep answering from the table.
+            logger.exception("Sorted projection %s could not be built", path)
+        finally:
+            with self._projection_lock:
+                opened = self._projections.get(key)
+                if opened is not None or self._closed:
+                    # A request opened the finished file first, or the
+                    # resource was closed meanwhile: keep one connection.
+                    if connection is not None:
+                        connection.close()
+                else:
+                    # A failed build is not tried again by this process.
+                    self._projections[key] = connection
+                self._building.pop(key, None)
 
     def _connect_projection(
         self, key: tuple[str, bool]
@@ -279,11 +301,14 @@ class Resource:
         return column
 
     def close(self) -> None:
+        with self._projection_lock:
+            self._closed = True  # no new builds; running ones close their own
         self.wait_for_projections()
+        with self._projection_lock:
+            connections = [c for c in self._projections.values() if c is not None]
         with contextlib.suppress(duckdb.Error):
-            for connection in self._projections.values():
-                if connection is not None:
-                    connection.close()
+            for connection in connections:
+                connection.close()
             self._connection.close()
 
     @classmethod
