@@ -112,15 +112,17 @@ def test_null_markers_match_in_any_case_and_with_blanks(
         "2; k.a. ;  K. A.\n"
         "3;N/a;#N/A\n"
         "4;7,25;nullig\n"
-        "5;8;-\n",
+        "5;8;-\n"
+        "6;\u00a0n/a;\u00a0NULL\n",
         encoding="utf-8",
     )
     result = load(path)
     assert types_of(result)["Betrag"] == "decimal"
     rows = rows_of(result)
-    assert [r["Betrag"] for r in rows] == [10.5, None, None, 7.25, 8.0]
-    # Only whole cells are markers: "nullig" is a word.
-    assert [r["Bemerkung"] for r in rows] == [None, None, None, "nullig", None]
+    assert [r["Betrag"] for r in rows] == [10.5, None, None, 7.25, 8.0, None]
+    # Only whole cells are markers: "nullig" is a word.  A no-break space
+    # counts as a blank.
+    assert [r["Bemerkung"] for r in rows] == [None, None, None, "nullig", None, None]
     assert result.report.total_problems == 0
     # Markers are not searchable text.
     resource = Resource.open(result.paths.version_dir.parent)

@@ -64,6 +64,17 @@ def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(quote_literal(v) for v in values) + "]"
 
 
+_SPACE_SEPARATORS = (
+    0x20,
+    0xA0,
+    0x1680,
+    *range(0x2000, 0x200B),
+    0x202F,
+    0x205F,
+    0x3000,
+)
+
+
 def marker_test(column: str, null_markers: tuple[str, ...]) -> str:
     """SQL condition: the cell, trimmed and lower-cased, is a null marker.
 
@@ -75,9 +86,13 @@ def marker_test(column: str, null_markers: tuple[str, ...]) -> str:
     if not words:
         return "false"
     longest = max(len(w.encode()) for w in words) + 16
-    starts = {ord(" "), ord("\t")}
+    # A cell may start with a blank that DuckDB's ``trim`` removes: the space
+    # and the other Unicode space separators (not tabs or line breaks).
+    starts = set(_SPACE_SEPARATORS)
     for word in words:
-        starts |= {ord(word[0].lower()), ord(word[0].upper())}
+        for variant in (word[0], word[0].upper(), word[0].title()):
+            if len(variant) == 1:  # "ß".upper() is "SS"
+                starts.add(ord(variant))
     first = ", ".join(str(code) for code in sorted(starts))
     listed = ", ".join(quote_literal(w) for w in words)
     return (
