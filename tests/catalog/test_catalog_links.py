@@ -259,6 +259,31 @@ def test_the_connection_goes_to_the_checked_address(
     assert _Handler.hosts == [f"files.example:{port}"]
 
 
+def test_the_next_checked_address_is_tried_when_one_refuses(
+    file_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = int(file_server.rsplit(":", 1)[1])
+    # Nothing listens on 127.0.0.2; the server does on 127.0.0.1.
+    monkeypatch.setattr(
+        fetch, "public_addresses", lambda h, p: ["127.0.0.2", "127.0.0.1"]
+    )
+    url = f"http://files.example:{port}/data/mitglieder.csv"
+    fetched = fetch.fetch(url, tmp_path, max_bytes=10**6, allow_private=False)
+    assert fetched.path.read_bytes() == CSV
+
+
+def test_with_a_proxy_the_environment_decides_the_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert fetch._transport(allow_private=False) is not None
+    assert fetch._transport(allow_private=True) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    # The proxy resolves names; httpx's own transport uses it.
+    assert fetch._transport(allow_private=False) is None
+
+
 def test_private_address_refused_by_the_job_by_default(
     file_server: str, org_admin: User, organization: Organization, settings: Any
 ) -> None:

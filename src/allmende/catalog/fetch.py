@@ -9,7 +9,9 @@ limits for every read and for the whole transfer.
 The address is checked before each request, for a clear message, and again
 when the connection is made: the connection goes to the very address that was
 checked, so a name that resolves to a public address for the check and to a
-private one a moment later (DNS rebinding) cannot reach the private one.
+private one a moment later (DNS rebinding) cannot reach the private one.  When
+the environment configures a proxy, the proxy resolves the name and only the
+check before each request applies.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import ipaddress
 import socket
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -112,7 +115,7 @@ class _PublicOnly(httpcore.SyncBackend):
     ) -> httpcore.NetworkStream:
         # TLS still verifies the certificate for ``host``: httpcore takes the
         # server name from the request, not from this address.
-        failure: httpcore.ConnectError | None = None
+        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in public_addresses(host, port):
             try:
                 return super().connect_tcp(
@@ -122,19 +125,25 @@ class _PublicOnly(httpcore.SyncBackend):
                     local_address=local_address,
                     socket_options=socket_options,
                 )
-            except httpcore.ConnectError as exc:
-                failure = exc
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc  # try the next address, as the resolver allows
         raise failure or httpcore.ConnectError(host)
 
 
-def _transport(allow_private: bool) -> httpx.HTTPTransport:
+def _transport(allow_private: bool) -> httpx.HTTPTransport | None:
+    """The transport for a download: ``None`` (httpx's own, which honours the
+    proxy settings of the environment) when private addresses are allowed or
+    a proxy is configured, else one that connects only to checked addresses.
+    Through a proxy, the proxy resolves the name; the check before each
+    request still applies."""
+    if allow_private or any(urllib.request.getproxies().values()):
+        return None
     transport = httpx.HTTPTransport()
-    if not allow_private:
-        # httpx has no public way to choose httpcore's network backend; the
-        # versions of both are pinned.
-        transport._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnly()
-        )
+    # httpx has no public way to choose httpcore's network backend; the
+    # versions of both are pinned.
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnly()
+    )
     return transport
 
 
