@@ -275,8 +275,16 @@ def test_the_next_checked_address_is_tried_when_one_refuses(
 def test_with_a_proxy_the_environment_decides_the_connection(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "localhost")
     assert fetch._transport(allow_private=False) is not None
     assert fetch._transport(allow_private=True) is None
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")

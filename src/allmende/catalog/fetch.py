@@ -136,7 +136,9 @@ def _transport(allow_private: bool) -> httpx.HTTPTransport | None:
     a proxy is configured, else one that connects only to checked addresses.
     Through a proxy, the proxy resolves the name; the check before each
     request still applies."""
-    if allow_private or any(urllib.request.getproxies().values()):
+    proxies = urllib.request.getproxies()
+    proxies.pop("no", None)  # ``no_proxy`` names hosts, it configures no proxy
+    if allow_private or any(proxies.values()):
         return None
     transport = httpx.HTTPTransport()
     # httpx has no public way to choose httpcore's network backend; the
