@@ -284,23 +284,6 @@ def test_builds_run_one_at_a_time_and_share_the_budget(
     assert kinds.count(wide) == 1
 
 
-def test_a_build_that_breaks_unexpectedly_leaves_the_table_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args: object, **kwargs: object) -> bool:
-        raise RuntimeError("unexpected")
-
-    _write_source(tmp_path / "data.csv")
-    ingest(tmp_path / "data.csv", tmp_path / "res")
-    monkeypatch.setattr(projection_module, "build", broken)
-    resource = Resource.open(tmp_path / "res")
-    options: dict[str, Any] = {"sort": [Sort("Betrag", True)], "limit": 30}
-    assert _page(resource, True, **options) == _page(resource, False, **options)
-    assert not resource.wait_for_projections()  # nothing left running
-    assert resource.projection_cursor("Betrag", True) is None
-    assert _projection_files(resource) == []
-
-
 def test_closing_waits_for_a_build_and_keeps_no_connection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -343,11 +326,12 @@ def test_small_tables_are_sorted_without_a_projection(
     assert _projection_files(resource) == []
 
 
+@pytest.mark.parametrize("error", [OSError("disk full"), RuntimeError("unexpected")])
 def test_a_failed_build_falls_back_to_sorting_the_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     def fail(*args: object, **kwargs: object) -> bool:
-        raise OSError("disk full")
+        raise error
 
     _write_source(tmp_path / "data.csv")
     ingest(tmp_path / "data.csv", tmp_path / "res")
@@ -355,6 +339,8 @@ def test_a_failed_build_falls_back_to_sorting_the_table(
     resource = Resource.open(tmp_path / "res")
     options: dict[str, Any] = {"sort": [Sort("Betrag", True)], "limit": 30}
     assert _page(resource, True, **options) == _page(resource, False, **options)
+    assert not resource.wait_for_projections()  # nothing left running
+    assert resource.projection_cursor("Betrag", True) is None
     assert _projection_files(resource) == []
 
 

@@ -133,8 +133,11 @@ class Resource:
         if path.exists() or projection.wide_allowed(path.parent, self.paths.database):
             # An existing file is opened (and its columns read) on first use;
             # until then assume the wide kind, the one built first.
-            return [ROW_ID, *(c.name for c in self.columns)]
+            return self._wide_columns()
         return self._narrow_columns(sort_column)
+
+    def _wide_columns(self) -> list[str]:
+        return [ROW_ID, *(c.name for c in self.columns)]
 
     def _narrow_columns(self, sort_column: str) -> list[str]:
         names = [ROW_ID, sort_column]
@@ -216,9 +219,7 @@ class Resource:
             with _BUILD_SLOT:
                 wide = projection.wide_allowed(path.parent, self.paths.database)
                 names = (
-                    [ROW_ID, *(c.name for c in self.columns)]
-                    if wide
-                    else self._narrow_columns(sort_column)
+                    self._wide_columns() if wide else self._narrow_columns(sort_column)
                 )
                 source = self.new_cursor()
                 try:
