@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from allmende.accounts.models import User
-from allmende.catalog import services
+from allmende.catalog import engine, services, storage
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.organizations.models import Organization
 from tests.catalog.factories import (
@@ -94,6 +94,31 @@ def test_member_creates_dataset_uploads_csv_and_sees_typed_preview(
         f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.original"
     )
     assert b"".join(original.streaming_content) == GERMAN_CSV  # type: ignore[attr-defined]
+
+
+def test_load_writes_the_parquet_download_and_a_download_writes_a_missing_one(
+    org_member: User, organization: Organization
+) -> None:
+    import pyarrow.parquet as pq
+
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    version = resource.versions.get()
+    written = storage.table_dir(version) / "current" / "data.parquet"
+    assert written.is_file()  # by the load job, after the version went live
+    # A job that died after publishing leaves no file: the download writes it.
+    written.unlink()
+    engine.Resource.clear_cache()
+    response = Client().get(
+        f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.parquet"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.apache.parquet"
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body.startswith(b"PAR1") and body == written.read_bytes()
+    table = pq.read_table(written)
+    assert table.num_rows == version.row_count
+    assert str(table.schema.field("Einwohner").type) == "int64"
 
 
 @pytest.mark.parametrize(

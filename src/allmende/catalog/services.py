@@ -574,7 +574,28 @@ def version_ingest(*, version_id: int) -> ResourceVersion | None:
     except Exception:
         logger.exception("Loading version %s failed", version_id)
         return _ingest_failed(version, UNEXPECTED_FAILURE, {})
-    return _ingest_done(version, result)
+    done = _ingest_done(version, result)
+    if done is not None:
+        _write_parquet(result)
+    return done
+
+
+def _write_parquet(result: engine.IngestResult) -> None:
+    """Write the Parquet download of a version that is already served.
+
+    A failure here is logged and leaves the file to the first download, which
+    writes it itself (see ``engine.write_parquet``).
+    """
+    try:
+        # Not the per-process cache of open tables: a worker that loads many
+        # files would keep each one open.
+        table = engine.Resource(result.paths)
+        try:
+            engine.write_parquet(table)
+        finally:
+            table.close()
+    except Exception:
+        logger.exception("Parquet file of %s could not be written", result.paths)
 
 
 def _fetch_original(version: ResourceVersion) -> None:

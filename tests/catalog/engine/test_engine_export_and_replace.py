@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from allmende.catalog.engine import (
     ingest,
     parquet_path,
     query,
+    write_parquet,
 )
+from allmende.catalog.engine import export as export_module
 
 
 def test_csv_export_neutralises_formulas_but_keeps_negative_numbers(
@@ -78,6 +81,75 @@ def test_large_export_streams_in_several_chunks(tmp_path: Path) -> None:
     chunks = list(export_csv(resource))
     assert len(chunks) > 2
     assert b"".join(chunks).count(b"\n") == 50_001
+
+
+def test_parquet_file_is_written_once_with_the_table_types(
+    tmp_path: Path, testdata: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    ingest(testdata / "semicolon_decimal_comma.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    assert not resource.paths.parquet.exists()
+    assert write_parquet(resource) is True
+    assert write_parquet(resource) is False
+    table = pq.read_table(resource.paths.parquet)
+    assert table.column_names == [c.name for c in resource.columns]
+    assert table.num_rows == 3
+    assert str(table.schema.field("Mitglieder").type) == "int64"
+    assert str(table.schema.field("Beitrag").type) == "double"
+    expected = query(resource, limit=10)["rows"]
+    assert [row["Verein"] for row in table.to_pylist()] == [
+        row["Verein"] for row in expected
+    ]
+
+
+def test_parquet_rows_keep_the_file_order_across_batches(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "big.csv"
+    source.write_text(
+        "n;t\n" + "".join(f"{i};Text {i}\n" for i in range(300_000)), encoding="utf-8"
+    )
+    ingest(source, tmp_path / "r")
+    table = pq.read_table(parquet_path(Resource.open(tmp_path / "r")))
+    assert table.column("n").to_pylist() == list(range(300_000))
+
+
+def test_concurrent_downloads_write_the_parquet_file_once(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "semicolon_decimal_comma.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    wrote: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: wrote.append(write_parquet(resource)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(wrote) == [False, False, False, True]
+    assert parquet_path(resource).stat().st_size > 0
+
+
+def test_failed_parquet_write_leaves_no_file_and_is_tried_again(
+    tmp_path: Path, testdata: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(testdata / "semicolon_decimal_comma.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+
+    def broken(source: object, target: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export_module.os, "replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_parquet(resource)
+    folder = resource.paths.version_dir
+    assert not resource.paths.parquet.exists()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
+    monkeypatch.undo()
     assert parquet_path(resource).exists()
 
 

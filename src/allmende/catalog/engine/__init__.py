@@ -12,7 +12,13 @@ Typical use::
 """
 
 from .errors import EngineError, IngestError, QueryError, SqlError
-from .export import export_csv, export_geojson, export_json, parquet_path
+from .export import (
+    export_csv,
+    export_geojson,
+    export_json,
+    parquet_path,
+    write_parquet,
+)
 from .options import (
     ColumnOverride,
     ColumnType,
@@ -64,4 +70,5 @@ __all__ = [
     "parse_params",
     "query",
     "run_sql",
+    "write_parquet",
 ]

@@ -1,20 +1,30 @@
-"""Streamed downloads of a resource: CSV, JSON, GeoJSON and the Parquet file.
+"""Downloads of a resource: streamed CSV, JSON and GeoJSON, and the Parquet file.
 
 Each export function yields ``bytes`` chunks, reading the table in record
 batches, so memory stays bounded whatever the table size.  The web layer can
 hand the iterator to a streaming HTTP response.
+
+The Parquet file is written once per version, after the version is published
+(see :func:`write_parquet`): the table can be queried about a second sooner
+per million rows, and the file follows right after in the same job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
 import json
+import os
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .infer import quote_ident
+import duckdb
+
+from .infer import quote_ident, quote_literal
 from .options import ColumnType
 from .query import Filter, _where, to_json_value
 from .resource import ROW_ID, TABLE, Resource
@@ -26,6 +36,9 @@ if TYPE_CHECKING:
 # files never loads it (a third of a second per process).
 
 BATCH_ROWS = 20_000
+PARQUET_BATCH_ROWS = 122_880
+PARQUET_THREADS = 2
+PARQUET_MEMORY_LIMIT = "256MB"
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
@@ -152,5 +165,61 @@ def export_geojson(
 
 
 def parquet_path(resource: Resource) -> Path:
-    """The stored typed Parquet file (serve it as a file download)."""
+    """The typed Parquet file of this version (serve it as a file download),
+    written now if the ingest job has not written it yet."""
+    write_parquet(resource)
     return resource.paths.parquet
+
+
+def write_parquet(resource: Resource) -> bool:
+    """Write the version's typed Parquet file unless it exists (``True`` when
+    this call wrote it).
+
+    The ingest job calls this right after publishing the version; a download
+    that comes first writes it itself.  An exclusive file lock makes one
+    process write while the others wait, and the file appears complete or not
+    at all (written under a temporary name, then renamed).
+
+    The rows are streamed from the read-only table in Arrow batches to a
+    separate DuckDB instance that writes the file: the table's own
+    connections have no file access (they serve the SQL sandbox too).
+    """
+    target = resource.paths.parquet
+    if target.exists():
+        return False
+    folder = resource.paths.version_dir
+    with open(folder / f".{target.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return False  # written by another process or thread meanwhile
+        work = folder / f".tmp-{target.stem}-{uuid.uuid4().hex}{target.suffix}"
+        names = ", ".join(quote_ident(c.name) for c in resource.columns)
+        cursor = resource.new_cursor()
+        writer = duckdb.connect(
+            config={
+                "threads": PARQUET_THREADS,
+                "memory_limit": PARQUET_MEMORY_LIMIT,
+                "preserve_insertion_order": True,
+            }
+        )
+        try:
+            # Stored in ``_row`` order, which a scan keeps (insertion order
+            # is preserved): no sort of the whole table.
+            reader = cursor.sql(
+                f"SELECT {names} FROM {TABLE}"  # noqa: S608
+            ).to_arrow_reader(PARQUET_BATCH_ROWS)
+            writer.register("source_rows", reader)
+            options = (
+                f"FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE {PARQUET_BATCH_ROWS}"
+            )
+            writer.execute(
+                f"COPY (SELECT * FROM source_rows) TO {quote_literal(str(work))} "  # noqa: S608
+                f"({options})"
+            )
+            os.replace(work, target)
+        finally:
+            writer.close()
+            cursor.close()
+            with contextlib.suppress(OSError):
+                work.unlink()
+        return True

@@ -5,8 +5,9 @@ each column's type from the first rows, then convert every row in one
 streaming pass through DuckDB (which spills to disk beyond its memory limit)
 while keeping the text of every cell that does not fit.  Columns with such
 cells are widened and written again, forced types report them.  The result is
-a DuckDB table (with a row-id index and precomputed facets) for queries and a
-typed Parquet file for download.
+a DuckDB table (with a row-id index and precomputed facets) for queries.  The
+typed Parquet file for download is written after publication
+(``export.write_parquet``), so the table can be queried sooner.
 """
 
 from __future__ import annotations
@@ -282,14 +283,6 @@ def _build(
         facets = _build_facets(con, columns, distinct, limits)
         con.execute("CHECKPOINT")
         lap("index")
-        progress(0.85, "export")
-        parquet = work / storage.PARQUET
-        select_list = ", ".join(quote_ident(c.name) for c in columns)
-        con.execute(
-            f"COPY (SELECT {select_list} FROM rows) TO {quote_literal(str(parquet))} "  # noqa: S608
-            "(FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 122880)"
-        )
-        lap("parquet")
     except duckdb.InterruptException as exc:
         raise errors.ResourceLimitError() from exc
     finally:
