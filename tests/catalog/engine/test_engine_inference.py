@@ -8,9 +8,12 @@ from allmende.catalog.engine import (
     ColumnOverride,
     ColumnType,
     DateOrder,
+    Filter,
     IngestOptions,
     Limits,
     NumberLocale,
+    Resource,
+    query,
 )
 
 
@@ -130,3 +133,51 @@ def test_english_comma_file_reads_points_as_decimal_points(load: Load) -> None:
     assert next(c for c in result.columns if c.name == "price").number_locale == (
         NumberLocale.EN
     )
+
+
+def test_values_after_the_first_thousand_rows_of_the_sample_still_decide(
+    load: Load, tmp_path: Path
+) -> None:
+    # Candidates are ruled out on the sample's first rows, then checked on the
+    # whole sample: a misfit at row 5,000 keeps the column out of that type
+    # without a second pass (no widening notice).
+    source = tmp_path / "sample.csv"
+    lines = ["n;tag;preis"]
+    for i in range(10_000):
+        tag = "31.02.2024" if i == 5_000 else f"{1 + i % 28:02d}.03.2024"
+        price = "1.234,5" if i == 5_000 else f"{i},25"
+        lines.append(f"{i};{tag};{price}")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load(source)
+    types = types_of(result)
+    assert types == {"n": "integer", "tag": "text", "preis": "decimal"}
+    assert result.report.notices == []
+    # A German thousands separator in the sample decides the locale.
+    resource = Resource.open(result.paths.version_dir.parent)
+    found = query(resource, filters=[Filter("n", "eq", 5_000)])["rows"]
+    assert [(r["tag"], r["preis"]) for r in found] == [("31.02.2024", 1234.5)]
+
+
+def test_integers_keep_their_exact_value_and_codes_stay_text(
+    load: Load, tmp_path: Path
+) -> None:
+    source = tmp_path / "ints.csv"
+    source.write_text(
+        "gross;vorzeichen;punkte;code\n"
+        "9223372036854775807;+5;1.234;01067\n"
+        "-9223372036854775808;-0;12.345.678;10115\n"
+        "0;7;5;00001\n",
+        encoding="utf-8",
+    )
+    result = load(source)
+    assert types_of(result) == {
+        "gross": "integer",
+        "vorzeichen": "integer",
+        "punkte": "integer",
+        "code": "text",
+    }
+    rows = rows_of(result)
+    assert [r["gross"] for r in rows] == [2**63 - 1, -(2**63), 0]
+    assert [r["vorzeichen"] for r in rows] == [5, 0, 7]
+    assert [r["punkte"] for r in rows] == [1234, 12345678, 5]
+    assert [r["code"] for r in rows] == ["01067", "10115", "00001"]

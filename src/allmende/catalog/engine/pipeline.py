@@ -25,8 +25,8 @@ from . import convert, detect, errors, messages, storage
 from .infer import (
     CANDIDATES,
     WIDER,
-    locale_evidence_exprs,
     marker_test,
+    number_shape_exprs,
     parse_expr,
     quote_ident,
     quote_literal,
@@ -279,7 +279,7 @@ def _build(
         public = ", ".join(["_row"] + [quote_ident(c.name) for c in columns])
         con.execute(f"CREATE VIEW data AS SELECT {public} FROM rows")  # noqa: S608
         _collect_problems(con, columns, report, limits)
-        null_counts, distinct = _column_stats(con, columns)
+        null_counts, distinct = _column_stats(con, columns, limits)
         facets = _build_facets(con, columns, distinct, limits)
         con.execute("CHECKPOINT")
         lap("index")
@@ -413,38 +413,42 @@ def _choose_types(
     options: IngestOptions,
     default_locale: NumberLocale,
 ) -> None:
-    """Pick each column's candidate type from the first rows (all checks)."""
-    checks: list[str] = []
+    """Pick each column's candidate type from the first rows (all checks).
+
+    A type fits a column only when every value of the sample parses, so one
+    value among the first :data:`PREFIX_ROWS` that does not parse rules a
+    candidate out.  Checking that prefix first leaves the whole sample to
+    the few candidates still in the running: free text is checked against no
+    type at all instead of seven.
+    """
     for c in columns:
         override = options.overrides.get(c.name)
         c.date_order = (override and override.date_order) or options.date_order
-        value = f"nullif(trim({c.raw}), '')"
-        de, en = locale_evidence_exprs(value)
-        checks += [f"count({value})", de, en, f"approx_count_distinct({c.raw})"]
-        for candidate in CANDIDATES:
-            for locale in (NumberLocale.DE, NumberLocale.EN):
-                if locale is NumberLocale.EN and candidate not in (
-                    ColumnType.INTEGER,
-                    ColumnType.DECIMAL,
-                ):
-                    continue
-                expr = parse_expr(
-                    value, candidate, locale=locale, date_order=c.date_order
-                )
-                checks.append(f"count({expr})")
-    row = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
-    values = list(row)
-    per_column = len(checks) // len(columns)
+    prefix = _fit_counts(con, columns, {c.index: _PAIRS for c in columns}, PREFIX_ROWS)
+    running: dict[int, tuple[tuple[ColumnType, NumberLocale], ...]] = {}
     for c in columns:
-        stats = values[c.index * per_column : (c.index + 1) * per_column]
-        present, de_only, en_only = stats[0], stats[1], stats[2]
-        c.sample_distinct = int(stats[3] or 0)
-        fits = iter(stats[4:])
-        ok: dict[tuple[ColumnType, NumberLocale], int] = {}
-        for candidate in CANDIDATES:
-            ok[(candidate, NumberLocale.DE)] = next(fits)
-            if candidate in (ColumnType.INTEGER, ColumnType.DECIMAL):
-                ok[(candidate, NumberLocale.EN)] = next(fits)
+        present, fits = prefix[c.index]
+        running[c.index] = tuple(pair for pair in _PAIRS if fits[pair] == present)
+    checks: list[str] = []
+    for c in columns:
+        override = options.overrides.get(c.name)
+        value = f"nullif(trim({c.raw}), '')"
+        # The number locale only matters for a column that may be a number.
+        numeric = bool(override and override.type in _NUMERIC) or any(
+            candidate in _NUMERIC for candidate, _ in running[c.index]
+        )
+        de, en = number_shape_exprs(value) if numeric else ("false", "false")
+        checks += [
+            f"approx_count_distinct({c.raw})",
+            f"count(*) FILTER ({de} AND NOT {en})",
+            f"count(*) FILTER ({en} AND NOT {de})",
+        ]
+    row = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
+    sample = _fit_counts(con, columns, running, None)
+    for c in columns:
+        distinct, de_only, en_only = row[3 * c.index : 3 * c.index + 3]
+        present, ok = sample[c.index]
+        c.sample_distinct = int(distinct or 0)
         override = options.overrides.get(c.name)
         if de_only > en_only:
             c.locale = NumberLocale.DE
@@ -461,14 +465,47 @@ def _choose_types(
         c.type = ColumnType.TEXT
         if present:
             for candidate in CANDIDATES:
-                locale = (
-                    c.locale
-                    if candidate in (ColumnType.INTEGER, ColumnType.DECIMAL)
-                    else NumberLocale.DE
-                )
-                if ok[(candidate, locale)] == present:
+                locale = c.locale if candidate in _NUMERIC else NumberLocale.DE
+                if ok.get((candidate, locale)) == present:
                     c.type = candidate
                     break
+
+
+_NUMERIC = (ColumnType.INTEGER, ColumnType.DECIMAL)
+_PAIRS = tuple(
+    (candidate, locale)
+    for candidate in CANDIDATES
+    for locale in (NumberLocale.DE, NumberLocale.EN)
+    if locale is NumberLocale.DE or candidate in _NUMERIC
+)
+PREFIX_ROWS = 1_000
+
+
+def _fit_counts(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[_Column],
+    pairs: dict[int, tuple[tuple[ColumnType, NumberLocale], ...]],
+    limit: int | None,
+) -> dict[int, tuple[int, dict[tuple[ColumnType, NumberLocale], int]]]:
+    """Per column: how many sample values are present, and how many of them
+    parse as each (type, locale) pair in ``pairs`` (over the first ``limit``
+    sample rows, or all)."""
+    checks: list[str] = []
+    for c in columns:
+        value = f"nullif(trim({c.raw}), '')"
+        checks.append(f"count({value})")
+        for candidate, locale in pairs[c.index]:
+            expr = parse_expr(value, candidate, locale=locale, date_order=c.date_order)
+            checks.append(f"count({expr})")
+    where = "" if limit is None else f" WHERE rowid < {int(limit)}"
+    found = _one(con, f"SELECT {', '.join(checks)} FROM sample{where}")  # noqa: S608
+    values = iter(found)
+    counts = {}
+    for c in columns:
+        present = int(next(values))
+        fits = {pair: int(next(values)) for pair in pairs[c.index]}
+        counts[c.index] = (present, fits)
+    return counts
 
 
 MISFITS = "_misfits"
@@ -710,13 +747,19 @@ def _collect_problems(
 
 
 def _column_stats(
-    con: duckdb.DuckDBPyConnection, columns: list[_Column]
+    con: duckdb.DuckDBPyConnection, columns: list[_Column], limits: Limits
 ) -> tuple[dict[str, int], dict[str, int]]:
+    """Null counts of every column, and distinct counts of the columns that
+    may become facets.  A column with more distinct values among the first
+    rows than a facet may have is not counted again over every row: hashing
+    every name or description cost a tenth of a second per million rows.
+    (The sample's count is an estimate, hence the margin.)"""
     exprs = ["count(*)"]
     for c in columns:
         ident = quote_ident(c.name)
         exprs.append(f"count({ident})")
-        if c.type in FACET_TYPES:
+        many = c.sample_distinct > 2 * limits.facet_max_distinct
+        if c.type in FACET_TYPES and not many:
             exprs.append(f"approx_count_distinct({ident})")
         else:
             exprs.append("NULL")
