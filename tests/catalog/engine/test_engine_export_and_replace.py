@@ -150,7 +150,10 @@ def test_failed_parquet_write_leaves_no_file_and_is_tried_again(
     assert not resource.paths.parquet.exists()
     assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
     monkeypatch.undo()
+    # A process that died writing left its work file: the next writer clears it.
+    (folder / ".tmp-data-0123456789abcdef.parquet").write_bytes(b"PAR1 half")
     assert parquet_path(resource).exists()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
 
 
 def test_failed_reingest_leaves_previous_version_queryable(

@@ -192,6 +192,11 @@ def write_parquet(resource: Resource) -> bool:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return False  # written by another process or thread meanwhile
+        # Only the holder of the lock writes: a work file still there was
+        # left by a process that died writing.
+        for stale in folder.glob(f".tmp-{target.stem}-*{target.suffix}"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         work = folder / f".tmp-{target.stem}-{uuid.uuid4().hex}{target.suffix}"
         names = ", ".join(quote_ident(c.name) for c in resource.columns)
         cursor = resource.new_cursor()
