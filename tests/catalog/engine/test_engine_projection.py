@@ -54,6 +54,19 @@ def _projection_files(resource: Resource) -> list[Path]:
     return sorted(folder.glob("*.duckdb")) if folder.exists() else []
 
 
+def _hold_builds(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make projection builds wait until the returned event is set."""
+    release = threading.Event()
+    real_build = projection_module.build
+
+    def slow_build(*args: Any, **kwargs: Any) -> bool:
+        assert release.wait(30)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(projection_module, "build", slow_build)
+    return release
+
+
 def _page(resource: Resource, use: bool, **kwargs: Any) -> dict[str, Any]:
     page = query(resource, Query(projections=use, **kwargs))
     if use and resource.wait_for_projections():
@@ -289,14 +302,7 @@ def test_closing_waits_for_a_build_and_keeps_no_connection(
 ) -> None:
     _write_source(tmp_path / "data.csv")
     ingest(tmp_path / "data.csv", tmp_path / "res")
-    release = threading.Event()
-    real_build = projection_module.build
-
-    def slow_build(*args: Any, **kwargs: Any) -> bool:
-        release.wait(30)
-        return real_build(*args, **kwargs)
-
-    monkeypatch.setattr(projection_module, "build", slow_build)
+    release = _hold_builds(monkeypatch)
     resource = Resource(storage.current_paths(tmp_path / "res"))
     query(resource, Query(sort=[Sort("Betrag")], limit=5))
     closer = threading.Thread(target=resource.close)
@@ -349,14 +355,7 @@ def test_requests_do_not_wait_for_a_projection_being_built(
 ) -> None:
     _write_source(tmp_path / "data.csv")
     ingest(tmp_path / "data.csv", tmp_path / "res")
-    release = threading.Event()
-    real_build = projection_module.build
-
-    def slow_build(*args: Any, **kwargs: Any) -> bool:
-        assert release.wait(30)
-        return real_build(*args, **kwargs)
-
-    monkeypatch.setattr(projection_module, "build", slow_build)
+    release = _hold_builds(monkeypatch)
     resource = Resource.open(tmp_path / "res")
     options: dict[str, Any] = {"sort": [Sort("Betrag", True)], "limit": 25}
     expected = query(resource, Query(projections=False, **options))
