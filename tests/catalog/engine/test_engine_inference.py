@@ -141,21 +141,55 @@ def test_values_after_the_first_thousand_rows_of_the_sample_still_decide(
     # Candidates are ruled out on the sample's first rows, then checked on the
     # whole sample: a misfit at row 5,000 keeps the column out of that type
     # without a second pass (no widening notice).
+    # When the narrowest candidate fails there, the next one is checked.
     source = tmp_path / "sample.csv"
-    lines = ["n;tag;preis"]
+    lines = ["n;tag;preis;menge;zeit"]
     for i in range(10_000):
-        tag = "31.02.2024" if i == 5_000 else f"{1 + i % 28:02d}.03.2024"
-        price = "1.234,5" if i == 5_000 else f"{i},25"
-        lines.append(f"{i};{tag};{price}")
+        late = i == 5_000
+        tag = "31.02.2024" if late else f"{1 + i % 28:02d}.03.2024"
+        price = "1.234,5" if late else f"{i},25"
+        amount = "2,5" if late else str(i)
+        time = "04.03.2024 10:30" if late else "04.03.2024"
+        lines.append(f"{i};{tag};{price};{amount};{time}")
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = load(source)
     types = types_of(result)
-    assert types == {"n": "integer", "tag": "text", "preis": "decimal"}
+    assert types == {
+        "n": "integer",
+        "tag": "text",
+        "preis": "decimal",
+        "menge": "decimal",
+        "zeit": "timestamp",
+    }
     assert result.report.notices == []
     # A German thousands separator in the sample decides the locale.
     resource = Resource.open(result.paths.version_dir.parent)
     found = query(resource, filters=[Filter("n", "eq", 5_000)])["rows"]
-    assert [(r["tag"], r["preis"]) for r in found] == [("31.02.2024", 1234.5)]
+    assert [(r["tag"], r["preis"], r["menge"], r["zeit"]) for r in found] == [
+        ("31.02.2024", 1234.5, 2.5, "2024-03-04T10:30:00")
+    ]
+
+
+def test_dates_start_with_a_digit_and_have_six_characters_or_more(
+    load: Load, tmp_path: Path
+) -> None:
+    source = tmp_path / "dates.csv"
+    source.write_text(
+        "version;stand;iso;notiz\n"
+        "1.2.3;1.1.2025;2024-12-31;31.12.2024\n"
+        "2.0.1;31.12.2024;2025-01-01;am 31.12.2024\n",
+        encoding="utf-8",
+    )
+    result = load(source)
+    assert types_of(result) == {
+        "version": "text",
+        "stand": "date",
+        "iso": "date",
+        "notiz": "text",
+    }
+    rows = rows_of(result)
+    assert [r["stand"] for r in rows] == ["2025-01-01", "2024-12-31"]
+    assert [r["version"] for r in rows] == ["1.2.3", "2.0.1"]
 
 
 def test_integers_keep_their_exact_value_and_codes_stay_text(

@@ -88,15 +88,17 @@ def marker_test(column: str, null_markers: tuple[str, ...]) -> str:
     longest = max(len(w.encode()) for w in words) + 16
     # A cell may start with a blank that DuckDB's ``trim`` removes: the space
     # and the other Unicode space separators (not tabs or line breaks).
-    starts = set(_SPACE_SEPARATORS)
+    starts = {chr(code) for code in _SPACE_SEPARATORS}
     for word in words:
         for variant in (word[0], word[0].upper(), word[0].title()):
             if len(variant) == 1:  # "ß".upper() is "SS"
-                starts.add(ord(variant))
-    first = ", ".join(str(code) for code in sorted(starts))
+                starts.add(variant)
+    # One substring search in a short string: cheaper than comparing the
+    # first character with each of two dozen numbers.
+    first = quote_literal("".join(sorted(starts)))
     listed = ", ".join(quote_literal(w) for w in words)
     return (
-        f"(strlen({column}) <= {longest} AND ascii({column}) IN ({first}) "
+        f"(strlen({column}) <= {longest} AND contains({first}, left({column}, 1)) "
         f"AND lower(trim({column})) IN ({listed}))"
     )
 
@@ -144,8 +146,10 @@ def parse_expr(
             f"WHEN lower({c}) IN {_tuple(FALSE_WORDS)} THEN false END"
         )
     formats = _DATE_FORMATS[date_order]
-    # Cheap guard first: failing strptime calls are slow.
-    guard = f"WHEN NOT regexp_full_match({c}, '[0-9][0-9./: T-]{{5,30}}') THEN NULL"
+    # A date starts with a digit and has six characters or more.  This keeps
+    # strptime, which is slow when it fails, off most other text, and short
+    # codes such as 1.2.3, which strptime reads as a date, out.
+    guard = f"WHEN strlen({c}) < 6 OR ascii({c}) NOT BETWEEN 48 AND 57 THEN NULL"
     # ISO dates have their dash fifth: other dates skip that pattern.
     iso = f"substr({c}, 5, 1) = '-' AND regexp_full_match({c}, '{_ISO_DATE}')"
     if column_type is ColumnType.DATE:

@@ -248,9 +248,10 @@ def _build(
         first_row = layout.header_index + 2
         report = ValidationReport()
         markers = options.null_markers
+        # The sample holds trimmed cells; empty cells and markers are NULL.
         cleaned = ", ".join(
-            f"CASE WHEN {marker_test(c.raw, markers)} THEN NULL ELSE {c.raw} END"
-            f" AS {c.raw}"
+            f"CASE WHEN {marker_test(c.raw, markers)} THEN NULL"
+            f" ELSE nullif(trim({c.raw}), '') END AS {c.raw}"
             for c in columns
         )
         reader.run(
@@ -407,47 +408,51 @@ def _error_line(text: str) -> str:
     return "?"
 
 
+Pair = tuple[ColumnType, NumberLocale]
+
+
 def _choose_types(
     con: duckdb.DuckDBPyConnection,
     columns: list[_Column],
     options: IngestOptions,
     default_locale: NumberLocale,
 ) -> None:
-    """Pick each column's candidate type from the first rows (all checks).
+    """Pick each column's candidate type from the sample (all checks).
 
-    A type fits a column only when every value of the sample parses, so one
-    value among the first :data:`PREFIX_ROWS` that does not parse rules a
-    candidate out.  Checking that prefix first leaves the whole sample to
-    the few candidates still in the running: free text is checked against no
-    type at all instead of seven.
+    The sample holds trimmed cells, with empty cells and null markers as
+    NULL.  A type fits a column only when every value of the sample parses,
+    so one value among the first :data:`PREFIX_ROWS` that does not parse
+    rules a candidate out: free text is checked against no type at all on
+    the whole sample.  Of the candidates still in the running, the whole
+    sample is checked against the narrowest, and against the next one only
+    when some value breaks it.
     """
     for c in columns:
         override = options.overrides.get(c.name)
         c.date_order = (override and override.date_order) or options.date_order
-    prefix = _fit_counts(con, columns, {c.index: _PAIRS for c in columns}, PREFIX_ROWS)
-    running: dict[int, tuple[tuple[ColumnType, NumberLocale], ...]] = {}
-    for c in columns:
-        present, fits = prefix[c.index]
-        running[c.index] = tuple(pair for pair in _PAIRS if fits[pair] == present)
+    running = _prefix_fits(con, columns)
+    # The locale is not known before the whole sample is read: check the
+    # narrowest candidate for either locale along with the locale evidence.
+    undecided: dict[int, tuple[Pair, ...]] = {}
     checks: list[str] = []
     for c in columns:
         override = options.overrides.get(c.name)
-        value = f"nullif(trim({c.raw}), '')"
         # The number locale only matters for a column that may be a number.
         numeric = bool(override and override.type in _NUMERIC) or any(
             candidate in _NUMERIC for candidate, _ in running[c.index]
         )
-        de, en = number_shape_exprs(value) if numeric else ("false", "false")
+        de, en = number_shape_exprs(c.raw) if numeric else ("false", "false")
         checks += [
             f"approx_count_distinct({c.raw})",
             f"count(*) FILTER ({de} AND NOT {en})",
             f"count(*) FILTER ({en} AND NOT {de})",
         ]
+        if not (override and override.type):
+            firsts = (_narrowest(running[c.index], loc) for loc in NumberLocale)
+            undecided[c.index] = tuple(dict.fromkeys(p for p in firsts if p))
     row = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
-    sample = _fit_counts(con, columns, running, None)
     for c in columns:
         distinct, de_only, en_only = row[3 * c.index : 3 * c.index + 3]
-        present, ok = sample[c.index]
         c.sample_distinct = int(distinct or 0)
         override = options.overrides.get(c.name)
         if de_only > en_only:
@@ -458,21 +463,42 @@ def _choose_types(
             c.locale = default_locale
         if override and override.number_locale:
             c.locale = override.number_locale
+        c.type = ColumnType.TEXT
         if override and override.type:
             c.type = override.type
             c.forced = True
-            continue
-        c.type = ColumnType.TEXT
-        if present:
-            for candidate in CANDIDATES:
-                locale = c.locale if candidate in _NUMERIC else NumberLocale.DE
-                if ok.get((candidate, locale)) == present:
-                    c.type = candidate
-                    break
+    while undecided:
+        found = _fit_counts(con, columns, undecided)
+        undecided = {}
+        for c in columns:
+            if c.index not in found:
+                continue
+            present, fits = found[c.index]
+            pair = _narrowest(running[c.index], c.locale)
+            if pair is None or not present:
+                continue
+            if fits[pair] == present:
+                c.type = pair[0]
+                continue
+            running[c.index].remove(pair)
+            following = _narrowest(running[c.index], c.locale)
+            if following is not None:
+                undecided[c.index] = (following,)
+
+
+def _narrowest(pairs: list[Pair], locale: NumberLocale) -> Pair | None:
+    """The first of ``pairs`` in the order of :data:`CANDIDATES` for a column
+    whose numbers are written in ``locale`` (types other than numbers are
+    listed once, with the German locale)."""
+    for candidate in CANDIDATES:
+        pair = (candidate, locale if candidate in _NUMERIC else NumberLocale.DE)
+        if pair in pairs:
+            return pair
+    return None
 
 
 _NUMERIC = (ColumnType.INTEGER, ColumnType.DECIMAL)
-_PAIRS = tuple(
+_PAIRS: tuple[Pair, ...] = tuple(
     (candidate, locale)
     for candidate in CANDIDATES
     for locale in (NumberLocale.DE, NumberLocale.EN)
@@ -481,27 +507,63 @@ _PAIRS = tuple(
 PREFIX_ROWS = 1_000
 
 
+def _prefix_fits(
+    con: duckdb.DuckDBPyConnection, columns: list[_Column]
+) -> dict[int, list[Pair]]:
+    """Per column, the (type, locale) pairs that every value among the first
+    :data:`PREFIX_ROWS` sample rows parses as.
+
+    The cells of all columns are checked as one list (one query per date
+    order), so each check is planned once rather than once per column: with
+    a dozen columns, planning the checks column by column took longer than
+    running them.
+    """
+    running: dict[int, list[Pair]] = {}
+    orders: dict[DateOrder, list[_Column]] = {}
+    for c in columns:
+        orders.setdefault(c.date_order, []).append(c)
+    for order, group in orders.items():
+        checks = ", ".join(
+            f"count({parse_expr('v', t, locale=loc, date_order=order)})"
+            for t, loc in _PAIRS
+        )
+        cells = ", ".join(c.raw for c in group)
+        found = {
+            int(r[0]): r[1:]
+            for r in con.execute(
+                f"SELECT i, count(v), {checks} FROM ("  # noqa: S608
+                f"SELECT unnest(range({len(group)})) AS i, unnest([{cells}]) AS v"
+                f" FROM sample WHERE rowid < {PREFIX_ROWS}) GROUP BY i"
+            ).fetchall()
+        }
+        for i, c in enumerate(group):
+            # A column without values in the prefix keeps every candidate.
+            present, *fits = found.get(i, (0,) * (len(_PAIRS) + 1))
+            running[c.index] = [
+                pair for pair, n in zip(_PAIRS, fits, strict=True) if n == present
+            ]
+    return running
+
+
 def _fit_counts(
     con: duckdb.DuckDBPyConnection,
     columns: list[_Column],
-    pairs: dict[int, tuple[tuple[ColumnType, NumberLocale], ...]],
-    limit: int | None,
-) -> dict[int, tuple[int, dict[tuple[ColumnType, NumberLocale], int]]]:
-    """Per column: how many sample values are present, and how many of them
-    parse as each (type, locale) pair in ``pairs`` (over the first ``limit``
-    sample rows, or all)."""
+    pairs: dict[int, tuple[Pair, ...]],
+) -> dict[int, tuple[int, dict[Pair, int]]]:
+    """Per column with an entry in ``pairs``: how many sample values are
+    present, and how many of them parse as each of its (type, locale)
+    pairs."""
+    checked = [c for c in columns if c.index in pairs]
     checks: list[str] = []
-    for c in columns:
-        value = f"nullif(trim({c.raw}), '')"
-        checks.append(f"count({value})")
+    for c in checked:
+        checks.append(f"count({c.raw})")
         for candidate, locale in pairs[c.index]:
-            expr = parse_expr(value, candidate, locale=locale, date_order=c.date_order)
+            expr = parse_expr(c.raw, candidate, locale=locale, date_order=c.date_order)
             checks.append(f"count({expr})")
-    where = "" if limit is None else f" WHERE rowid < {int(limit)}"
-    found = _one(con, f"SELECT {', '.join(checks)} FROM sample{where}")  # noqa: S608
+    found = _one(con, f"SELECT {', '.join(checks)} FROM sample")  # noqa: S608
     values = iter(found)
     counts = {}
-    for c in columns:
+    for c in checked:
         present = int(next(values))
         fits = {pair: int(next(values)) for pair in pairs[c.index]}
         counts[c.index] = (present, fits)
@@ -570,9 +632,12 @@ def _write_table(
                 f"CASE WHEN {marker_test(cell, markers)} THEN NULL ELSE {parsed} END"
             )
         inner.append(f"{parsed} AS {v}")
-        # Cheapest test first: almost every converted cell is not NULL.
+        # Almost every converted cell is not NULL.  The marker test sits in a
+        # CASE so that it runs only on the cells that did not convert: outside
+        # a condition DuckDB evaluates every operand of AND on every row.
         failed = (
-            f"{v} IS NULL AND {cell} IS NOT NULL AND NOT {marker_test(cell, markers)}"
+            f"CASE WHEN {v} IS NULL AND {cell} IS NOT NULL "
+            f"THEN NOT {marker_test(cell, markers)} ELSE false END"
         )
         misfit_if.append(f"({failed})")
         misfit.append(f"CASE WHEN {failed} THEN left({c.raw}, 1000) END")
@@ -592,8 +657,12 @@ def _write_table(
         f"INSERT INTO rows SELECT {', '.join(outer)} "  # noqa: S608
         f"FROM (SELECT {', '.join(inner)} FROM {{src}})",
     )
-    counts = ", ".join(f"count({_raw(c)})" for c in columns)
-    raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
+    # Most files have no misfits: then the list column is NULL throughout,
+    # which its validity alone tells, without reading the lists.
+    raw_counts: tuple[Any, ...] = (0,) * len(columns)
+    if _scalar(con, f"SELECT count({MISFITS}) FROM rows"):  # noqa: S608
+        counts = ", ".join(f"count({_raw(c)})" for c in columns)
+        raw_counts = _one(con, f"SELECT {counts} FROM rows")  # noqa: S608
     for c, bad in zip(columns, raw_counts, strict=True):
         c.bad = int(bad)
 
