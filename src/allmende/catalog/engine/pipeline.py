@@ -30,6 +30,7 @@ from .infer import (
     parse_expr,
     quote_ident,
     quote_literal,
+    trim_expr,
 )
 from .options import ColumnType, DateOrder, IngestOptions, Limits, NumberLocale
 
@@ -251,7 +252,7 @@ def _build(
         # The sample holds trimmed cells; empty cells and markers are NULL.
         cleaned = ", ".join(
             f"CASE WHEN {marker_test(c.raw, markers)} THEN NULL"
-            f" ELSE nullif(trim({c.raw}), '') END AS {c.raw}"
+            f" ELSE nullif({trim_expr(c.raw)}, '') END AS {c.raw}"
             for c in columns
         )
         reader.run(
@@ -625,7 +626,7 @@ def _write_table(
             misfit_if.append(f"({too_long})")
             misfit.append(f"CASE WHEN {too_long} THEN left({c.raw}, 200) END")
             continue
-        cell = f"nullif(trim({c.raw}), '')"
+        cell = f"nullif({trim_expr(c.raw)}, '')"
         parsed = parse_expr(cell, c.type, locale=c.locale, date_order=c.date_order)
         if c.name in parsing:
             parsed = (
