@@ -58,7 +58,6 @@ def child_ingest(csv_path: str, dest: str, parquet: str = "") -> dict[str, Any]:
         write_parquet,
     )
 
-    shutil.rmtree(dest, ignore_errors=True)
     # The default upload limit (500 MB) would refuse the 10M-row file.
     options = IngestOptions(limits=Limits(max_file_bytes=10 * 1024**3))
     result = ingest(Path(csv_path), Path(dest), options=options)
@@ -411,12 +410,15 @@ def measure_ingest(
     # The floor and Allmende take turns, and each figure is the median of
     # its runs: the machine's speed drifts by a third between runs.
     runs: dict[str, list[dict[str, Any]]] = {FLOOR: [], QUERYABLE: [], WITH_PARQUET: []}
+    # The previous run's output is removed before each timed run, not in it.
+    floor_file = OUT / "floor.parquet"
     for turn in range(args.repeat):
         print(f"Ingest, round {turn + 1} of {args.repeat} …")
-        runs[FLOOR].append(
-            run_child("floor", str(csv_path), str(OUT / "floor.parquet"))
-        )
+        floor_file.unlink(missing_ok=True)
+        runs[FLOOR].append(run_child("floor", str(csv_path), str(floor_file)))
+        shutil.rmtree(dest, ignore_errors=True)
         runs[QUERYABLE].append(run_child("ingest", str(csv_path), str(dest)))
+        shutil.rmtree(dest, ignore_errors=True)
         runs[WITH_PARQUET].append(
             run_child("ingest", str(csv_path), str(dest), "parquet")
         )
