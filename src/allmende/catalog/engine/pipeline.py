@@ -255,11 +255,18 @@ def _build(
             f" ELSE nullif({trim_expr(c.raw)}, '') END AS {c.raw}"
             for c in columns
         )
+        # The rows are read first and cleaned apart: cleaning in the read
+        # cleaned every row the reader had parsed before the limit stopped it.
         reader.run(
             con,
-            f"CREATE TEMP TABLE sample AS SELECT {cleaned} FROM {{src}}"  # noqa: S608
+            f"CREATE TEMP TABLE sample_raw AS SELECT * FROM {{src}}"  # noqa: S608
             f" LIMIT {SAMPLE_ROWS}",
+            head=True,
         )
+        con.execute(
+            f"CREATE TEMP TABLE sample AS SELECT {cleaned} FROM sample_raw"  # noqa: S608
+        )
+        con.execute("DROP TABLE sample_raw")
         _choose_types(con, columns, options, default_locale)
         con.execute("DROP TABLE sample")
         lap("infer")
@@ -361,24 +368,31 @@ class _Reader:
         self.parallel = True
         self.transcoded: Path | None = None
 
-    def source(self) -> str:
+    def source(self, *, head: bool = False) -> str:
+        """The ``read_csv`` call; with ``head``, one for the first rows only:
+        a single reader with a small buffer, where the parallel ones would
+        each parse megabytes that are not needed."""
         limits = self.options.limits
         types = ", ".join(f"{quote_literal(c.raw)}: 'VARCHAR'" for c in self.columns)
         max_line = max(limits.max_cell_chars * 4, 2_097_152)
+        scan = f"parallel={'true' if self.parallel and not head else 'false'}"
+        if head:
+            scan += f", buffer_size={2 * max_line}"
         return (
             f"read_csv({quote_literal(str(self.path))},"
             f" delim={quote_literal(self.layout.delimiter)}, quote='\"', escape='\"',"
             f" header=false, skip={self.layout.skip_lines}, auto_detect=false,"
             f" columns={{{types}}}, null_padding=true, strict_mode=false,"
-            f" nullstr='', max_line_size={max_line}, encoding='utf-8',"
-            f" parallel={'true' if self.parallel else 'false'})"
+            f" nullstr='', max_line_size={max_line}, encoding='utf-8', {scan})"
         )
 
-    def run(self, con: duckdb.DuckDBPyConnection, template: str) -> None:
+    def run(
+        self, con: duckdb.DuckDBPyConnection, template: str, *, head: bool = False
+    ) -> None:
         limits = self.options.limits
         for _attempt in range(3):
             try:
-                con.execute(template.replace("{src}", self.source()))
+                con.execute(template.replace("{src}", self.source(head=head)))
                 return
             except duckdb.OutOfMemoryException:
                 raise
