@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import Load, rows_of, types_of
 
-from allmende.catalog.engine import ColumnType, IngestOptions, Resource, query
+from allmende.catalog.engine import ColumnType, Filter, IngestOptions, Resource, query
 
 
 def test_cp1252_file_with_umlauts_is_detected_and_decoded(load: Load) -> None:
@@ -153,6 +154,30 @@ def test_quoted_fields_keep_line_breaks_quotes_and_delimiters(load: Load) -> Non
     assert rows[1]["text"] == 'Er sagte "Hallo", dann ging er'
     assert rows[2]["text"] == "Semikolon; und Komma, drin"
     assert [r["amount"] for r in rows] == [10, 20, 30]
+
+
+@pytest.mark.parametrize("breaks", [(3, 25_000), (25_000,)])
+def test_line_breaks_in_cells_keep_rows_whole_and_numbered(
+    load: Load, tmp_path: Path, breaks: tuple[int, ...]
+) -> None:
+    # DuckDB's parallel reader refuses quoted line breaks: a break among the
+    # first rows sends the whole file to one reader; one further down makes
+    # the parallel read fail, and the file is read again by one reader.
+    source = tmp_path / "breaks.csv"
+    lines = ["nr;text;menge"]
+    for i in range(30_000):
+        text = '"oben\nunten"' if i in breaks else f"Zeile {i}"
+        amount = "viel" if i == 29_000 else str(i)
+        lines.append(f"{i};{text};{amount}")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load(source)
+    assert result.row_count == 30_000
+    resource = Resource.open(result.paths.version_dir.parent)
+    found = query(resource, filters=[Filter("text", "eq", "oben\nunten")])["rows"]
+    # Rows are numbered by record: the header is row 1.
+    assert [(r["_row"], r["nr"]) for r in found] == [(i + 2, i) for i in breaks]
+    widened = [p for p in result.report.problems if p.column == "menge"]
+    assert [(p.row, p.value) for p in widened] == [(29_002, "viel")]
 
 
 def test_postal_codes_and_ids_with_leading_zeros_stay_text(load: Load) -> None:

@@ -263,6 +263,17 @@ def _build(
             f" LIMIT {SAMPLE_ROWS}",
             head=True,
         )
+        breaks = " OR ".join(
+            f"strpos({c.raw}, chr(10)) > 0 OR strpos({c.raw}, chr(13)) > 0"
+            for c in columns
+        )
+        if reader.parallel and _scalar(
+            con,
+            f"SELECT count(*) FROM sample_raw WHERE {breaks}",  # noqa: S608
+        ):
+            # DuckDB's parallel reader refuses quoted line breaks (together
+            # with padding short rows): read the whole file with one reader.
+            reader.parallel = False
         con.execute(
             f"CREATE TEMP TABLE sample AS SELECT {cleaned} FROM sample_raw"  # noqa: S608
         )
