@@ -626,9 +626,12 @@ def _write_table(
     parsing = _markers_that_parse(con, columns, markers)
     limit = limits.max_cell_chars
     schema: list[str] = []
-    # The inner query converts every cell once (``v0``, ``v1``, …) and passes
-    # the text on (``c0``, …); the outer one finds the misfits by comparing
-    # the two and builds the search text.
+    # The innermost query trims the cells of typed columns (``t0``, …), the
+    # inner one converts every cell once (``v0``, ``v1``, …) and passes the
+    # text on (``c0``, ``t0``, …); the outer one finds the misfits by
+    # comparing the two and builds the search text.  Naming the trimmed cell
+    # keeps the expressions small: DuckDB plans a large one slowly.
+    trimmed: list[str] = []
     inner: list[str] = []
     values: list[str] = []
     misfit_if: list[str] = []
@@ -651,7 +654,8 @@ def _write_table(
             misfit_if.append(f"({too_long})")
             misfit.append(f"CASE WHEN {too_long} THEN left({c.raw}, 200) END")
             continue
-        cell = f"nullif({trim_expr(c.raw)}, '')"
+        cell = f"t{c.index}"
+        trimmed.append(f"nullif({trim_expr(c.raw)}, '') AS {cell}")
         parsed = parse_expr(cell, c.type, locale=c.locale, date_order=c.date_order)
         if c.name in parsing:
             parsed = (
@@ -668,6 +672,7 @@ def _write_table(
         misfit_if.append(f"({failed})")
         misfit.append(f"CASE WHEN {failed} THEN left({c.raw}, 1000) END")
     inner.extend(c.raw for c in columns)
+    inner.extend(f"t{c.index}" for c in columns if c.type is not ColumnType.TEXT)
     outer = values + [
         f"CASE WHEN {' OR '.join(misfit_if)} THEN [{', '.join(misfit)}] END"
     ]
@@ -681,7 +686,8 @@ def _write_table(
     reader.run(
         con,
         f"INSERT INTO rows SELECT {', '.join(outer)} "  # noqa: S608
-        f"FROM (SELECT {', '.join(inner)} FROM {{src}})",
+        f"FROM (SELECT {', '.join(inner)} FROM "
+        f"(SELECT {', '.join([*(c.raw for c in columns), *trimmed])} FROM {{src}}))",
     )
     # Most files have no misfits: then the list column is NULL throughout,
     # which its validity alone tells, without reading the lists.
