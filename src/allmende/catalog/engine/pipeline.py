@@ -257,23 +257,7 @@ def _build(
         )
         # The rows are read first and cleaned apart: cleaning in the read
         # cleaned every row the reader had parsed before the limit stopped it.
-        reader.run(
-            con,
-            f"CREATE TEMP TABLE sample_raw AS SELECT * FROM {{src}}"  # noqa: S608
-            f" LIMIT {SAMPLE_ROWS}",
-            head=True,
-        )
-        breaks = " OR ".join(
-            f"strpos({c.raw}, chr(10)) > 0 OR strpos({c.raw}, chr(13)) > 0"
-            for c in columns
-        )
-        if reader.parallel and _scalar(
-            con,
-            f"SELECT count(*) FROM sample_raw WHERE {breaks}",  # noqa: S608
-        ):
-            # DuckDB's parallel reader refuses quoted line breaks (together
-            # with padding short rows): read the whole file with one reader.
-            reader.parallel = False
+        reader.read_head(con, "sample_raw", SAMPLE_ROWS)
         con.execute(
             f"CREATE TEMP TABLE sample AS SELECT {cleaned} FROM sample_raw"  # noqa: S608
         )
@@ -396,6 +380,29 @@ class _Reader:
             f" columns={{{types}}}, null_padding=true, strict_mode=false,"
             f" nullstr='', max_line_size={max_line}, encoding='utf-8', {scan})"
         )
+
+    def read_head(self, con: duckdb.DuckDBPyConnection, table: str, rows: int) -> None:
+        """Copy the first ``rows`` rows into the temporary ``table``.
+
+        DuckDB's parallel reader refuses quoted line breaks (together with
+        padding short rows): when the first rows have one, the whole file is
+        read by one reader from then on.
+        """
+        self.run(
+            con,
+            f"CREATE TEMP TABLE {table} AS SELECT * FROM {{src}}"  # noqa: S608
+            f" LIMIT {int(rows)}",
+            head=True,
+        )
+        breaks = " OR ".join(
+            f"strpos({c.raw}, chr(10)) > 0 OR strpos({c.raw}, chr(13)) > 0"
+            for c in self.columns
+        )
+        if self.parallel and _scalar(
+            con,
+            f"SELECT count(*) FROM {table} WHERE {breaks}",  # noqa: S608
+        ):
+            self.parallel = False
 
     def run(
         self, con: duckdb.DuckDBPyConnection, template: str, *, head: bool = False
