@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import Load, rows_of, types_of
 
@@ -178,6 +179,38 @@ def test_line_breaks_in_cells_keep_rows_whole_and_numbered(
     assert [(r["_row"], r["nr"]) for r in found] == [(i + 2, i) for i in breaks]
     widened = [p for p in result.report.problems if p.column == "menge"]
     assert [(p.row, p.value) for p in widened] == [(29_002, "viel")]
+
+
+def test_rows_of_a_file_read_in_parallel_pieces_stay_in_file_order(
+    load: Load, tmp_path: Path
+) -> None:
+    # 150,000 lines of about 150 bytes: the parallel CSV reader hands out
+    # the file in several pieces, and the table is written in row groups that
+    # one piece fills (smaller than DuckDB's default), without reordering.
+    source = tmp_path / "wide.csv"
+    filler = "Beschreibung mit Umlauten äöü " * 4
+    with source.open("w", encoding="utf-8") as handle:
+        handle.write("nr;text\n")
+        for i in range(150_000):
+            handle.write(f"{i};{filler}{i}\n")
+    assert source.stat().st_size > 2 * 8_000_000
+    result = load(source)
+    assert result.row_count == 150_000
+    with duckdb.connect(str(result.paths.database), read_only=True) as con:
+        sizes = [
+            n
+            for (n,) in con.execute(
+                "SELECT max(count) FROM pragma_storage_info('rows')"
+                " GROUP BY row_group_id ORDER BY row_group_id"
+            ).fetchall()
+        ]
+        mismatched = con.execute(
+            "SELECT count(*) FROM data WHERE _row <> nr + 2"
+            " OR text <> ? || CAST(nr AS VARCHAR)",
+            [filler],
+        ).fetchone()
+    assert len(sizes) > 2 and max(sizes) < 122_880
+    assert mismatched == (0,)
 
 
 def test_postal_codes_and_ids_with_leading_zeros_stay_text(load: Load) -> None:
