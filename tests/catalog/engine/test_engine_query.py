@@ -108,6 +108,26 @@ def test_keyset_walk_with_filter_matches_count(resource: Resource) -> None:
     assert all(r["Stadt"] == "Köln" and r["Anzahl"] >= 10 for r in rows)  # type: ignore[operator]
 
 
+def test_filtered_pages_of_a_large_table_follow_the_file_order(
+    tmp_path: Path,
+) -> None:
+    # Several row groups, scanned by two threads: each filtered page holds the
+    # next matching rows in file order, and the walk visits each one once.
+    source = tmp_path / "large.csv"
+    filler = "x" * 120
+    with source.open("w", encoding="utf-8") as handle:
+        handle.write("nr;gruppe;text\n")
+        for i in range(200_000):
+            handle.write(f"{i};{'ab'[i % 7 == 0]};{filler}\n")
+    ingest(source, tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    walked = _walk(resource, filters=[Filter("gruppe", "eq", "b")], limit=1000)
+    assert [r["nr"] for r in walked] == list(range(0, 200_000, 7))
+    assert [r["_row"] for r in walked] == [nr + 2 for nr in range(0, 200_000, 7)]
+    page = query(resource, filters=[Filter("gruppe", "eq", "b")], offset=7000, limit=5)
+    assert [r["nr"] for r in page["rows"]] == [49_000, 49_007, 49_014, 49_021, 49_028]
+
+
 def test_filters_on_each_operator(resource: Resource) -> None:
     def total(*filters: Filter) -> int:
         return int(query(resource, filters=list(filters), count=True, limit=1)["count"])

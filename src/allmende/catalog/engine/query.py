@@ -469,24 +469,22 @@ def query(
     else:
         # File order is the table's physical order, and DuckDB keeps insertion
         # order for queries without ORDER BY: the scan can stop after the page.
-        found = cursor.execute(
-            f"SELECT {ROW_ID} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
-            f"LIMIT {limit + 1}" + (f" OFFSET {offset}" if offset else ""),
-            where.params,
-        ).fetchall()
-        ids = sorted(int(r[0]) for r in found)
-        more = len(ids) > limit
-        ids = ids[:limit]
-        rows = []
-        if ids:
-            id_list = ", ".join(str(i) for i in ids)  # integers from our own table
-            rows = sorted(
-                cursor.execute(
-                    f"SELECT {select} FROM {TABLE} WHERE {ROW_ID} IN ({id_list})"  # noqa: S608
-                ).fetchall(),
-                key=lambda r: int(r[0]),
-            )
-        next_token = _encode_token(keys, [], ids[-1]) if more and ids else None
+        # The page is read in this one scan: DuckDB reads the other columns
+        # only for the rows that pass the filters, which cost less than
+        # finding the ``_row`` values first and fetching the rows by them.
+        rows = sorted(
+            cursor.execute(
+                f"SELECT {select} FROM {TABLE} WHERE {where.sql()} "  # noqa: S608
+                f"LIMIT {limit + 1}" + (f" OFFSET {offset}" if offset else ""),
+                where.params,
+            ).fetchall(),
+            key=lambda r: int(r[0]),
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_token = (
+            _encode_token(keys, [], int(rows[-1][0])) if more and rows else None
+        )
     names = [ROW_ID, *fields]
     metas = [resource.column(name) for name in names]
     result: dict[str, Any] = {
