@@ -19,8 +19,8 @@ if [[ "$PG_URL" != postgres* ]]; then
   PG_URL="$($BIN/python scripts/find_postgres.py || true)"
 fi
 if [[ -n "$PG_URL" ]]; then
-  echo "== tests on PostgreSQL"
-  DATABASE_URL="$PG_URL" $BIN/pytest "$@"
+  echo "== tests on PostgreSQL (the tests that use a database)"
+  DATABASE_URL="$PG_URL" ALLMENDE_TESTS_DATABASE_ONLY=1 $BIN/pytest "$@"
 else
   echo "== PostgreSQL not reachable: skipped the PostgreSQL run"
   if [[ "${CI:-}" == "true" ]]; then

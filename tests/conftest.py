@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -8,6 +10,29 @@ from allmende.accounts.models import User
 from allmende.organizations.models import Membership, Organization
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """With ``ALLMENDE_TESTS_DATABASE_ONLY`` set, keep only tests that use a database.
+
+    ``make test`` runs the suite on SQLite and then on PostgreSQL; a test that
+    never touches the database says nothing new the second time, so the second
+    run keeps only the tests whose fixtures reach ``django_db_setup``.
+    """
+    if not os.environ.get("ALLMENDE_TESTS_DATABASE_ONLY"):
+        return
+    keep: list[pytest.Item] = []
+    skipped: list[pytest.Item] = []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or (
+            "django_db_setup" in getattr(item, "fixturenames", ())
+        )
+        (keep if uses_db else skipped).append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)
