@@ -176,7 +176,7 @@ def test_admin_of_organization_without_host_approval_cannot_create_events(
 
 def test_organizer_sees_participants_exports_and_marks_attendance() -> None:
     admin, organization = _host_admin()
-    event = EventFactory(organization=organization, questions=["Verein?"])
+    event = EventFactory(organization=organization, questions=["Verein?", "=Q()"])
     person = UserFactory(display_name="=HYPERLINK(1)")
     registration = services.registration_create(
         event=event, actor=person, answers={"Verein?": "Tafel"}
@@ -187,10 +187,12 @@ def test_organizer_sees_participants_exports_and_marks_attendance() -> None:
     assert person.email.encode() in page.content
     csv_text = client.get(f"/events/{event.slug}/participants.csv").content.decode()
     assert "'=HYPERLINK(1)" in csv_text and "Tafel" in csv_text
+    assert csv_text.splitlines()[0].endswith(";Verein?;'=Q()")
     xlsx = client.get(f"/events/{event.slug}/participants.xlsx").content
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet is not None
     assert sheet.cell(row=2, column=2).value == person.email
+    assert sheet.cell(row=1, column=6).value == "'=Q()"
     client.post(
         f"/events/{event.slug}/participants/{registration.pk}/move/",
         {"move": "attended"},

@@ -35,6 +35,30 @@ def test_csv_export_neutralises_formulas_but_keeps_negative_numbers(
     assert [r[2] for r in rows[1:]] == ["-5", "10", "-7.5", "3"]
 
 
+def test_csv_export_neutralises_formulas_in_the_header_row(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "formula_header.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    text = b"".join(export_csv(resource)).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ['\'=HYPERLINK("x")', "Betrag", "Text"]
+    assert rows[1] == ["Anna", "-5", "'=1+2"]
+
+
+def test_csv_for_german_excel_has_bom_semicolons_and_decimal_commas(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "formulas.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    data = b"".join(export_csv(resource, delimiter=";", bom=True, decimal_comma=True))
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Name", "Formel", "Betrag"]
+    assert [r[2] for r in rows[1:]] == ["-5", "10", "-7,5", "3"]
+    assert rows[1][1] == "'=1+2"
+
+
 def test_csv_export_keeps_text_with_line_breaks_and_quotes(
     tmp_path: Path, testdata: Path
 ) -> None:
