@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.test import Client
 
@@ -86,14 +89,35 @@ def test_member_creates_dataset_uploads_csv_and_sees_typed_preview(
     anonymous = Client().get(resource.get_absolute_url())
     assert anonymous.status_code == 200
 
-    csv = Client().get(
+    download = Client().get(
         f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.csv"
     )
-    assert b"".join(csv.streaming_content).startswith(b"Stadt,Einwohner")  # type: ignore[attr-defined]
+    assert b"".join(download.streaming_content).startswith(b"Stadt,Einwohner")  # type: ignore[attr-defined]
     original = Client().get(
         f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.original"
     )
     assert b"".join(original.streaming_content) == GERMAN_CSV  # type: ignore[attr-defined]
+
+
+def test_csv_for_german_excel_is_offered_beside_the_standard_csv(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    base = f"/datasets/{dataset.slug}/resources/{resource.pk}/v1"
+    page = Client().get(resource.get_absolute_url()).content.decode()
+    assert f"{base}/download.csv" in page and f"{base}/download.excel.csv" in page
+    response = Client().get(f"{base}/download.excel.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('-v1.excel.csv"')
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body.startswith("\ufeffStadt;Einwohner;Fläche;Gegründet\n".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1] == ["Köln", "1084831", "405,02", "0050"]
+    standard = Client().get(f"{base}/download.csv")
+    text = b"".join(standard.streaming_content).decode()  # type: ignore[attr-defined]
+    assert list(csv.reader(io.StringIO(text)))[1][2] == "405.02"
 
 
 def test_load_writes_the_parquet_download_and_a_download_writes_a_missing_one(
