@@ -176,3 +176,33 @@ def test_validation_report_speaks_the_readers_language(
         .content.decode()
     )
     assert expected in html
+
+
+def test_column_type_fixes_accumulate_until_the_owner_changes_them(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    client = client_for(org_member)
+
+    def fix(**types: str) -> dict[str, str]:
+        """Send the column form as the page shows it, with ``types`` changed."""
+        version = resource.versions.get()
+        data = {}
+        for index, column in enumerate(version.columns):
+            data[f"c{index}_type"] = types.get(column["name"], column["type"])
+            data[f"c{index}_locale"] = column.get("number_locale") or ""
+            data[f"c{index}_date"] = column.get("date_order") or ""
+        with jobs():
+            response = client.post(f"{resource.get_absolute_url()}schema/", data)
+        assert response.status_code == 302
+        version.refresh_from_db()
+        assert version.status == ResourceVersion.Status.READY
+        return {c["name"]: c["type"] for c in version.columns}
+
+    assert fix(Einwohner="text")["Einwohner"] == "text"
+    second = fix(Fläche="text")
+    assert (second["Einwohner"], second["Fläche"]) == ("text", "text")
+    third = fix(Einwohner="integer")
+    assert (third["Einwohner"], third["Fläche"]) == ("integer", "text")
+    assert set(resource.versions.get().options["overrides"]) == {"Fläche"}

@@ -695,11 +695,26 @@ def _ingest_done(
     version.geometry_column = result.geometry_column or ""
     version.format = result.source_format[:20] or version.format
     version.media_type = MEDIA_TYPES.get(version.format, version.media_type)
+    # A column whose type the owner chose was not typed by detection: it
+    # keeps the type detected by the load before.
+    chosen_types = {
+        name
+        for name, spec in (version.options.get("overrides") or {}).items()
+        if spec.get("type")
+    }
+    detected_before = {
+        c["name"]: c.get("detected_type") or c["type"] for c in version.columns or []
+    }
     version.columns = [
         {
             "name": column.name,
             "original": column.original,
             "type": column.type.value,
+            "detected_type": (
+                detected_before.get(column.name, column.type.value)
+                if column.name in chosen_types
+                else column.type.value
+            ),
             "null_count": column.null_count,
             "problem_count": column.problem_count,
             "number_locale": column.number_locale.value if column.number_locale else "",

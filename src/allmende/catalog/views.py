@@ -438,7 +438,9 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 columns=shown.columns,
             )
         if can_edit and shown == latest:
-            context["schema_form"] = SchemaForm(columns=shown.columns)
+            context["schema_form"] = SchemaForm(
+                columns=shown.columns, overrides=shown.options.get("overrides")
+            )
     return render(request, "catalog/resource_detail.html", context)
 
 
@@ -554,7 +556,11 @@ def resource_schema(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     version = selectors.latest_version(resource=resource)
     if version is None or not version.columns:
         raise Http404
-    form = SchemaForm(request.POST, columns=version.columns)
+    form = SchemaForm(
+        request.POST,
+        columns=version.columns,
+        overrides=version.options.get("overrides"),
+    )
     if not form.is_valid():
         messages.error(request, _("Please choose a type for every column."))
         return redirect(resource)
