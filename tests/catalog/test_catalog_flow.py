@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.test import Client
@@ -206,3 +207,19 @@ def test_column_type_fixes_accumulate_until_the_owner_changes_them(
     third = fix(Einwohner="integer")
     assert (third["Einwohner"], third["Fläche"]) == ("integer", "text")
     assert set(resource.versions.get().options["overrides"]) == {"Fläche"}
+
+
+def test_geojson_download_of_a_table_with_coordinates_has_points(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    upload = csv_upload(b"Ort,Longitude,Latitude\nKiel,10.13,54.32\n", "orte.csv")
+    resource = add_table(dataset, org_member, upload=upload)
+    page = Client().get(resource.get_absolute_url()).content.decode()
+    path = f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.geojson"
+    assert path in page
+    response = Client().get(path)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    feature = json.loads(body)["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [10.13, 54.32]}

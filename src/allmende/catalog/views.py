@@ -618,9 +618,7 @@ def download(
             filename=filename,
             content_type=DOWNLOAD_TYPES[fmt],
         )
-    if fmt == "geojson" and not (
-        table.geometry_column or {"lon", "lat"} <= set(table.by_name)
-    ):
+    if fmt == "geojson" and not (table.geometry_column or table.coordinate_columns):
         raise Http404
     chunks = {
         "csv": lambda: engine.export_csv(table),

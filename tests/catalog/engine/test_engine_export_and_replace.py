@@ -95,6 +95,23 @@ def test_geojson_export_rebuilds_features(tmp_path: Path, testdata: Path) -> Non
     assert collection["features"][2]["geometry"]["type"] == "LineString"
 
 
+@pytest.mark.parametrize(("lon", "lat"), [("lon", "lat"), ("Longitude", "Latitude")])
+def test_geojson_export_builds_points_from_coordinate_columns(
+    tmp_path: Path, lon: str, lat: str
+) -> None:
+    source = tmp_path / "orte.csv"
+    source.write_text(
+        f"Name;{lon};{lat}\nKiel;10,13;54,32\nNirgendwo;;\n", encoding="utf-8"
+    )
+    ingest(source, tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    assert resource.coordinate_columns == (lon, lat)
+    features = json.loads(b"".join(export_geojson(resource)))["features"]
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [10.13, 54.32]}
+    assert features[0]["properties"] == {"Name": "Kiel", lon: 10.13, lat: 54.32}
+    assert features[1]["geometry"] is None
+
+
 def test_large_export_streams_in_several_chunks(tmp_path: Path) -> None:
     source = tmp_path / "big.csv"
     source.write_text(

@@ -148,25 +148,33 @@ def export_json(
 def export_geojson(
     resource: Resource, *, filters: Sequence[Filter] = (), q: str | None = None
 ) -> Iterator[bytes]:
-    """A FeatureCollection rebuilt from the geometry column and the other
-    columns as properties.  Rows without geometry get ``"geometry": null``."""
+    """A FeatureCollection: the geometry column, or a point built from the
+    longitude and latitude columns, and the other columns as properties.
+    Rows without geometry get ``"geometry": null``."""
     geometry = resource.geometry_column
+    coordinates = resource.coordinate_columns
     names = [c.name for c in resource.columns]
+    # A GeoJSON import keeps its points' coordinates in extra columns; a
+    # table's own coordinate columns stay among the properties.
+    hidden = {geometry, "lon", "lat"} if geometry is not None else set()
     yield b'{"type": "FeatureCollection", "features": ['
     first = True
     for batch in _batches(resource, names, filters, q):
         parts = []
         for row in batch.to_pylist():
             shape: Any = None
-            if geometry is not None and row.get(geometry):
-                try:
-                    shape = json.loads(row[geometry])
-                except ValueError:
-                    shape = None
+            if geometry is not None:
+                if row.get(geometry):
+                    try:
+                        shape = json.loads(row[geometry])
+                    except ValueError:
+                        shape = None
+            elif coordinates is not None:
+                lon, lat = row[coordinates[0]], row[coordinates[1]]
+                if lon is not None and lat is not None:
+                    shape = {"type": "Point", "coordinates": [lon, lat]}
             properties = {
-                k: to_json_value(v)
-                for k, v in row.items()
-                if k != geometry and k not in ("lon", "lat")
+                k: to_json_value(v) for k, v in row.items() if k not in hidden
             }
             feature = {"type": "Feature", "geometry": shape, "properties": properties}
             parts.append(json.dumps(feature, ensure_ascii=False))
