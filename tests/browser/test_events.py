@@ -64,8 +64,9 @@ def test_person_finds_registers_and_cancels_by_keyboard(
     )
     assert "event_type=workshop" in page.url
     # Choosing the type and pressing Enter each ask for results; wait until the
-    # last answer is in, or the link focused next may be swapped away.
-    page.wait_for_load_state("networkidle")
+    # last answer is in (htmx marks an element while its request runs), or the
+    # link focused next may be swapped away.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     tab_to(page, f'a[href="{event.get_absolute_url()}"]')
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{event.get_absolute_url()}")
