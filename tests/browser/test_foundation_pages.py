@@ -150,6 +150,19 @@ def test_page_fits_a_small_phone_without_horizontal_scrolling(page: Any) -> None
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
 
 
+def test_api_docs_show_the_operations_with_local_assets_only(page: Any) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/api/docs")
+    # Swagger UI ran (the page fixture fails on any CSP violation).
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator(".information-container .title")).to_contain_text(
+        "Allmende API"
+    )
+    origin = page.url.split("/api/docs")[0]
+    assert [url for url in requested if not url.startswith(origin)] == []
+
+
 def test_axe_check_fails_on_a_page_with_a_violation(
     page: Any, assert_no_axe_violations: Callable[[Any], None]
 ) -> None:
