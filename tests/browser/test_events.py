@@ -122,11 +122,12 @@ def test_organizer_pages_have_no_axe_violations(
         organization=host.organization, role=Membership.Role.ADMIN
     ).user
     event = EventFactory(organization=host.organization, capacity=1)
-    registration_create(event=event, actor=UserFactory())
+    first = registration_create(event=event, actor=UserFactory())
     registration_create(event=event, actor=UserFactory())
     login(page, admin)
     for path in (
         f"/events/{event.slug}/participants/",
+        f"/events/{event.slug}/participants/{first.pk}/cancel/",
         f"/events/{event.slug}/message/",
         f"/events/{event.slug}/edit/",
         "/events/new/",
