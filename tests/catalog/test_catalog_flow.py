@@ -223,3 +223,34 @@ def test_geojson_download_of_a_table_with_coordinates_has_points(
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     feature = json.loads(body)["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [10.13, 54.32]}
+
+
+def test_upload_texts_name_no_separator_for_a_spreadsheet_and_no_reload(
+    org_member: User, organization: Organization
+) -> None:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from tests.catalog.conftest import TESTDATA
+    from tests.catalog.factories import file_upload
+
+    dataset = PublishedDatasetFactory(organization=organization)
+    sheet = add_table(
+        dataset, org_member, upload=file_upload(TESTDATA / "members.xlsx")
+    )
+    table = add_table(dataset, org_member, title="Tabelle")
+    assert sheet.versions.get().load_info["delimiter"] == ""
+    client = client_for(org_member)
+    with translation.override("en"):
+        sheet_page = client.get(sheet.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        table_page = client.get(table.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        assert "separator" not in sheet_page.content.decode()
+        assert "separator “;”" in table_page.content.decode()
+        busy = SimpleNamespace(is_busy=True, number=2, filename="neu.csv", percent=40)
+        status = render_to_string(
+            "catalog/_status.html", {"resource": table, "latest": busy}
+        )
+    assert "every 1s" in status  # the status refreshes itself ...
+    assert "eload" not in status  # ... so nobody is asked to reload

@@ -741,7 +741,8 @@ def _ingest_done(
     }
     version.load_info = {
         "encoding": result.encoding,
-        "delimiter": result.delimiter,
+        # Only a text file has a separator; a spreadsheet or JSON has none.
+        "delimiter": result.delimiter if result.source_format == "csv" else "",
         "header_row": result.header_row,
         "seconds": result.timings.get("total"),
     }
