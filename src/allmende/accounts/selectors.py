@@ -11,7 +11,7 @@ from allmende.core.search import search_queryset
 
 
 def _visible_levels(viewer: User | AnonymousUser) -> list[str]:
-    visible = [User.Visibility.PUBLIC]
+    visible: list[str] = [User.Visibility.PUBLIC]
     if viewer.is_authenticated:
         visible.append(User.Visibility.REGISTERED)
     return visible
