@@ -13,6 +13,13 @@ Fixtures:
 ``tile_server``
     a real map tile server on localhost, configured as the platform's tile
     server; the fixture's value is the list of tile paths requested so far.
+``new_context(**options)``
+    another browser context (a second person) with the same timeouts.
+
+Tests wait for conditions (``expect(...)``, ``wait_for_url``,
+``wait_for_function``), never for the network to be idle or for a fixed time:
+on a busy machine a page may take long, and every wait gives it
+:data:`TIMEOUT_MS`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ from PIL import Image
 
 from allmende.accounts.models import User
 from tests.accounts.factories import PASSWORD
+
+# How long any wait may take before a test fails: generous, because the
+# machine running the tests may be busy with other work.
+TIMEOUT_MS = 60_000
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -69,7 +80,9 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required in CI (apt-get install chromium)")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -88,14 +101,25 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, settings: Any) -> Iterator[Any]:
+def new_context(browser: Any, live_server: Any, settings: Any) -> Callable[..., Any]:
     settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="de-DE",
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(10_000)
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="de-DE",
+            **{"viewport": {"width": 1280, "height": 900}, **options},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        return context
+
+    return make
+
+
+@pytest.fixture
+def page(new_context: Callable[..., Any]) -> Iterator[Any]:
+    context = new_context()
     page = context.new_page()
     errors: list[str] = []
 
@@ -126,8 +150,9 @@ def login() -> Callable[[Any, User], None]:
         page.goto("/accounts/login/")
         page.fill("input[name=login]", user.username)
         page.fill("input[name=password]", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "/accounts/login/" not in page.url, "the login failed"
 
     return do_login
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from allmende.accounts.models import User
 from allmende.catalog.models import Dataset
@@ -36,8 +37,8 @@ def test_member_publishes_a_german_csv_and_sorts_and_filters_by_keyboard(
     )
     page.check("input[value$='data-theme/REGI']")
     assert_no_axe_violations(page)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
     dataset = Dataset.objects.get()
     assert page.url.endswith(dataset.get_absolute_url())
 
@@ -48,24 +49,21 @@ def test_member_publishes_a_german_csv_and_sorts_and_filters_by_keyboard(
         {"name": "staedte.csv", "mimeType": "text/csv", "buffer": GERMAN_CSV},
     )
     page.locator("form.form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
 
-    # The schema and the preview are on the resource page.
-    page.wait_for_selector("#schema-caption")
+    # The schema and the preview are on the resource page once it has loaded.
+    expect(page.locator("#schema-caption")).to_be_visible()
     schema = page.locator("#schema").inner_text()
     assert "Einwohner" in schema and "Gegründet" in schema
-    assert page.locator("#preview tbody tr").count() == 4
+    expect(page.locator("#preview tbody tr")).to_have_count(4)
     assert_no_axe_violations(page)
 
     # Sort by keyboard: focus the column header link and press Enter.
     header = page.locator("#preview thead th", has_text="Einwohner")
     header.locator("a").focus()
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
     header = page.locator("#preview thead th", has_text="Einwohner")
-    assert header.get_attribute("aria-sort") == "ascending"
-    first = page.locator("#preview tbody tr").first.inner_text()
-    assert "Görlitz" in first
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator("#preview tbody tr").first).to_contain_text("Görlitz")
 
     # Filter by keyboard: choose column and condition, type a value, press Enter.
     page.locator("#f-col").focus()
@@ -74,18 +72,16 @@ def test_member_publishes_a_german_csv_and_sorts_and_filters_by_keyboard(
     page.locator("#f-val").focus()
     page.keyboard.type("Kie")
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
     rows = page.locator("#preview tbody tr")
-    assert rows.count() == 1
-    assert "Kiel" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Kiel")
     assert_no_axe_violations(page)
 
     page.goto(dataset.get_absolute_url())
     assert_no_axe_violations(page)
     # The owner is led from the missing details to the fields that fill them.
     page.locator(".message-info a[href$='#id_keywords']").click()
-    page.wait_for_load_state("networkidle")
-    assert page.url.endswith("/edit/#id_keywords")
+    page.wait_for_url("**/edit/#id_keywords")
     assert_no_axe_violations(page)
     page.goto(f"/datasets/{dataset.slug}/history/")
     assert_no_axe_violations(page)
@@ -107,7 +103,6 @@ def test_chart_builder_draws_a_bar_chart_by_keyboard(
     page.select_option("select[name=y]", "Einwohner")
     page.locator("#chart form button[type=submit]").focus()
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
 
     # Chart.js, served by the platform, drew the four cities.
     page.wait_for_function(
@@ -115,18 +110,17 @@ def test_chart_builder_draws_a_bar_chart_by_keyboard(
     )
     labels = page.evaluate("() => Chart.getChart('chart-canvas').data.labels")
     assert sorted(labels) == ["Görlitz", "Kiel", "Köln", "Leipzig"]
-    page.wait_for_timeout(1500)  # let the drawing animation finish
-    painted = page.evaluate(
+    # The drawing is animated: wait until the bars are on the canvas.
+    page.wait_for_function(
         """() => {
             const canvas = document.getElementById('chart-canvas');
             const pixels = canvas.getContext('2d')
                 .getImageData(0, 0, canvas.width, canvas.height).data;
             let coloured = 0;
             for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) coloured++;
-            return coloured;
+            return coloured > 1000;
         }"""
     )
-    assert painted > 1000, "the canvas stayed empty"
     # The same values are there as a table for people who cannot see the chart.
     page.locator("#chart details summary").click()
     assert "1084831" in page.locator("#chart details table").inner_text().replace(

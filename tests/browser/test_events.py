@@ -64,8 +64,9 @@ def test_person_finds_registers_and_cancels_by_keyboard(
     )
     assert "event_type=workshop" in page.url
     # Choosing the type and pressing Enter each ask for results; wait until the
-    # last answer is in, or the link focused next may be swapped away.
-    page.wait_for_load_state("networkidle")
+    # last answer is in (htmx marks an element while its request runs), or the
+    # link focused next may be swapped away.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     tab_to(page, f'a[href="{event.get_absolute_url()}"]')
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{event.get_absolute_url()}")
@@ -121,11 +122,12 @@ def test_organizer_pages_have_no_axe_violations(
         organization=host.organization, role=Membership.Role.ADMIN
     ).user
     event = EventFactory(organization=host.organization, capacity=1)
-    registration_create(event=event, actor=UserFactory())
+    first = registration_create(event=event, actor=UserFactory())
     registration_create(event=event, actor=UserFactory())
     login(page, admin)
     for path in (
         f"/events/{event.slug}/participants/",
+        f"/events/{event.slug}/participants/{first.pk}/cancel/",
         f"/events/{event.slug}/message/",
         f"/events/{event.slug}/edit/",
         "/events/new/",

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 from django.test import Client
 
@@ -86,14 +90,35 @@ def test_member_creates_dataset_uploads_csv_and_sees_typed_preview(
     anonymous = Client().get(resource.get_absolute_url())
     assert anonymous.status_code == 200
 
-    csv = Client().get(
+    download = Client().get(
         f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.csv"
     )
-    assert b"".join(csv.streaming_content).startswith(b"Stadt,Einwohner")  # type: ignore[attr-defined]
+    assert b"".join(download.streaming_content).startswith(b"Stadt,Einwohner")  # type: ignore[attr-defined]
     original = Client().get(
         f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.original"
     )
     assert b"".join(original.streaming_content) == GERMAN_CSV  # type: ignore[attr-defined]
+
+
+def test_csv_for_german_excel_is_offered_beside_the_standard_csv(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    base = f"/datasets/{dataset.slug}/resources/{resource.pk}/v1"
+    page = Client().get(resource.get_absolute_url()).content.decode()
+    assert f"{base}/download.csv" in page and f"{base}/download.excel.csv" in page
+    response = Client().get(f"{base}/download.excel.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('-v1.excel.csv"')
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body.startswith("\ufeffStadt;Einwohner;Fläche;Gegründet\n".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1] == ["Köln", "1084831", "405,02", "0050"]
+    standard = Client().get(f"{base}/download.csv")
+    text = b"".join(standard.streaming_content).decode()  # type: ignore[attr-defined]
+    assert list(csv.reader(io.StringIO(text)))[1][2] == "405.02"
 
 
 def test_load_writes_the_parquet_download_and_a_download_writes_a_missing_one(
@@ -152,3 +177,80 @@ def test_validation_report_speaks_the_readers_language(
         .content.decode()
     )
     assert expected in html
+
+
+def test_column_type_fixes_accumulate_until_the_owner_changes_them(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    client = client_for(org_member)
+
+    def fix(**types: str) -> dict[str, str]:
+        """Send the column form as the page shows it, with ``types`` changed."""
+        version = resource.versions.get()
+        data = {}
+        for index, column in enumerate(version.columns):
+            data[f"c{index}_type"] = types.get(column["name"], column["type"])
+            data[f"c{index}_locale"] = column.get("number_locale") or ""
+            data[f"c{index}_date"] = column.get("date_order") or ""
+        with jobs():
+            response = client.post(f"{resource.get_absolute_url()}schema/", data)
+        assert response.status_code == 302
+        version.refresh_from_db()
+        assert version.status == ResourceVersion.Status.READY
+        return {c["name"]: c["type"] for c in version.columns}
+
+    assert fix(Einwohner="text")["Einwohner"] == "text"
+    second = fix(Fläche="text")
+    assert (second["Einwohner"], second["Fläche"]) == ("text", "text")
+    third = fix(Einwohner="integer")
+    assert (third["Einwohner"], third["Fläche"]) == ("integer", "text")
+    assert set(resource.versions.get().options["overrides"]) == {"Fläche"}
+
+
+def test_geojson_download_of_a_table_with_coordinates_has_points(
+    org_member: User, organization: Organization
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    upload = csv_upload(b"Ort,Longitude,Latitude\nKiel,10.13,54.32\n", "orte.csv")
+    resource = add_table(dataset, org_member, upload=upload)
+    page = Client().get(resource.get_absolute_url()).content.decode()
+    path = f"/datasets/{dataset.slug}/resources/{resource.pk}/v1/download.geojson"
+    assert path in page
+    response = Client().get(path)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    feature = json.loads(body)["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [10.13, 54.32]}
+
+
+def test_upload_texts_name_no_separator_for_a_spreadsheet_and_no_reload(
+    org_member: User, organization: Organization
+) -> None:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from tests.catalog.conftest import TESTDATA
+    from tests.catalog.factories import file_upload
+
+    dataset = PublishedDatasetFactory(organization=organization)
+    sheet = add_table(
+        dataset, org_member, upload=file_upload(TESTDATA / "members.xlsx")
+    )
+    table = add_table(dataset, org_member, title="Tabelle")
+    assert sheet.versions.get().load_info["delimiter"] == ""
+    client = client_for(org_member)
+    with translation.override("en"):
+        sheet_page = client.get(sheet.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        table_page = client.get(table.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        assert "separator" not in sheet_page.content.decode()
+        assert "separator “;”" in table_page.content.decode()
+        busy = SimpleNamespace(is_busy=True, number=2, filename="neu.csv", percent=40)
+        status = render_to_string(
+            "catalog/_status.html", {"resource": table, "latest": busy}
+        )
+    assert "every 1s" in status  # the status refreshes itself ...
+    assert "eload" not in status  # ... so nobody is asked to reload

@@ -98,3 +98,39 @@ def test_resource_deleted_while_its_file_loads_leaves_no_table_behind(
     assert not Resource.objects.exists()
     assert not ResourceVersion.objects.exists()
     assert not (storage.tables_root() / f"resource-{deleted[0]}").exists()
+
+
+@pytest.mark.parametrize(
+    ("visibility", "anonymous_sees", "member_sees"),
+    [
+        (User.Visibility.PUBLIC, True, True),
+        (User.Visibility.REGISTERED, False, True),
+        (User.Visibility.HIDDEN, False, False),
+    ],
+)
+def test_history_and_versions_name_a_person_only_as_their_profile_allows(
+    org_member: User,
+    user: User,
+    organization: Organization,
+    visibility: str,
+    anonymous_sees: bool,
+    member_sees: bool,
+) -> None:
+    from django.test import Client
+
+    from tests.catalog.factories import PublishedDatasetFactory
+    from tests.conftest import client_for
+
+    org_member.display_name = "Heimliche Hanna"
+    org_member.profile_visibility = visibility
+    org_member.save()
+    dataset = PublishedDatasetFactory(organization=organization)
+    resource = add_table(dataset, org_member)
+    for path in (f"/datasets/{dataset.slug}/history/", resource.get_absolute_url()):
+        anonymous = Client().get(path).content.decode()
+        assert ("Heimliche Hanna" in anonymous) is anonymous_sees
+        assert (org_member.username in anonymous) is False
+        assert ("Heimliche Hanna" in client_for(user).get(path).content.decode()) is (
+            member_sees
+        )
+        assert "Heimliche Hanna" in client_for(org_member).get(path).content.decode()

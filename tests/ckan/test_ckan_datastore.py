@@ -49,6 +49,23 @@ def test_search_gives_fields_records_total_and_links(
     assert result["_links"]["start"].startswith("/api/3/action/datastore_search?")
 
 
+def test_csv_and_tsv_records_neutralise_formulas_but_keep_numbers(
+    api: Api, organization: Organization, org_member: User
+) -> None:
+    dataset = PublishedDatasetFactory(organization=organization)
+    upload = csv_upload(b"Name,Betrag\n=cmd|' /C calc'!A0,-5\n@SUM(A1),3\n", "f.csv")
+    resource = add_table(dataset, org_member, upload=upload)
+    for records_format, delimiter in (("csv", ","), ("tsv", "\t")):
+        result = api.post(
+            "datastore_search",
+            {"resource_id": str(resource.pk), "records_format": records_format},
+        )["result"]
+        lines = result["records"].splitlines()
+        assert lines[0].split(delimiter)[1].strip('"').startswith("'=cmd")
+        assert lines[0].endswith(f"{delimiter}-5")
+        assert lines[1].endswith(f"{delimiter}'@SUM(A1){delimiter}3")
+
+
 def test_filters_sort_fields_offset_and_formats(api: Api, resource: Resource) -> None:
     rid = str(resource.pk)
     result = api.post(

@@ -70,7 +70,20 @@ def test_cancelling_by_hand_tells_the_participant_and_offers_the_place(
     event = EventFactory(capacity=1, title_en="Data workshop")
     registration = sign_up(event)
     waiting = sign_up(event)
-    registration = move(staff, registration, "cancel")
+    client = client_for(staff)
+    confirm_path = f"/events/{event.slug}/participants/{registration.pk}/cancel/"
+    participants = client.get(f"/events/{event.slug}/participants/").content.decode()
+    assert f'href="{confirm_path}"' in participants
+    # One click does not cancel: it leads to the page that asks first.
+    assert move(staff, registration, "cancel").state == S.CONFIRMED
+    assert mail.outbox == []
+    page = client.get(confirm_path)
+    assert page.status_code == 200
+    assert registration.email in page.content.decode()
+    assert Registration.objects.get(pk=registration.pk).state == S.CONFIRMED
+    response = client.post(confirm_path, {"reason": "The room is too small & hot."})
+    assert response.status_code == 302
+    registration.refresh_from_db()
     assert registration.state == S.CANCELLED
     assert sorted(m.subject for m in mail.outbox) == [
         "A place is free for you: Data workshop",
@@ -78,6 +91,7 @@ def test_cancelling_by_hand_tells_the_participant_and_offers_the_place(
     ]
     cancelled = next(m for m in mail.outbox if "cancelled" in m.subject)
     assert cancelled.to == [registration.email]
+    assert "The room is too small & hot." in cancelled.body
     assert waiting.email not in cancelled.to
 
 

@@ -84,6 +84,9 @@ def test_anonymous_registration_is_confirmed_by_a_button_not_by_the_link() -> No
     assert page.status_code == 200
     assert Registration.objects.get().state == S.UNCONFIRMED, "GET changes nothing"
     assert b'value="confirm"' in page.content
+    # The person came from the mail's link: the page points to its button.
+    assert "with the button below" in page.content.decode()
+    assert "link we sent you" not in page.content.decode()
     client.post(path, {"action": "confirm"})
     assert Registration.objects.get().state == S.CONFIRMED
     client.post(path, {"action": "cancel"})
@@ -176,7 +179,7 @@ def test_admin_of_organization_without_host_approval_cannot_create_events(
 
 def test_organizer_sees_participants_exports_and_marks_attendance() -> None:
     admin, organization = _host_admin()
-    event = EventFactory(organization=organization, questions=["Verein?"])
+    event = EventFactory(organization=organization, questions=["Verein?", "=Q()"])
     person = UserFactory(display_name="=HYPERLINK(1)")
     registration = services.registration_create(
         event=event, actor=person, answers={"Verein?": "Tafel"}
@@ -187,10 +190,12 @@ def test_organizer_sees_participants_exports_and_marks_attendance() -> None:
     assert person.email.encode() in page.content
     csv_text = client.get(f"/events/{event.slug}/participants.csv").content.decode()
     assert "'=HYPERLINK(1)" in csv_text and "Tafel" in csv_text
+    assert csv_text.splitlines()[0].endswith(";Verein?;'=Q()")
     xlsx = client.get(f"/events/{event.slug}/participants.xlsx").content
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet is not None
     assert sheet.cell(row=2, column=2).value == person.email
+    assert sheet.cell(row=1, column=6).value == "'=Q()"
     client.post(
         f"/events/{event.slug}/participants/{registration.pk}/move/",
         {"move": "attended"},
@@ -236,3 +241,22 @@ def test_my_events_shows_the_private_feed_address(user: User) -> None:
     page = client_for(user).get("/events/my/")
     assert page.status_code == 200
     assert b"/events/my/" in page.content and b".ics" in page.content
+
+
+def test_my_events_lists_each_event_once_after_cancelling_and_registering_again(
+    user: User,
+) -> None:
+    event = EventFactory(title_de="Wiederkehr", title_en="Wiederkehr")
+    other = EventFactory(title_de="Einmal", title_en="Einmal")
+    for _attempt in range(3):
+        registration = services.registration_create(event=event, actor=user)
+        services.registration_cancel(registration=registration, actor=user)
+    services.registration_create(event=other, actor=user)
+    page = client_for(user).get("/events/my/").content.decode()
+    assert page.count("Wiederkehr</a>") == 1
+    assert page.count("Einmal</a>") == 1
+    again = services.registration_create(event=event, actor=user)
+    from allmende.events import selectors
+
+    shown = list(selectors.registrations_of(user=user))
+    assert [r.pk for r in shown if r.event_id == event.pk] == [again.pk]

@@ -10,17 +10,32 @@ from allmende.core.models import FocusArea
 from allmende.core.search import search_queryset
 
 
-def visible_people_filter(viewer: User | AnonymousUser, *, prefix: str = "") -> Q:
-    """The condition a user row must meet for ``viewer`` to see the profile."""
-    visible = [User.Visibility.PUBLIC]
+def _visible_levels(viewer: User | AnonymousUser) -> list[str]:
+    visible: list[str] = [User.Visibility.PUBLIC]
     if viewer.is_authenticated:
         visible.append(User.Visibility.REGISTERED)
+    return visible
+
+
+def visible_people_filter(viewer: User | AnonymousUser, *, prefix: str = "") -> Q:
+    """The condition a user row must meet for ``viewer`` to see the profile."""
+    visible = _visible_levels(viewer)
     condition = Q(**{f"{prefix}profile_visibility__in": visible}) & Q(
         **{f"{prefix}is_active": True}
     )
     if viewer.is_authenticated:
         condition |= Q(**{f"{prefix}pk": viewer.pk})
     return condition
+
+
+def person_shown(person: User | None, viewer: User | AnonymousUser) -> bool:
+    """Whether ``viewer`` may see who ``person`` is (a name in a change
+    history, on a version): the same rule as for the profile itself."""
+    if person is None:
+        return False
+    if viewer.is_authenticated and viewer.pk == person.pk:
+        return True
+    return person.is_active and person.profile_visibility in _visible_levels(viewer)
 
 
 def person_list(

@@ -236,10 +236,16 @@ class SchemaForm(forms.Form):
     """Type, number format and date order of each column, for a re-load."""
 
     def __init__(
-        self, *args: Any, columns: list[dict[str, Any]], **kwargs: Any
+        self,
+        *args: Any,
+        columns: list[dict[str, Any]],
+        overrides: dict[str, dict[str, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
+        # The owner's choices of the load shown, kept until changed.
+        self.previous = overrides or {}
         self.rows: list[tuple[dict[str, Any], list[forms.BoundField]]] = []
         for index, column in enumerate(columns):
             prefix = f"c{index}"
@@ -272,20 +278,28 @@ class SchemaForm(forms.Form):
             )
 
     def overrides(self) -> dict[str, dict[str, str]]:
-        """The choices that differ from what was detected."""
+        """The choices that differ from what the engine detected.
+
+        Compared with the detected type, not the current one: a column the
+        owner set before keeps its type when another column is changed.
+        """
         result: dict[str, dict[str, str]] = {}
         for index, column in enumerate(self.columns):
             prefix = f"c{index}"
+            before = self.previous.get(column["name"], {})
             spec: dict[str, str] = {}
             chosen_type = self.cleaned_data[f"{prefix}_type"]
-            if chosen_type != column["type"]:
+            detected = column.get("detected_type")
+            if detected is None and "type" not in before:
+                detected = column["type"]
+            if chosen_type != detected:
                 spec["type"] = chosen_type
-            locale = self.cleaned_data.get(f"{prefix}_locale") or ""
-            if locale and locale != (column.get("number_locale") or ""):
-                spec["number_locale"] = locale
-            order = self.cleaned_data.get(f"{prefix}_date") or ""
-            if order and order != (column.get("date_order") or ""):
-                spec["date_order"] = order
+            for key, field in (("number_locale", "locale"), ("date_order", "date")):
+                chosen = self.cleaned_data.get(f"{prefix}_{field}") or ""
+                # "Detect" (empty) drops a choice; any other value was either
+                # chosen before or differs from what was detected.
+                if chosen and (key in before or chosen != (column.get(key) or "")):
+                    spec[key] = chosen
             if spec:
                 result[column["name"]] = spec
         return result

@@ -695,11 +695,26 @@ def _ingest_done(
     version.geometry_column = result.geometry_column or ""
     version.format = result.source_format[:20] or version.format
     version.media_type = MEDIA_TYPES.get(version.format, version.media_type)
+    # A column whose type the owner chose was not typed by detection: it
+    # keeps the type detected by the load before.
+    chosen_types = {
+        name
+        for name, spec in (version.options.get("overrides") or {}).items()
+        if spec.get("type")
+    }
+    detected_before = {
+        c["name"]: c.get("detected_type") or c["type"] for c in version.columns or []
+    }
     version.columns = [
         {
             "name": column.name,
             "original": column.original,
             "type": column.type.value,
+            "detected_type": (
+                detected_before.get(column.name, column.type.value)
+                if column.name in chosen_types
+                else column.type.value
+            ),
             "null_count": column.null_count,
             "problem_count": column.problem_count,
             "number_locale": column.number_locale.value if column.number_locale else "",
@@ -726,7 +741,8 @@ def _ingest_done(
     }
     version.load_info = {
         "encoding": result.encoding,
-        "delimiter": result.delimiter,
+        # Only a text file has a separator; a spreadsheet or JSON has none.
+        "delimiter": result.delimiter if result.source_format == "csv" else "",
         "header_row": result.header_row,
         "seconds": result.timings.get("total"),
     }

@@ -160,7 +160,6 @@ def chart(
 
 def map_data(table: engine.Resource, version: ResourceVersion) -> dict[str, Any]:
     """Features for the map: the geometry column, or ``lon``/``lat`` columns."""
-    names = set(table.by_name)
     label = next(
         (c.name for c in table.columns if c.type is ColumnType.TEXT and c.name not in
          ("geometry",)),
@@ -173,13 +172,12 @@ def map_data(table: engine.Resource, version: ResourceVersion) -> dict[str, Any]
             f"SELECT {geometry}, {label_sql} FROM data "  # noqa: S608
             f"WHERE {geometry} IS NOT NULL LIMIT {MAP_POINTS}"
         )
-    elif {"lon", "lat"} <= names and all(
-        table.column(n).type in NUMERIC for n in ("lon", "lat")
-    ):
+    elif table.coordinate_columns:
+        lon, lat = (quote_ident(n) for n in table.coordinate_columns)
         sql = (
             "SELECT json_object('type', 'Point', 'coordinates', "  # noqa: S608
-            f"json_array(lon, lat)), {label_sql} FROM data "
-            f"WHERE lon IS NOT NULL AND lat IS NOT NULL LIMIT {MAP_POINTS}"
+            f"json_array({lon}, {lat})), {label_sql} FROM data "
+            f"WHERE {lon} IS NOT NULL AND {lat} IS NOT NULL LIMIT {MAP_POINTS}"
         )
     else:
         return {}

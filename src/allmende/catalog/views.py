@@ -438,7 +438,9 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 columns=shown.columns,
             )
         if can_edit and shown == latest:
-            context["schema_form"] = SchemaForm(columns=shown.columns)
+            context["schema_form"] = SchemaForm(
+                columns=shown.columns, overrides=shown.options.get("overrides")
+            )
     return render(request, "catalog/resource_detail.html", context)
 
 
@@ -554,7 +556,11 @@ def resource_schema(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     version = selectors.latest_version(resource=resource)
     if version is None or not version.columns:
         raise Http404
-    form = SchemaForm(request.POST, columns=version.columns)
+    form = SchemaForm(
+        request.POST,
+        columns=version.columns,
+        overrides=version.options.get("overrides"),
+    )
     if not form.is_valid():
         messages.error(request, _("Please choose a type for every column."))
         return redirect(resource)
@@ -574,6 +580,9 @@ def resource_schema(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    # The dialect German Excel opens with a double click: semicolons, decimal
+    # commas and a byte-order mark.
+    "excel.csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "geojson": "application/geo+json",
     "parquet": "application/vnd.apache.parquet",
@@ -609,15 +618,16 @@ def download(
             filename=filename,
             content_type=DOWNLOAD_TYPES[fmt],
         )
-    if fmt == "geojson" and not (
-        table.geometry_column or {"lon", "lat"} <= set(table.by_name)
-    ):
+    if fmt == "geojson" and not (table.geometry_column or table.coordinate_columns):
         raise Http404
-    exporter = {
-        "csv": engine.export_csv,
-        "json": engine.export_json,
-        "geojson": engine.export_geojson,
-    }[fmt]
-    response = StreamingHttpResponse(exporter(table), content_type=DOWNLOAD_TYPES[fmt])
+    chunks = {
+        "csv": lambda: engine.export_csv(table),
+        "excel.csv": lambda: engine.export_csv(
+            table, delimiter=";", bom=True, decimal_comma=True
+        ),
+        "json": lambda: engine.export_json(table),
+        "geojson": lambda: engine.export_geojson(table),
+    }[fmt]()
+    response = StreamingHttpResponse(chunks, content_type=DOWNLOAD_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -24,6 +24,7 @@ from allmende.catalog.models import Resource
 from allmende.ckan import params as params_
 from allmende.ckan.errors import NotFound
 from allmende.ckan.errors import ValidationFailed as Invalid
+from allmende.core.spreadsheets import safe_row
 
 # The engine's row number column (see ``allmende.catalog.engine.sql``).
 ROW = "_row"
@@ -132,7 +133,7 @@ def _delimited(rows: list[list[Any]], delimiter: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(safe_row("" if v is None else v for v in row))
     return out.getvalue()
 
 

@@ -1,16 +1,37 @@
 """The JSON API. Each app adds its router here; OpenAPI is at /api/openapi.json."""
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI
+from ninja.openapi.docs import DocsBase
 
 from allmende.catalog.api import router as catalog_router
 from allmende.events.api import router as events_router
 from allmende.organizations.api import router as organizations_router
+
+
+class LocalSwagger(DocsBase):
+    """Swagger UI from the platform's own static files: the page's
+    Content-Security-Policy allows no script from another host."""
+
+    def render_page(
+        self, request: HttpRequest, api: NinjaAPI, **kwargs: Any
+    ) -> HttpResponse:
+        return render(
+            request,
+            "core/api_docs.html",
+            {"api": api, "openapi_url": self.get_openapi_url(api, kwargs)},
+        )
+
 
 api = NinjaAPI(
     title="Allmende API",
     version="1",
     description="Public data of the Allmende platform.",
     urls_namespace="api",
+    docs=LocalSwagger(),
 )
 api.add_router("/organizations", organizations_router)
 api.add_router("/events", events_router)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from allmende.core.spreadsheets import safe_row
 from allmende.events.models import Event, Registration
 from allmende.events.models.registrations import RegistrationState
 
@@ -20,7 +21,7 @@ def _rows(event: Event, registrations: Sequence[Registration]) -> list[list[str]
     if event.has_slots:
         header += [_("Time slot"), _("Question")]
     header += questions
-    rows = [header]
+    rows = [safe_row(header)]
     for registration in registrations:
         row = [
             registration.name,
@@ -31,15 +32,8 @@ def _rows(event: Event, registrations: Sequence[Registration]) -> list[list[str]
         if event.has_slots:
             row += [str(registration.slot or ""), registration.question]
         row += [str(registration.answers.get(q, "")) for q in questions]
-        rows.append([_safe_cell(value) for value in row])
+        rows.append(safe_row(row))
     return rows
-
-
-def _safe_cell(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 def participants_csv(event: Event, registrations: Sequence[Registration]) -> bytes:

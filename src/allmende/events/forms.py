@@ -281,6 +281,15 @@ class CancelEventForm(forms.Form):
     )
 
 
+class CancelRegistrationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the participant)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
 class TimeInput(forms.TimeInput):
     input_type = "time"
 

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from allmende.accounts.models import User as Account
@@ -143,11 +152,23 @@ def event_participants(*, event: Event, state: str = "") -> list[Registration]:
 
 
 def registrations_of(*, user: Viewer) -> QuerySet[Registration]:
+    """The person's registrations, one per event: the active one, else the
+    latest (cancelling and registering again leaves several rows)."""
     if not user.is_authenticated:
         return Registration.objects.none()
+    shown = Registration.objects.filter(user=user).exclude(state=S.UNCONFIRMED)
+    first_of_event = (
+        shown.filter(event=OuterRef("event"))
+        .annotate(
+            inactive=Case(
+                When(state__in=sorted(ACTIVE_STATES), then=Value(0)), default=Value(1)
+            )
+        )
+        .order_by("inactive", "-created_at", "-pk")
+        .values("pk")[:1]
+    )
     return (
-        Registration.objects.filter(user=user)
-        .exclude(state__in=[S.UNCONFIRMED])
+        shown.filter(pk=Subquery(first_of_event))
         .select_related("event", "slot")
         .order_by("-event__starts_at")
     )

@@ -45,5 +45,10 @@ urlpatterns = [
         views.move_participant,
         name="move",
     ),
+    path(
+        "<slug:slug>/participants/<int:pk>/cancel/",
+        views.cancel_participant,
+        name="cancel_participant",
+    ),
     path("<slug:slug>/message/", views.message_participants, name="message"),
 ]

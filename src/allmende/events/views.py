@@ -18,6 +18,7 @@ from allmende.events import selectors
 from allmende.events.exports import participants_csv, participants_xlsx
 from allmende.events.forms import (
     CancelEventForm,
+    CancelRegistrationForm,
     ConsultationSeriesForm,
     EventFilterForm,
     EventForm,
@@ -292,6 +293,9 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
 def move_participant(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     event = _managed_event(request, slug)
     registration = get_object_or_404(event.registrations, pk=pk)
+    if request.POST.get("move") == "cancel":
+        # A cancellation is confirmed on its own page first.
+        return redirect("events:cancel_participant", slug=event.slug, pk=pk)
     try:
         registration_services.registration_move(
             registration=registration,
@@ -307,6 +311,43 @@ def move_participant(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             % {"name": registration.name},
         )
     return redirect(reverse("events:participants", kwargs={"slug": event.slug}))
+
+
+@login_required
+def cancel_participant(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An organizer cancels a registration after confirming; the participant
+    is told by e-mail."""
+    event = _managed_event(request, slug)
+    registration = get_object_or_404(event.registrations, pk=pk)
+    participants_url = reverse("events:participants", kwargs={"slug": event.slug})
+    if not registration.is_active or registration.state == S.ATTENDED:
+        return redirect(participants_url)
+    form = CancelRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration_services.registration_move(
+                registration=registration,
+                move="cancel",
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s: the registration has been cancelled; "
+                    "an e-mail tells them."
+                )
+                % {"name": registration.name},
+            )
+        return redirect(participants_url)
+    return render(
+        request,
+        "events/participant_cancel.html",
+        {"event": event, "registration": registration, "form": form},
+    )
 
 
 @login_required

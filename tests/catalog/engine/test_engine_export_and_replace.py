@@ -35,6 +35,30 @@ def test_csv_export_neutralises_formulas_but_keeps_negative_numbers(
     assert [r[2] for r in rows[1:]] == ["-5", "10", "-7.5", "3"]
 
 
+def test_csv_export_neutralises_formulas_in_the_header_row(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "formula_header.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    text = b"".join(export_csv(resource)).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ['\'=HYPERLINK("x")', "Betrag", "Text"]
+    assert rows[1] == ["Anna", "-5", "'=1+2"]
+
+
+def test_csv_for_german_excel_has_bom_semicolons_and_decimal_commas(
+    tmp_path: Path, testdata: Path
+) -> None:
+    ingest(testdata / "formulas.csv", tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    data = b"".join(export_csv(resource, delimiter=";", bom=True, decimal_comma=True))
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Name", "Formel", "Betrag"]
+    assert [r[2] for r in rows[1:]] == ["-5", "10", "-7,5", "3"]
+    assert rows[1][1] == "'=1+2"
+
+
 def test_csv_export_keeps_text_with_line_breaks_and_quotes(
     tmp_path: Path, testdata: Path
 ) -> None:
@@ -69,6 +93,23 @@ def test_geojson_export_rebuilds_features(tmp_path: Path, testdata: Path) -> Non
     assert first["geometry"] == {"type": "Point", "coordinates": [13.405, 52.52]}
     assert first["properties"]["name"] == "Berlin"
     assert collection["features"][2]["geometry"]["type"] == "LineString"
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("lon", "lat"), ("Longitude", "Latitude")])
+def test_geojson_export_builds_points_from_coordinate_columns(
+    tmp_path: Path, lon: str, lat: str
+) -> None:
+    source = tmp_path / "orte.csv"
+    source.write_text(
+        f"Name;{lon};{lat}\nKiel;10,13;54,32\nNirgendwo;;\n", encoding="utf-8"
+    )
+    ingest(source, tmp_path / "r")
+    resource = Resource.open(tmp_path / "r")
+    assert resource.coordinate_columns == (lon, lat)
+    features = json.loads(b"".join(export_geojson(resource)))["features"]
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [10.13, 54.32]}
+    assert features[0]["properties"] == {"Name": "Kiel", lon: 10.13, lat: 54.32}
+    assert features[1]["geometry"] is None
 
 
 def test_large_export_streams_in_several_chunks(tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from allmende.core.spreadsheets import FORMULA_PATTERN, safe_row
+
 from .infer import quote_ident, quote_literal
 from .options import ColumnType
 from .query import Filter, _where, to_json_value
@@ -39,7 +41,6 @@ BATCH_ROWS = 20_000
 PARQUET_BATCH_ROWS = 122_880
 PARQUET_THREADS = 2
 PARQUET_MEMORY_LIMIT = "256MB"
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
 def _batches(
@@ -71,7 +72,8 @@ def _batches(
 
 
 def neutralise_formulas(array: pa.Array) -> pa.Array:
-    """Prefix text cells that a spreadsheet would run as a formula with ``'``."""
+    """Prefix text cells that a spreadsheet would run as a formula with ``'``
+    (the rule of :mod:`allmende.core.spreadsheets`, for a whole column)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -87,21 +89,27 @@ def export_csv(
     q: str | None = None,
     delimiter: str = ",",
     bom: bool = False,
+    decimal_comma: bool = False,
 ) -> Iterator[bytes]:
-    """CSV in UTF-8 with a header row.  Text cells starting with ``= + - @``,
-    tab or carriage return get a leading apostrophe so spreadsheet programs
-    show them as text; numeric columns are written as numbers (so negative
-    numbers stay intact)."""
+    """CSV in UTF-8 with a header row.  Text cells and header cells starting
+    with ``= + - @``, tab or carriage return get a leading apostrophe so
+    spreadsheet programs show them as text; numeric columns are written as
+    numbers (so negative numbers stay intact).
+
+    ``delimiter=";", bom=True, decimal_comma=True`` is the dialect German
+    Excel opens correctly with a double click."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     names = [c.name for c in resource.columns]
     text_columns = {c.name for c in resource.columns if c.type is ColumnType.TEXT}
+    decimal_columns = {c.name for c in resource.columns if c.type is ColumnType.DECIMAL}
     if bom:
         yield "\ufeff".encode()
     header = io.StringIO()
     header_writer = csv.writer(header, delimiter=delimiter, lineterminator="\n")
-    header_writer.writerow(names)
+    header_writer.writerow(safe_row(names))
     yield header.getvalue().encode("utf-8")
     options = pacsv.WriteOptions(include_header=False, delimiter=delimiter)
     for batch in _batches(resource, names, filters, q, text_timestamps=True):
@@ -109,6 +117,10 @@ def export_csv(
         for name, array in zip(names, batch.columns, strict=True):
             if name in text_columns:
                 array = neutralise_formulas(array)
+            elif decimal_comma and name in decimal_columns:
+                array = pc.replace_substring(
+                    pc.cast(array, pa.string()), pattern=".", replacement=","
+                )
             arrays.append(array)
         sink = io.BytesIO()
         pacsv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), sink, options)
@@ -136,25 +148,33 @@ def export_json(
 def export_geojson(
     resource: Resource, *, filters: Sequence[Filter] = (), q: str | None = None
 ) -> Iterator[bytes]:
-    """A FeatureCollection rebuilt from the geometry column and the other
-    columns as properties.  Rows without geometry get ``"geometry": null``."""
+    """A FeatureCollection: the geometry column, or a point built from the
+    longitude and latitude columns, and the other columns as properties.
+    Rows without geometry get ``"geometry": null``."""
     geometry = resource.geometry_column
+    coordinates = resource.coordinate_columns
     names = [c.name for c in resource.columns]
+    # A GeoJSON import keeps its points' coordinates in extra columns; a
+    # table's own coordinate columns stay among the properties.
+    hidden = {geometry, "lon", "lat"} if geometry is not None else set()
     yield b'{"type": "FeatureCollection", "features": ['
     first = True
     for batch in _batches(resource, names, filters, q):
         parts = []
         for row in batch.to_pylist():
             shape: Any = None
-            if geometry is not None and row.get(geometry):
-                try:
-                    shape = json.loads(row[geometry])
-                except ValueError:
-                    shape = None
+            if geometry is not None:
+                if row.get(geometry):
+                    try:
+                        shape = json.loads(row[geometry])
+                    except ValueError:
+                        shape = None
+            elif coordinates is not None:
+                lon, lat = row[coordinates[0]], row[coordinates[1]]
+                if lon is not None and lat is not None:
+                    shape = {"type": "Point", "coordinates": [lon, lat]}
             properties = {
-                k: to_json_value(v)
-                for k, v in row.items()
-                if k != geometry and k not in ("lon", "lat")
+                k: to_json_value(v) for k, v in row.items() if k not in hidden
             }
             feature = {"type": "Feature", "geometry": shape, "properties": properties}
             parts.append(json.dumps(feature, ensure_ascii=False))

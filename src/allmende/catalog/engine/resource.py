@@ -42,6 +42,20 @@ _READ_CONFIG: dict[str, Any] = {
 }
 
 
+# Column names read as coordinates, by axis.
+COORDINATE_NAMES = {
+    "lon": "lon",
+    "lng": "lon",
+    "long": "lon",
+    "longitude": "lon",
+    "länge": "lon",
+    "laenge": "lon",
+    "lat": "lat",
+    "latitude": "lat",
+    "breite": "lat",
+}
+
+
 @dataclass(frozen=True)
 class ColumnMeta:
     name: str
@@ -292,6 +306,21 @@ class Resource:
             row = found.fetchone()
             self._first_row = int(row[0]) if row and row[0] is not None else 0
         return self._first_row
+
+    @property
+    def coordinate_columns(self) -> tuple[str, str] | None:
+        """The numeric longitude and latitude columns (``lon``/``lat``,
+        ``longitude``/``latitude``, ``lng``, in any case), or ``None``."""
+        found: dict[str, str] = {}
+        for column in self.columns:
+            if column.type not in (ColumnType.INTEGER, ColumnType.DECIMAL):
+                continue
+            axis = COORDINATE_NAMES.get(column.name.strip().lower())
+            if axis is not None:
+                found.setdefault(axis, column.name)
+        if "lon" in found and "lat" in found:
+            return found["lon"], found["lat"]
+        return None
 
     def column(self, name: str) -> ColumnMeta:
         if name == ROW_ID:

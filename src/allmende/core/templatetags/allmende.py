@@ -4,7 +4,8 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from allmende.core.markdown import render_markdown
 from allmende.core.translation import translated
@@ -15,6 +16,28 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text)
+
+
+TITLE_PART_SEPARATOR = "·"
+TITLE_SEPARATOR = " – "
+
+
+@register.filter(is_safe=True)
+def page_title(rendered: str, site_name: str) -> SafeString:
+    """The ``<title>``: the page's parts (``head_title``, written "Page ·
+    Section") and the site name, joined by dashes, each part once.
+
+    ``rendered`` is the escaped content of the block.
+    """
+    parts: list[str] = []
+    for raw in [
+        *str(rendered).split(TITLE_PART_SEPARATOR),
+        conditional_escape(site_name),
+    ]:
+        part = " ".join(raw.split())
+        if part and part not in parts:
+            parts.append(part)
+    return mark_safe(TITLE_SEPARATOR.join(parts))  # noqa: S308 (escaped parts)
 
 
 @register.simple_tag

@@ -420,9 +420,11 @@ def registration_move(
     registration: Registration,
     move: str,
     actor: User,
+    reason: str = "",
     now: datetime | None = None,
 ) -> Registration:
-    """An organizer changes a registration by hand (see :data:`MOVES`)."""
+    """An organizer changes a registration by hand (see :data:`MOVES`);
+    ``reason`` goes into the mail that tells the participant."""
     now = current_time(now)
     if move not in MOVES:
         raise ValidationError(_("Unknown action."))
@@ -448,7 +450,7 @@ def registration_move(
     if target == S.CONFIRMED and move == "confirm":
         _notify_placed(registration)
     else:
-        _notify_moved(registration)
+        _notify_moved(registration, reason=reason)
     if target in (S.WAITING, S.CANCELLED, S.REJECTED):
         fill_places(event, now)
     return registration
@@ -469,10 +471,15 @@ MOVED_MAILS: dict[str, tuple[str, str]] = {
 }
 
 
-def _notify_moved(registration: Registration) -> None:
+def _notify_moved(registration: Registration, *, reason: str = "") -> None:
     if registration.state in MOVED_MAILS:
         template, subject = MOVED_MAILS[registration.state]
-        send_to_registration(registration, template=template, subject=subject)
+        send_to_registration(
+            registration,
+            template=template,
+            subject=subject,
+            context={"reason": reason.strip()},
+        )
 
 
 def _expire(registration: Registration, event: Event, now: datetime) -> None:
