@@ -256,6 +256,21 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Allmende] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_ADAPTER = "allmende.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Mail that an anonymous visitor can ask for (sign-up, password reset, guest
+# registration) is limited per client and per receiving address, per hour, and
+# goes out once per address and purpose while a confirmation is pending (see
+# allmende.core.ratelimit).
+ALLMENDE_MAIL_RATE_PER_CLIENT = env.int("ALLMENDE_MAIL_RATE_PER_CLIENT", default=20)
+ALLMENDE_MAIL_RATE_PER_ADDRESS = env.int("ALLMENDE_MAIL_RATE_PER_ADDRESS", default=5)
+ALLMENDE_CONFIRMATION_RESEND_MINUTES = env.int(
+    "ALLMENDE_CONFIRMATION_RESEND_MINUTES", default=15
+)
+# Reverse proxies in front of the platform that append to X-Forwarded-For.
+ALLMENDE_TRUSTED_PROXY_COUNT = env.int("ALLMENDE_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = ALLMENDE_TRUSTED_PROXY_COUNT
+ACCOUNT_RATE_LIMITS = {
+    "confirm_email": f"1/{ALLMENDE_CONFIRMATION_RESEND_MINUTES * 60}s/key"
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 SOCIALACCOUNT_ONLY = False

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from allmende.core import ratelimit
 from allmende.core.models import FocusArea
 from allmende.events import selectors
 from allmende.events.exports import participants_csv, participants_xlsx
@@ -124,6 +125,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     if event.has_slots and "slot" in form.fields:
         # Accept any slot of the event here; the service says if it was taken.
         form.fields["slot"].queryset = event.slots.all()  # type: ignore[attr-defined]
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -135,7 +137,17 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 slot=data.get("slot"),
                 question=data.get("question", ""),
                 answers=form.answers(),
+                mail_allowed=lambda address: ratelimit.mail_allowed(request, address),
             )
+        except ratelimit.MailLimitReached:
+            form.add_error(
+                None,
+                _(
+                    "Too many registrations from here or for this address. "
+                    "Please try again later."
+                ),
+            )
+            status = 429
         except (ValidationError, IntegrityError) as exc:
             if selectors.registration_of(event=event, viewer=request.user):
                 # A second click, or the same person in two tabs: show them the
@@ -157,7 +169,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "events/detail.html",
         _detail_context(request, event, form),
-        status=400,
+        status=status,
     )
 
 
