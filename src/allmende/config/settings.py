@@ -49,7 +49,11 @@ ALLOWED_HOSTS = env.list(
     "ALLMENDE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("ALLMENDE_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("ALLMENDE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links that leave a page (mails, feeds, RDF) start with ALLMENDE_SITE_URL; without
+# it, with the address each request came to (see allmende.core.site).
+SITE_URL = env.str("ALLMENDE_SITE_URL", default="").rstrip("/")
+ALLMENDE_SITE_URL_FROM_REQUEST = not SITE_URL
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 SITE_NAME = env.str("ALLMENDE_SITE_NAME", default="Allmende")
 
 INSTALLED_APPS = [
@@ -83,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "allmende.core.site.SiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

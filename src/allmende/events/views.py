@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from allmende.core import ratelimit
 from allmende.core.models import FocusArea
+from allmende.core.site import site_url
 from allmende.events import selectors
 from allmende.events.exports import participants_csv, participants_xlsx
 from allmende.events.forms import (
@@ -536,7 +537,7 @@ def my_events(request: HttpRequest) -> HttpResponse:
         {
             "registrations": selectors.registrations_of(user=request.user),
             "managed": selectors.events_managed_by(user=request.user)[:50],
-            "feed_url": settings.SITE_URL
+            "feed_url": site_url(request)
             + reverse("events:private_feed", kwargs={"token": token}),
         },
     )
