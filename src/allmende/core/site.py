@@ -51,3 +51,21 @@ class SiteUrlMiddleware:
             return self.get_response(request)
         finally:
             _request_origin.reset(token)
+
+
+def site_row_sync(using: str = "default", **kwargs: object) -> None:
+    """Give django.contrib.sites' row the platform's address and name.
+
+    django-allauth's mails name the site by that row, which Django creates as
+    "example.com"; this runs after every ``migrate``.
+    """
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID,
+        defaults={
+            "domain": str(settings.SITE_URL).split("://", 1)[-1][:100],
+            "name": str(settings.SITE_NAME)[:50],
+        },
+    )
+    Site.objects.clear_cache()
