@@ -19,6 +19,11 @@ BASE_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(env.str("ALLMENDE_DATA_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("ALLMENDE_DEBUG", default=False)
+# With DEBUG, missing pages and errors still show the platform's own pages unless
+# this asks for Django's technical pages (URL list, traceback).
+ALLMENDE_DEBUG_TECHNICAL_PAGES = env.bool(
+    "ALLMENDE_DEBUG_TECHNICAL_PAGES", default=False
+)
 SECRET_KEY_FILE = DATA_DIR / "secret_key"
 
 
@@ -86,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "allmende.core.middleware.DesignedErrorPagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "allmende.core.site.SiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
