@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -18,6 +21,24 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "ALLMENDE_OPEN_SIGNUP", True))
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A login a moment ago counts as having just confirmed the password.
+
+        django-allauth counts only an explicit "confirm your password" step, so
+        staff who had to set up two-factor authentication right after logging
+        in were asked for the password they had just typed.
+        """
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        if request is None or not request.user.is_authenticated:
+            return True
+        records = get_authentication_records(request, request.user)
+        if not records:
+            return True
+        age = time.time() - float(records[-1].get("at", 0))
+        return not 0 <= age < account_settings.REAUTHENTICATION_TIMEOUT
 
     def send_mail(
         self, template_prefix: str, email: str, context: dict[str, Any]
