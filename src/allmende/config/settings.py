@@ -371,10 +371,15 @@ ALLMENDE_HARVEST_CKAN_ROWS = 100
 # A run that has shown no progress for this long counts as interrupted.
 ALLMENDE_HARVEST_STALE_MINUTES = 30
 
+_loggers: dict[str, dict[str, str]] = {"django.db.backends": {"level": "INFO"}}
+if ALLMENDE_TASK_MODE != "celery":
+    # Jobs run in this process through Celery's apply(), which logs a line for
+    # every job (each mail, each periodic job every minute); only failures count.
+    _loggers["celery.app.trace"] = {"level": "WARNING"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("ALLMENDE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": _loggers,
 }
