@@ -8,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export ALLMENDE_DEBUG ?= 1
+# Links in mails and feeds point to the port the platform really runs on.
+export ALLMENDE_SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint typecheck messages setup-dev clean-data
 

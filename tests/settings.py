@@ -15,6 +15,9 @@ from allmende.config.settings import STORAGES  # noqa: E402
 # their effect; tests of the thread and Celery paths choose those explicitly.
 ALLMENDE_TASK_MODE = "sync"
 ALLMENDE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Links in mails and feeds use the configured address, as in production; the
+# tests of the address taken from the request switch this on.
+ALLMENDE_SITE_URL_FROM_REQUEST = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -4,7 +4,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -267,3 +269,29 @@ def test_openid_connect_login_is_offered_when_configured(
     html = client.get("/accounts/login/").content.decode()
     assert "Keycloak des Programms" in html
     assert "/accounts/oidc/oidc/login/" in html
+
+
+def test_staff_setting_up_two_factor_right_after_login_is_not_asked_again() -> None:
+    staff = StaffFactory(totp=False)
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"login": staff.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert (
+        client.get(response["Location"])["Location"] == "/accounts/2fa/totp/activate/"
+    )
+    setup = client.get("/accounts/2fa/totp/activate/")
+    assert setup.status_code == 200
+    assert b"reauthenticate" not in setup.content
+
+
+def test_staff_login_long_ago_must_confirm_the_password_again() -> None:
+    staff = StaffFactory(totp=False)
+    client = Client()
+    client.post("/accounts/login/", {"login": staff.username, "password": PASSWORD})
+    later = time.time() + 600
+    with mock.patch("time.time", return_value=later):
+        setup = client.get("/accounts/2fa/totp/activate/")
+    assert setup.status_code == 302
+    assert setup["Location"].startswith("/accounts/reauthenticate/")

@@ -256,3 +256,17 @@ def test_scheduler_loop_runs_due_jobs_until_stopped() -> None:
     with mock.patch.object(scheduler, "run_due", fake_run_due):
         scheduler._loop(stop, lambda seconds: None)
     assert len(calls) == 2
+
+
+def test_offer_mail_gives_the_deadline_in_the_languages_format(clock: Clock) -> None:
+    from django.utils import translation
+
+    event = _event(capacity=1)
+    first_user = UserFactory()
+    first = services.registration_create(event=event, actor=first_user)
+    with translation.override("de"):
+        services.registration_create(event=event, actor=UserFactory())
+    mail.outbox.clear()
+    services.registration_cancel(registration=first, actor=first_user)
+    [offer] = [m for m in mail.outbox if "bis" in m.body]
+    assert "Bitte nehmen Sie ihn bis 6. März 2031 18:00 an" in offer.body

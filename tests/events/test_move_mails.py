@@ -135,3 +135,16 @@ def test_mail_is_in_the_participants_language(staff: User, settings: Any) -> Non
         else:
             assert message.subject == "Ihr Platz: Datenwerkstatt"
             assert message.body.startswith("Hallo ")
+
+
+def test_mail_dates_use_the_languages_date_format(settings: Any) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2027, 1, 20, 18, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    event = EventFactory(starts_at=start, ends_at=start.replace(hour=20), capacity=5)
+    sign_up(event, "de")
+    sign_up(event, "en")
+    german, english = mail.outbox[-2:]
+    assert "Mittwoch, 20. Januar 2027, 18:00 bis 20:00 Uhr" in german.body
+    assert "Wednesday, Jan. 20, 2027, 18:00 to 20:00" in english.body

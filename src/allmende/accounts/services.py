@@ -177,11 +177,26 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def api_token_allowed(user: User) -> bool:
+    """Whether the account may create and use API tokens.
+
+    A staff account can do anything; its token must not be weaker than its
+    login, so staff need two-factor authentication set up first.
+    """
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return user.is_active and (not user.is_staff or is_mfa_enabled(user))
+
+
 @transaction.atomic
 def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; returns it with the secret, shown only once."""
     import secrets
 
+    if not api_token_allowed(actor):
+        raise ValidationError(
+            _("Staff accounts need two-factor authentication before API tokens.")
+        )
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=actor,
@@ -219,7 +234,7 @@ def api_token_user(secret: str) -> User | None:
         .filter(token_hash=_token_hash(secret), revoked_at__isnull=True)
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None or not api_token_allowed(token.user):
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

@@ -112,10 +112,14 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid():
-            _token, secret = services.api_token_create(
-                actor=user, name=form.cleaned_data["name"]
-            )
-            form = ApiTokenForm()
+            try:
+                _token, secret = services.api_token_create(
+                    actor=user, name=form.cleaned_data["name"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                form = ApiTokenForm()
     else:
         form = ApiTokenForm()
     return render(

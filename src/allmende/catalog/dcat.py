@@ -21,6 +21,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.core.site import site_url
 from allmende.organizations.models import Organization
 
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
@@ -74,7 +75,7 @@ CONTENT_TYPES = {content_type: ext for ext, (_, content_type) in FORMATS.items()
 
 
 def absolute(path: str) -> URIRef:
-    return URIRef(settings.SITE_URL + path)
+    return URIRef(site_url() + path)
 
 
 def catalog_uri() -> URIRef:

@@ -54,6 +54,7 @@ from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.catalog.quality import dataset_quality
 from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import previous_result, submission_key, submit_once
+from allmende.core.site import site_url
 
 View = Callable[..., HttpResponse]
 
@@ -239,7 +240,7 @@ def catalog_rdf(request: HttpRequest, ext: str) -> HttpResponse:
     def page_uri(number: int) -> str:
         query = request.GET.copy()
         query["page"] = str(number)
-        return f"{settings.SITE_URL}{request.path}?{query.urlencode()}"
+        return f"{site_url(request)}{request.path}?{query.urlencode()}"
 
     info = dcat.PageInfo(
         uri=page_uri(page.number),

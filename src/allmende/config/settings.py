@@ -19,6 +19,11 @@ BASE_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(env.str("ALLMENDE_DATA_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("ALLMENDE_DEBUG", default=False)
+# With DEBUG, missing pages and errors still show the platform's own pages unless
+# this asks for Django's technical pages (URL list, traceback).
+ALLMENDE_DEBUG_TECHNICAL_PAGES = env.bool(
+    "ALLMENDE_DEBUG_TECHNICAL_PAGES", default=False
+)
 SECRET_KEY_FILE = DATA_DIR / "secret_key"
 
 
@@ -49,7 +54,11 @@ ALLOWED_HOSTS = env.list(
     "ALLMENDE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("ALLMENDE_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("ALLMENDE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links that leave a page (mails, feeds, RDF) start with ALLMENDE_SITE_URL; without
+# it, with the address each request came to (see allmende.core.site).
+SITE_URL = env.str("ALLMENDE_SITE_URL", default="").rstrip("/")
+ALLMENDE_SITE_URL_FROM_REQUEST = not SITE_URL
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 SITE_NAME = env.str("ALLMENDE_SITE_NAME", default="Allmende")
 
 INSTALLED_APPS = [
@@ -82,7 +91,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "allmende.core.middleware.DesignedErrorPagesMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "allmende.core.site.SiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -256,6 +267,21 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Allmende] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_ADAPTER = "allmende.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Mail that an anonymous visitor can ask for (sign-up, password reset, guest
+# registration) is limited per client and per receiving address, per hour, and
+# goes out once per address and purpose while a confirmation is pending (see
+# allmende.core.ratelimit).
+ALLMENDE_MAIL_RATE_PER_CLIENT = env.int("ALLMENDE_MAIL_RATE_PER_CLIENT", default=20)
+ALLMENDE_MAIL_RATE_PER_ADDRESS = env.int("ALLMENDE_MAIL_RATE_PER_ADDRESS", default=5)
+ALLMENDE_CONFIRMATION_RESEND_MINUTES = env.int(
+    "ALLMENDE_CONFIRMATION_RESEND_MINUTES", default=15
+)
+# Reverse proxies in front of the platform that append to X-Forwarded-For.
+ALLMENDE_TRUSTED_PROXY_COUNT = env.int("ALLMENDE_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = ALLMENDE_TRUSTED_PROXY_COUNT
+ACCOUNT_RATE_LIMITS = {
+    "confirm_email": f"1/{ALLMENDE_CONFIRMATION_RESEND_MINUTES * 60}s/key"
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 SOCIALACCOUNT_ONLY = False
@@ -345,10 +371,15 @@ ALLMENDE_HARVEST_CKAN_ROWS = 100
 # A run that has shown no progress for this long counts as interrupted.
 ALLMENDE_HARVEST_STALE_MINUTES = 30
 
+_loggers: dict[str, dict[str, str]] = {"django.db.backends": {"level": "INFO"}}
+if ALLMENDE_TASK_MODE != "celery":
+    # Jobs run in this process through Celery's apply(), which logs a line for
+    # every job (each mail, each periodic job every minute); only failures count.
+    _loggers["celery.app.trace"] = {"level": "WARNING"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("ALLMENDE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": _loggers,
 }

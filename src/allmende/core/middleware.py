@@ -1,9 +1,12 @@
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger("django.request")
 
 
 @lru_cache(maxsize=4)
@@ -42,3 +45,62 @@ class SecurityHeadersMiddleware:
                 content_security_policy(settings.ALLMENDE_MAP_TILE_URL),
             )
         return response
+
+
+class DesignedErrorPagesMiddleware:
+    """With ``DEBUG`` on, show the platform's own 404 and 500 pages.
+
+    ``make run`` turns ``DEBUG`` on, and Django then answers a missing page with
+    its English technical page that lists every URL pattern, and an error with
+    a traceback page. A person trying the platform should see what visitors
+    will see. ``ALLMENDE_DEBUG_TECHNICAL_PAGES`` brings Django's pages back;
+    the traceback is still logged.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def _active() -> bool:
+        return bool(settings.DEBUG) and not settings.ALLMENDE_DEBUG_TECHNICAL_PAGES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and self._active()
+            and getattr(request, "resolver_match", None) is None
+        ):
+            # No URL pattern matched: Django made its technical page.
+            from django.http import Http404
+            from django.views.defaults import page_not_found
+
+            return page_not_found(request, Http404())
+        return response
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
+        from django.core.exceptions import (
+            BadRequest,
+            PermissionDenied,
+            SuspiciousOperation,
+        )
+        from django.http import Http404
+        from django.views.defaults import bad_request, page_not_found, server_error
+
+        if not self._active():
+            return None
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if isinstance(exception, (BadRequest, SuspiciousOperation)):
+            return bad_request(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return None
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500, "request": request},
+        )
+        return server_error(request)

@@ -119,11 +119,15 @@ def run_due(now: datetime | None = None, *, force: bool = False) -> list[str]:
             logger.exception("Periodic job %s failed", job.name)
             continue
         cache.set(CACHE_PREFIX + job.name, now, timeout=None)
+        logger.debug("Periodic job %s done", job.name)
         done.append(job.name)
     return done
 
 
 def _loop(stop: threading.Event, sleep: Callable[[float], Any]) -> None:
+    # The thread starts while Django is still loading the apps; the jobs query
+    # the database, which waits until every app is ready.
+    apps.ready_event.wait()
     while not stop.is_set():
         close_old_connections()
         try:

@@ -16,6 +16,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from allmende.core.markdown import render_markdown
+from allmende.core.site import site_host, site_url
 from allmende.events.models import Event, EventStatus
 
 
@@ -34,7 +35,7 @@ def calendar_bytes(
     include_links: bool = False,
 ) -> bytes:
     zone = ZoneInfo(settings.TIME_ZONE)
-    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "allmende"
+    host = site_host()
     cal = Calendar()
     cal.add("prodid", f"-//{settings.SITE_NAME}//Events//DE")
     cal.add("version", "2.0")
@@ -49,7 +50,7 @@ def calendar_bytes(
         item.add("dtstart", event.starts_at.astimezone(zone))
         item.add("dtend", event.ends_at.astimezone(zone))
         item.add("summary", event.title)
-        url = settings.SITE_URL + event.get_absolute_url()
+        url = site_url() + event.get_absolute_url()
         item.add("url", url)
         description = strip_tags(str(render_markdown(event.description))).strip()
         if include_links and event.online_url:

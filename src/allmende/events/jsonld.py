@@ -10,6 +10,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from allmende.core.markdown import render_markdown
+from allmende.core.site import site_url
 from allmende.events.models import Event, EventFormat, EventStatus
 
 MODES = {
@@ -20,7 +21,7 @@ MODES = {
 
 
 def event_jsonld(event: Event) -> dict[str, Any]:
-    url = settings.SITE_URL + event.get_absolute_url()
+    url = site_url() + event.get_absolute_url()
     locations: list[dict[str, Any]] = []
     if event.is_in_person:
         place: dict[str, Any] = {
@@ -69,7 +70,7 @@ def event_jsonld(event: Event) -> dict[str, Any]:
         data["organizer"] = {
             "@type": "Organization",
             "name": str(event.organization),
-            "url": settings.SITE_URL + event.organization.get_absolute_url(),  # type: ignore[union-attr]
+            "url": site_url() + event.organization.get_absolute_url(),  # type: ignore[union-attr]
         }
     else:
         data["organizer"] = {"@type": "Organization", "name": settings.SITE_NAME}

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from allmende.core import ratelimit
 from allmende.core.models import FocusArea
+from allmende.core.site import site_url
 from allmende.events import selectors
 from allmende.events.exports import participants_csv, participants_xlsx
 from allmende.events.forms import (
@@ -125,6 +127,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     if event.has_slots and "slot" in form.fields:
         # Accept any slot of the event here; the service says if it was taken.
         form.fields["slot"].queryset = event.slots.all()  # type: ignore[attr-defined]
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -136,7 +139,17 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 slot=data.get("slot"),
                 question=data.get("question", ""),
                 answers=form.answers(),
+                mail_allowed=lambda address: ratelimit.mail_allowed(request, address),
             )
+        except ratelimit.MailLimitReached:
+            form.add_error(
+                None,
+                _(
+                    "Too many registrations from here or for this address. "
+                    "Please try again later."
+                ),
+            )
+            status = 429
         except (ValidationError, IntegrityError) as exc:
             if selectors.registration_of(event=event, viewer=request.user):
                 # A second click, or the same person in two tabs: show them the
@@ -158,7 +171,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "events/detail.html",
         _detail_context(request, event, form),
-        status=400,
+        status=status,
     )
 
 
@@ -565,7 +578,7 @@ def my_events(request: HttpRequest) -> HttpResponse:
         {
             "registrations": selectors.registrations_of(user=request.user),
             "managed": selectors.events_managed_by(user=request.user)[:50],
-            "feed_url": settings.SITE_URL
+            "feed_url": site_url(request)
             + reverse("events:private_feed", kwargs={"token": token}),
         },
     )

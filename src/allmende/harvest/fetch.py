@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_noop
 
+from allmende.core.site import site_url
 from allmende.harvest.records import HarvestError
 
 CHUNK = 64 * 1024
@@ -36,7 +37,7 @@ def new_client() -> httpx.Client:
         timeout=httpx.Timeout(settings.ALLMENDE_HARVEST_TIMEOUT),
         follow_redirects=True,
         max_redirects=5,
-        headers={"User-Agent": f"Allmende-Harvester (+{settings.SITE_URL})"},
+        headers={"User-Agent": f"Allmende-Harvester (+{site_url()})"},
     )
 
 

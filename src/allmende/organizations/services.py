@@ -28,6 +28,7 @@ from allmende.accounts.models import User
 from allmende.core.models import FocusArea
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
+from allmende.core.site import site_url
 from allmende.organizations.models import (
     Invitation,
     Membership,
@@ -333,7 +334,7 @@ def _send_invitation_mail(invitation: Invitation, token: str) -> None:
     context = {
         "invitation": invitation,
         "inviter": invitation.invited_by,
-        "url": settings.SITE_URL
+        "url": site_url()
         + reverse("organizations:invitation", kwargs={"token": token}),
         "days": settings.ALLMENDE_INVITATION_DAYS,
         "site_name": settings.SITE_NAME,

@@ -10,13 +10,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from allmende.core.site import site_url
 from allmende.events.models import Event, Registration
 
 
 def registration_url(registration: Registration) -> str:
     from allmende.events.services.registrations import registration_token
 
-    return str(settings.SITE_URL) + reverse(
+    return site_url() + reverse(
         "events:registration", kwargs={"token": registration_token(registration)}
     )
 
@@ -47,7 +48,7 @@ def send_to_registration(
             "registration": registration,
             "event": event,
             "url": registration_url(registration),
-            "event_url": settings.SITE_URL + event.get_absolute_url(),
+            "event_url": site_url() + event.get_absolute_url(),
             "site_name": settings.SITE_NAME,
             **(context or {}),
         }

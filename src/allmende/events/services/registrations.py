@@ -10,8 +10,10 @@ transactions serialize all writers anyway), and the check constraint
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,6 +22,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from allmende.core import ratelimit
 from allmende.core.services import audit_log_record
 from allmende.events.models import Event, EventStatus, Registration, Slot
 from allmende.events.models.registrations import (
@@ -223,12 +226,15 @@ def registration_create(
     slot: Slot | None = None,
     question: str = "",
     now: datetime | None = None,
+    mail_allowed: Callable[[str], bool] | None = None,
 ) -> Registration:
     """Sign a person up.
 
     A logged-in person is placed at once (confirmed, on the waiting list, or
     awaiting approval). Anyone else gives a name and an e-mail address and is
-    placed only after confirming the address (:func:`registration_confirm`).
+    placed only after confirming the address (:func:`registration_confirm`);
+    ``mail_allowed`` then decides whether the confirmation mail may go out
+    (see :func:`_send_confirmation_request`).
     """
     now = current_time(now)
     event = _lock_event(event)
@@ -254,7 +260,7 @@ def registration_create(
     if earlier is not None:
         if user is None and earlier.state == S.UNCONFIRMED:
             # A second try before confirming: send the confirmation mail again.
-            _send_confirmation_request(earlier)
+            _send_confirmation_request(earlier, mail_allowed)
             return earlier
         raise ValidationError(_("You are already registered for this event."))
     if event.has_slots:
@@ -289,7 +295,7 @@ def registration_create(
         data={"registration": registration.pk},
     )
     if user is None:
-        _send_confirmation_request(registration)
+        _send_confirmation_request(registration, mail_allowed)
     else:
         _admit(registration, event, now)
         _notify_placed(registration)
@@ -308,7 +314,26 @@ def _check_slot_free(slot: Slot, *, exclude: Registration | None = None) -> None
         )
 
 
-def _send_confirmation_request(registration: Registration) -> None:
+def _send_confirmation_request(
+    registration: Registration, mail_allowed: Callable[[str], bool] | None
+) -> None:
+    """Mail the confirmation link, once while an earlier one is still fresh.
+
+    Repeating a registration with the same address asks for the mail again;
+    without this, anyone could flood that mailbox from the platform.
+    ``mail_allowed`` counts the mail against the visitor's limits
+    (:mod:`allmende.core.ratelimit`); it raises when they are used up, which
+    undoes the registration.
+    """
+    kind = "registration-confirmation"
+    pending = f"{registration.event_id}:{registration.email}"
+    if ratelimit.window_open(kind, pending):
+        return
+    if mail_allowed is not None and not mail_allowed(registration.email):
+        raise ratelimit.MailLimitReached
+    ratelimit.once_per_window(
+        kind, pending, minutes=settings.ALLMENDE_CONFIRMATION_RESEND_MINUTES
+    )
     send_to_registration(
         registration,
         template="confirm_email",

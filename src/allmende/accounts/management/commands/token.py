@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from allmende.accounts.models import User
@@ -23,5 +24,8 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["username"])
         except User.DoesNotExist as exc:
             raise CommandError(f"No user named {options['username']!r}.") from exc
-        _token, secret = api_token_create(actor=user, name=options["name"])
+        try:
+            _token, secret = api_token_create(actor=user, name=options["name"])
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(secret)
