@@ -221,6 +221,26 @@ def test_the_api_docs_state_the_limits() -> None:
         assert name in operation["description"]
 
 
+def test_a_failed_query_shows_a_short_translated_message_with_the_detail_folded(
+    public_resource: Resource,
+) -> None:
+    html = (
+        Client()
+        .get(
+            public_resource.get_absolute_url(),
+            {"sql": "SELECT nonsense FROM data"},
+            HTTP_ACCEPT_LANGUAGE="de",
+        )
+        .content.decode()
+    )
+    assert 'role="alert">Die Abfrage ist fehlgeschlagen.</p>' in html
+    before, _, rest = html.partition('<details class="sql-error-detail">')
+    details = rest.split("</details>", 1)[0]
+    assert "Details der Datenbank" in details
+    assert "nonsense" in details
+    assert "Binder Error" not in before
+
+
 def test_the_api_keeps_the_engine_detail_apart_from_the_message(
     public_resource: Resource,
 ) -> None:
