@@ -7,9 +7,10 @@ limit DuckDB itself sets.  So user SQL runs in a small pool of worker
 processes.  Each worker limits its address space (``RLIMIT_AS``) when it
 starts and its CPU time (``RLIMIT_CPU``) before each query; the caller waits
 for the answer until the deadline and kills the worker when it overruns.  A
-killed or crashed worker is replaced on the next query.  Workers start on
-first use and are kept for the next queries, each with the databases it has
-opened.
+killed worker is replaced at once, so that its start (a fresh interpreter that
+imports the engine, about a second) does not delay the next query.  Workers
+start on first use and are kept for the next queries, each with the databases
+it has opened.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
-import multiprocessing
 import os
 import resource
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -107,8 +110,13 @@ def _limit_cpu(timeout_seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (budget, hard))
 
 
+def worker_main(fd: int, memory_bytes: int) -> None:
+    """A worker process's entry: serve the socket ``fd`` until it closes."""
+    _serve(Connection(fd), memory_bytes)
+
+
 def _serve(conn: Connection, memory_bytes: int) -> None:
-    """The worker's loop: one query at a time, until the pipe closes."""
+    """The worker's loop: one query at a time, until the socket closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _warm_up()
     opened: OrderedDict[tuple[str, int, int], Resource] = OrderedDict()
@@ -161,13 +169,30 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, memory_bytes: int) -> None:
-        self.conn, child = multiprocessing.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(child, memory_bytes), daemon=True, name="sql-worker"
+    """One worker: a fresh interpreter (not a fork of the web process, whose
+    threads and open databases a fork would copy), reached over a socket."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        mine, theirs = socket.socketpair()
+        code = (
+            "import sys; from allmende.catalog.engine.sandbox import worker_main; "
+            "worker_main(int(sys.argv[1]), int(sys.argv[2]))"
         )
-        self.process.start()
-        child.close()
+        environment = dict(os.environ)
+        # The same modules as this process, wherever they were found.
+        environment["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter
+                [sys.executable, "-c", code, str(theirs.fileno()), str(memory_bytes)],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=environment,
+                close_fds=True,
+            )
+        finally:
+            theirs.close()
+        self.conn = Connection(mine.detach())
         self.ready = False
 
     def wait_ready(self, timeout: float) -> bool:
@@ -179,15 +204,19 @@ class _Worker:
         return self.ready
 
     def alive(self) -> bool:
-        return bool(self.process.is_alive())
+        return self.process.poll() is None
+
+    def exit_code(self) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(1)
+        return self.process.returncode
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError):
             self.process.kill()
-        self.process.join(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
         self.conn.close()
-        with contextlib.suppress(ValueError):
-            self.process.close()
 
 
 class SqlPool:
@@ -196,13 +225,6 @@ class SqlPool:
     def __init__(self, *, workers: int, memory_bytes: int) -> None:
         self.size = max(1, workers)
         self.memory_bytes = memory_bytes
-        methods = multiprocessing.get_all_start_methods()
-        method = "forkserver" if "forkserver" in methods else "spawn"
-        self._context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            # The fork server imports the engine once; each worker is a fork
-            # of it, started in a few milliseconds.
-            self._context.set_forkserver_preload([__name__])
         self._idle: list[_Worker] = []
         self._count = 0
         self._changed = threading.Condition()
@@ -239,8 +261,7 @@ class SqlPool:
                 return answer
         except (EOFError, OSError):
             # The worker ended: the operating system stopped it at a limit.
-            worker.process.join(1)
-            if worker.process.exitcode == -signal.SIGXCPU:
+            if worker.exit_code() == -signal.SIGXCPU:
                 raise errors.SqlTimeoutError(seconds=limits.timeout_seconds) from None
             raise errors.SqlMemoryError(limit=_memory_text(self.memory_bytes)) from None
         raise errors.SqlTimeoutError(seconds=limits.timeout_seconds)
@@ -250,7 +271,10 @@ class SqlPool:
         with self._changed:
             while True:
                 while self._idle:
-                    worker = self._idle.pop()
+                    # A warm worker first; one still starting is waited for.
+                    ready = [w for w in self._idle if w.ready]
+                    worker = ready[-1] if ready else self._idle[-1]
+                    self._idle.remove(worker)
                     if worker.alive():
                         return worker
                     self._count -= 1
@@ -263,7 +287,7 @@ class SqlPool:
                     raise errors.SqlBusyError()
                 self._changed.wait(remaining)
         try:
-            return _Worker(self._context, self.memory_bytes)
+            return _Worker(self.memory_bytes)
         except BaseException:
             with self._changed:
                 self._count -= 1
@@ -273,10 +297,14 @@ class SqlPool:
     def _release(self, worker: _Worker, *, healthy: bool) -> None:
         if not healthy or not worker.alive():
             worker.kill()
-            with self._changed:
-                self._count -= 1
-                self._changed.notify()
-            return
+            try:
+                # The replacement starts now, while no query waits for it.
+                worker = _Worker(self.memory_bytes)
+            except OSError:
+                with self._changed:
+                    self._count -= 1
+                    self._changed.notify()
+                return
         with self._changed:
             self._idle.append(worker)
             self._changed.notify()
