@@ -172,3 +172,12 @@ def test_timeout_in_one_thread_leaves_other_queries_working(resource: Resource) 
     assert run_sql(resource, "SELECT max(id) FROM data").rows == [[3000]]
     worker.join(10)
     assert outcome and isinstance(outcome[0], errors.SqlTimeoutError)
+
+
+@pytest.mark.parametrize("depth", [600, 990])
+def test_deeply_nested_sql_is_refused_with_a_message(
+    resource: Resource, depth: int
+) -> None:
+    sql = "SELECT " + "abs(" * depth + "1" + ")" * depth
+    with pytest.raises(errors.SqlSyntaxError):
+        run_sql(resource, sql)

@@ -107,20 +107,25 @@ def _syntax_tree(sql: str) -> dict[str, Any]:
                 config={"enable_external_access": False, "threads": 1},
             )
         row = _parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
-    tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    try:
+        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    except RecursionError as exc:
+        raise errors.SqlSyntaxError(detail="nested too deeply") from exc
     if tree.get("error"):
         raise errors.SqlSyntaxError(detail=str(tree.get("error_message", ""))[:300])
     return tree
 
 
-def _nodes(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _nodes(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _nodes(item)
+def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    # Without recursion: the parser allows expressions 1,000 levels deep.
+    pending = [tree]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            yield value
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
 
 
 def _check_names(sql: str) -> None:
