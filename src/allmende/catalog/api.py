@@ -22,6 +22,7 @@ from ninja.security.http import HttpAuthBase
 from allmende.accounts.models import User
 from allmende.accounts.services import api_token_user
 from allmende.catalog import engine, selectors, storage, tables
+from allmende.catalog import sql as user_sql
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 
 
@@ -59,6 +60,7 @@ def _viewer(request: HttpRequest) -> User | AnonymousUser:
 class ErrorBody(Schema):
     code: str
     message: str
+    detail: str = ""
 
 
 class ErrorOut(Schema):
@@ -181,10 +183,20 @@ def get_dataset(request: HttpRequest, slug: str) -> Dataset:
     return selectors.dataset_for_viewer(viewer=_viewer(request), slug=slug)
 
 
+# Refusals that are not the query's fault; every other one answers 400.
+_ERROR_STATUS: dict[type[engine.EngineError], int] = {
+    engine.errors.SqlClientBusyError: 429,
+    engine.errors.SqlBusyError: 503,
+}
+
+
 def _error(exc: engine.EngineError) -> Status[dict[str, Any]]:
     code = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
     code = code.removesuffix("_error") or "error"
-    return Status(400, {"error": {"code": code, "message": tables.message_of(exc)}})
+    body = {"code": code, "message": tables.message_of(exc)}
+    if exc.detail:
+        body["detail"] = exc.detail
+    return Status(_ERROR_STATUS.get(type(exc), 400), {"error": body})
 
 
 def _table(
@@ -281,24 +293,41 @@ class SqlIn(Schema):
     sql: str
 
 
-@router.get(
-    "/resources/{pk}/sql", response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut}
-)
+SQL_RESPONSES: dict[int, Any] = {
+    200: dict[str, Any],
+    400: ErrorOut,
+    409: ErrorOut,
+    429: ErrorOut,
+    503: ErrorOut,
+}
+SQL_DESCRIPTION = """Read-only SQL over the table `data`: one SELECT, no files,
+network, settings or server catalog (`duckdb_*`, `pragma_*`,
+`current_setting()`, `query()`).
+
+Limits (the operator's settings; defaults in brackets): the query is stopped
+after `ALLMENDE_SQL_TIMEOUT_SECONDS` (5 s) with `sql_timeout`; it may use
+`ALLMENDE_SQL_MEMORY_BYTES` (512 MiB) of memory, else `sql_memory`; the answer
+holds at most `ALLMENDE_SQL_MAX_ROWS` (1,000) rows (then `truncated` is true)
+and `ALLMENDE_SQL_MAX_RESULT_BYTES` (10 MB) as JSON, else
+`sql_result_too_large`. Each of these answers 400. A client (a person, or an
+address) runs at most `ALLMENDE_SQL_PER_CLIENT` (2) queries at once, else 429
+`sql_client_busy`; when every worker of the server is busy: 503 `sql_busy`.
+An error's `message` is short; `detail` holds the engine's own text."""
+
+
+@router.get("/resources/{pk}/sql", response=SQL_RESPONSES, description=SQL_DESCRIPTION)
 def resource_sql_get(
     request: HttpRequest, pk: int, sql: str = ""
 ) -> Status[dict[str, Any]]:
-    """Read-only SQL over the table ``data`` (one SELECT; no files, network or
-    settings; time and memory limits; at most 1,000 rows)."""
+    """Read-only SQL over a resource's table"""
     return _run_sql(request, pk, sql)
 
 
-@router.post(
-    "/resources/{pk}/sql", response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut}
-)
+@router.post("/resources/{pk}/sql", response=SQL_RESPONSES, description=SQL_DESCRIPTION)
 def resource_sql_post(
     request: HttpRequest, pk: int, body: SqlIn
 ) -> Status[dict[str, Any]]:
-    """The same as the GET form, for long queries."""
+    """Read-only SQL over a resource's table, for long queries"""
     return _run_sql(request, pk, body.sql)
 
 
@@ -307,7 +336,7 @@ def _run_sql(request: HttpRequest, pk: int, sql: str) -> Status[dict[str, Any]]:
     if table is None:
         return Status(409, error or {})
     try:
-        result = engine.run_sql(table, sql, limits=engine.SqlLimits())
+        result = user_sql.run(request, table, sql)
     except engine.QueryError as exc:
         return _error(exc)
     return Status(

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from allmende.catalog import engine, storage
@@ -205,9 +206,13 @@ def map_data(table: engine.Resource, version: ResourceVersion) -> dict[str, Any]
     }
 
 
-def sql(table: engine.Resource, statement: str) -> dict[str, Any]:
+def sql(request: HttpRequest, table: engine.Resource, statement: str) -> dict[str, Any]:
+    """A visitor's query: a short message in the reader's language when it
+    fails, with the engine's own text apart (shown folded away)."""
+    from allmende.catalog import sql as user_sql
+
     try:
-        result = engine.run_sql(table, statement, limits=SQL_LIMITS)
+        result = user_sql.run(request, table, statement, max_rows=SQL_LIMITS.max_rows)
     except engine.QueryError as exc:
-        return {"sql_error": message_of(exc)}
+        return {"sql_error": message_of(exc), "sql_error_detail": exc.detail}
     return {"sql_result": result}

@@ -433,7 +433,7 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             sql_form = SqlForm(request.GET if "sql" in request.GET else None)
             context["sql_form"] = sql_form
             if sql_form.is_bound and sql_form.is_valid():
-                context.update(tables.sql(table, sql_form.cleaned_data["sql"]))
+                context.update(tables.sql(request, table, sql_form.cleaned_data["sql"]))
             context["chart_form"] = ChartForm(
                 request.GET if "chart" in request.GET else None,
                 columns=shown.columns,

@@ -635,7 +635,7 @@ def datastore_search_sql(ctx: Context, params: Params) -> dict[str, Any]:
     """
     sql = params_.required(params, "sql")
     reference = datastore.table_reference(sql)
-    return datastore.search_sql(_resource(ctx, reference), sql)
+    return datastore.search_sql(ctx.request, _resource(ctx, reference), sql)
 
 
 # --- writing -----------------------------------------------------------------------

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from allmende.catalog import engine, tables
+from allmende.catalog import sql as user_sql
 from allmende.catalog.models import Resource
 from allmende.ckan import params as params_
-from allmende.ckan.errors import NotFound
+from allmende.ckan.errors import NotFound, TooManyRequests, Unavailable
 from allmende.ckan.errors import ValidationFailed as Invalid
 from allmende.core.spreadsheets import safe_row
 
@@ -321,17 +322,20 @@ def _value_type(values: list[Any]) -> str:
     return "text"
 
 
-def search_sql(resource: Resource, sql: str) -> dict[str, Any]:
+def search_sql(request: HttpRequest, resource: Resource, sql: str) -> dict[str, Any]:
     """CKAN's ``datastore_search_sql`` through the engine's SQL sandbox."""
     table = _table(resource)
     try:
-        result = engine.run_sql(
-            table, _sandbox_sql(sql, str(resource.pk)), limits=engine.SqlLimits()
-        )
+        result = user_sql.run(request, table, _sandbox_sql(sql, str(resource.pk)))
+    except (engine.errors.SqlClientBusyError, engine.errors.SqlBusyError) as exc:
+        client = isinstance(exc, engine.errors.SqlClientBusyError)
+        busy = TooManyRequests if client else Unavailable
+        raise busy(tables.message_of(exc)) from exc
     except engine.QueryError as exc:
-        raise Invalid(
-            {"query": [tables.message_of(exc)], "info": {"statement": [sql]}}
-        ) from exc
+        info: dict[str, list[str]] = {"statement": [sql]}
+        if exc.detail:
+            info["detail"] = [exc.detail]
+        raise Invalid({"query": [tables.message_of(exc)], "info": info}) from exc
     fields = []
     for index, name in enumerate(result.columns):
         column = table.by_name.get(name)

@@ -64,6 +64,20 @@ class ValidationFailed(ActionError):
         return {"__type": self.type_name, **self.errors}
 
 
+class TooManyRequests(ActionError):
+    """More requests of one client at once than it may send."""
+
+    status = 429
+    type_name = "Too Many Requests"
+
+
+class Unavailable(ActionError):
+    """The server is too busy to answer now."""
+
+    status = 503
+    type_name = "Service Unavailable"
+
+
 class SearchQueryError(ActionError):
     status = 409
     type_name = "Search Query Error"

@@ -351,6 +351,20 @@ ALLMENDE_MAX_UPLOAD_BYTES = env.int(
     "ALLMENDE_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024
 )
 ALLMENDE_CATALOG_PAGE_SIZE = 20
+# Read-only SQL over a table (API, CKAN, resource page): each query runs in one
+# of ALLMENDE_SQL_WORKERS worker processes, stopped after the timeout, with
+# the worker's memory limited by the operating system; the answer is limited
+# in rows and bytes, and a client runs at most ALLMENDE_SQL_PER_CLIENT at once.
+ALLMENDE_SQL_TIMEOUT_SECONDS = env.float("ALLMENDE_SQL_TIMEOUT_SECONDS", default=5.0)
+ALLMENDE_SQL_MEMORY_BYTES = env.int(
+    "ALLMENDE_SQL_MEMORY_BYTES", default=512 * 1024 * 1024
+)
+ALLMENDE_SQL_MAX_RESULT_BYTES = env.int(
+    "ALLMENDE_SQL_MAX_RESULT_BYTES", default=10 * 1000 * 1000
+)
+ALLMENDE_SQL_MAX_ROWS = env.int("ALLMENDE_SQL_MAX_ROWS", default=1000)
+ALLMENDE_SQL_WORKERS = env.int("ALLMENDE_SQL_WORKERS", default=2)
+ALLMENDE_SQL_PER_CLIENT = env.int("ALLMENDE_SQL_PER_CLIENT", default=2)
 # Linked files are fetched only from public addresses unless this is set (for an
 # intranet installation that links to its own servers).
 ALLMENDE_FETCH_PRIVATE_ADDRESSES = env.bool(

@@ -92,10 +92,44 @@ def test_multiple_statements_are_refused(resource: Resource) -> None:
 
 
 def test_settings_cannot_be_changed_from_inside_a_select(resource: Resource) -> None:
-    result = run_sql(resource, "SELECT current_setting('enable_external_access')")
-    assert result.rows == [[False]]
     with pytest.raises(errors.SqlError):
         run_sql(resource, "SELECT * FROM (SET threads = 8)")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM duckdb_databases()",
+        "SELECT * FROM duckdb_settings()",
+        "SELECT current_setting('temp_directory')",
+        "SELECT upper(current_setting('home_directory'))",
+        "SELECT 'extension_directory'.current_setting()",
+        "SELECT * FROM duckdb_databases",
+        "SELECT * FROM system.main.duckdb_settings()",
+        "SELECT * FROM pragma_database_list",
+        "SELECT * FROM pragma_storage_info('rows')",
+        "SELECT * FROM pg_catalog.pg_settings",
+        "SELECT * FROM information_schema.schemata",
+        "SELECT * FROM query('SELECT * FROM duckdb_settings()')",
+        "SELECT * FROM query_table('data')",
+        "SELECT getvariable('x')",
+        "SELECT (SELECT path FROM duckdb_databases() LIMIT 1) FROM data",
+        "WITH s AS (SELECT * FROM duckdb_settings()) SELECT * FROM s",
+        "SELECT * FROM data WHERE id IN (SELECT 1 FROM duckdb_temporary_files())",
+    ],
+)
+def test_server_catalog_settings_and_paths_are_refused(
+    resource: Resource, sql: str
+) -> None:
+    with pytest.raises(errors.SqlForbiddenAccessError):
+        run_sql(resource, sql)
+
+
+def test_value_generating_table_functions_still_work(resource: Resource) -> None:
+    assert run_sql(resource, "SELECT count(*) FROM range(5)").rows == [[5]]
+    assert run_sql(resource, "SELECT * FROM unnest([1, 2])").rows == [[1], [2]]
+    sql = "SELECT count(*) FROM data, generate_series(1, 2)"
+    assert run_sql(resource, sql).rows == [[6000]]
 
 
 def test_empty_and_unparsable_sql_is_refused(resource: Resource) -> None:
@@ -138,3 +172,12 @@ def test_timeout_in_one_thread_leaves_other_queries_working(resource: Resource) 
     assert run_sql(resource, "SELECT max(id) FROM data").rows == [[3000]]
     worker.join(10)
     assert outcome and isinstance(outcome[0], errors.SqlTimeoutError)
+
+
+@pytest.mark.parametrize("depth", [600, 990])
+def test_deeply_nested_sql_is_refused_with_a_message(
+    resource: Resource, depth: int
+) -> None:
+    sql = "SELECT " + "abs(" * depth + "1" + ")" * depth
+    with pytest.raises(errors.SqlSyntaxError):
+        run_sql(resource, sql)

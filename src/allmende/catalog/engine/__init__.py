@@ -36,6 +36,7 @@ from .pipeline import (
 )
 from .query import Filter, Query, Sort, count, facet, parse_params, query
 from .resource import Resource
+from .sandbox import SqlPool, run_sandboxed
 from .sql import SqlLimits, SqlResult, check_statement, run_sql
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Sort",
     "SqlError",
     "SqlLimits",
+    "SqlPool",
     "SqlResult",
     "ValidationReport",
     "check_statement",
@@ -69,6 +71,7 @@ __all__ = [
     "parquet_path",
     "parse_params",
     "query",
+    "run_sandboxed",
     "run_sql",
     "write_parquet",
 ]

@@ -27,9 +27,15 @@ class EngineError(Exception):
     @property
     def user_message(self) -> str:
         try:
-            return self.template.format(**self.params)
+            message = self.template.format(**self.params)
         except (KeyError, IndexError, ValueError):
-            return self.template
+            message = self.template
+        return f"{message} {self.detail}" if self.detail else message
+
+    @property
+    def detail(self) -> str:
+        """The engine's own text (English), kept apart from the short message."""
+        return str(self.params.get("detail") or "")
 
 
 # --- ingest -----------------------------------------------------------------
@@ -147,3 +153,19 @@ class SqlTimeoutError(SqlError):
 
 class SqlMemoryError(SqlError):
     template = messages.SQL_MEMORY
+
+
+class SqlResultTooLargeError(SqlError):
+    template = messages.SQL_RESULT_TOO_LARGE
+
+
+class SqlBusyError(SqlError):
+    """Every SQL worker is busy (the server's limit, not the client's)."""
+
+    template = messages.SQL_BUSY
+
+
+class SqlClientBusyError(SqlError):
+    """The client already runs as many queries as it may at once."""
+
+    template = messages.SQL_CLIENT_BUSY

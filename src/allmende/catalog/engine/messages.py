@@ -96,7 +96,7 @@ RESOURCE_NOT_READY = _("This dataset has not been loaded yet.")
 
 # SQL sandbox errors.
 SQL_EMPTY = _("Please enter a SQL query.")
-SQL_SYNTAX = _("The SQL query could not be understood: {detail}")
+SQL_SYNTAX = _("The SQL query could not be understood.")
 SQL_ONE_STATEMENT = _("Please enter exactly one SQL statement (found {count}).")
 SQL_ONLY_SELECT = _(
     "Only reading queries (SELECT) are allowed here; '{kind}' statements are not."
@@ -105,10 +105,17 @@ SQL_TIMEOUT = _(
     "The query took longer than {seconds} seconds and was stopped. Try adding "
     "filters or a LIMIT."
 )
-SQL_MEMORY = _("The query needed too much memory and was stopped.")
+SQL_MEMORY = _("The query needed more than {limit} of memory and was stopped.")
 SQL_FORBIDDEN = _(
     "The query tried to access files, the network or settings, which is not "
     "allowed. Only the table 'data' can be queried."
 )
-SQL_FAILED = _("The query failed: {detail}")
+SQL_FAILED = _("The query failed.")
 SQL_TOO_LONG = _("The SQL query is longer than {limit} characters.")
+SQL_RESULT_TOO_LARGE = _(
+    "The answer is larger than {limit} bytes. Select fewer columns or rows."
+)
+SQL_BUSY = _("Too many queries are running. Please try again in a moment.")
+SQL_CLIENT_BUSY = _(
+    "You are running {limit} queries at once already. Wait for one to finish."
+)
