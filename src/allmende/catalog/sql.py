@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from allmende.catalog import engine
 from allmende.catalog.engine import errors
+from allmende.core import ratelimit
 
 
 def limits(*, max_rows: int | None = None) -> engine.SqlLimits:
@@ -32,7 +33,7 @@ def client_key(request: HttpRequest) -> str:
     user = getattr(request, "auth", None) or getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"address:{request.META.get('REMOTE_ADDR', '')}"
+    return f"address:{ratelimit.client_ip(request)}"
 
 
 @contextmanager
