@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from rdflib import Graph
 
@@ -111,7 +111,7 @@ def _editable_dataset(request: HttpRequest, slug: str) -> Dataset:
 # --- search -----------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET or None)
     filters = selectors.CatalogFilters(**form.filters())  # type: ignore[arg-type]
@@ -198,7 +198,7 @@ def _dataset_rdf(dataset: Dataset, ext: str) -> HttpResponse:
     return _rdf_response(graph, ext)
 
 
-@require_GET
+@require_safe
 def dataset_rdf(request: HttpRequest, slug: str, ext: str) -> HttpResponse:
     """The dataset in DCAT-AP.de as Turtle, RDF/XML or JSON-LD."""
     if ext not in dcat.FORMATS:
@@ -207,7 +207,7 @@ def dataset_rdf(request: HttpRequest, slug: str, ext: str) -> HttpResponse:
     return _dataset_rdf(dataset, ext)
 
 
-@require_GET
+@require_safe
 def catalog_rdf(request: HttpRequest, ext: str) -> HttpResponse:
     """The public catalog in DCAT-AP.de, paged with Hydra, ``?modified_since=``."""
     if ext not in dcat.FORMATS:
@@ -580,7 +580,7 @@ DOWNLOAD_TYPES = {
 }
 
 
-@require_GET
+@require_safe
 def download(
     request: HttpRequest, slug: str, pk: int, number: int, fmt: str
 ) -> HttpResponseBase:
