@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Paginator
 from django.http import (
     FileResponse,
@@ -28,6 +27,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -52,6 +52,7 @@ from allmende.catalog.forms import (
 )
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.catalog.quality import dataset_quality
+from allmende.core import files
 from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import previous_result, submission_key, submit_once
 
@@ -580,6 +581,40 @@ DOWNLOAD_TYPES = {
 }
 
 
+def _original(version: ResourceVersion) -> HttpResponseBase:
+    """The uploaded file, from the private storage; from S3 by a signed address
+    that expires, handed out only here, after the permission check."""
+    if not version.original:
+        raise Http404
+    private = files.private_storage()
+    name = str(version.original.name)
+    content_type = files.content_type_of(name)
+    try:
+        private.path(name)
+    except NotImplementedError:
+        disposition = content_disposition_header(
+            as_attachment=True, filename=version.filename
+        )
+        # Only S3 has no local path; its url() signs these response headers.
+        return redirect(
+            private.url(  # type: ignore[call-arg]
+                name,
+                parameters={
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+            )
+        )
+    return files.protect(
+        FileResponse(
+            private.open(name, "rb"),
+            as_attachment=True,
+            filename=version.filename,
+            content_type=content_type,
+        )
+    )
+
+
 @require_safe
 def download(
     request: HttpRequest, slug: str, pk: int, number: int, fmt: str
@@ -588,14 +623,7 @@ def download(
     version = get_object_or_404(resource.versions, number=number)
     base = slugify(resource.title) or f"resource-{resource.pk}"
     if fmt == "original":
-        if not version.original:
-            raise Http404
-        return FileResponse(
-            default_storage.open(str(version.original.name), "rb"),
-            as_attachment=True,
-            filename=version.filename,
-            content_type=version.media_type or "application/octet-stream",
-        )
+        return _original(version)
     if fmt not in DOWNLOAD_TYPES or not version.has_table:
         raise Http404
     table = tables.open_table(version)
@@ -603,11 +631,13 @@ def download(
         raise Http404
     filename = f"{base}-v{version.number}.{fmt}"
     if fmt == "parquet":
-        return FileResponse(
-            engine.parquet_path(table).open("rb"),
-            as_attachment=True,
-            filename=filename,
-            content_type=DOWNLOAD_TYPES[fmt],
+        return files.protect(
+            FileResponse(
+                engine.parquet_path(table).open("rb"),
+                as_attachment=True,
+                filename=filename,
+                content_type=DOWNLOAD_TYPES[fmt],
+            )
         )
     if fmt == "geojson" and not (
         table.geometry_column or {"lon", "lat"} <= set(table.by_name)
@@ -620,4 +650,4 @@ def download(
     }[fmt]
     response = StreamingHttpResponse(exporter(table), content_type=DOWNLOAD_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return files.protect(response)

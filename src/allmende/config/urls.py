@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
 from allmende.catalog import views as catalog_views
@@ -25,9 +25,9 @@ urlpatterns = [
     path("", include("allmende.ckan.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    re_path(
+        r"^{}(?P<path>.+)$".format(settings.MEDIA_URL.strip("/") + "/"),
+        core_views.media,
+        name="media",
+    ),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
