@@ -17,7 +17,7 @@ from PIL import Image
 
 from allmende.accounts.models import User
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
-from allmende.core.files import SANDBOX_POLICY
+from allmende.core.files import IMAGE_POLICY, SANDBOX_POLICY
 from allmende.organizations.models import Organization
 from tests.catalog.factories import (
     GERMAN_CSV,
@@ -43,9 +43,9 @@ EVIL = {
 }
 
 
-def _assert_inert(response: Any) -> None:
+def _assert_inert(response: Any, policy: str = SANDBOX_POLICY) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == SANDBOX_POLICY
+    assert response["Content-Security-Policy"] == policy
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -206,7 +206,7 @@ def test_logo_named_html_is_stored_as_png_and_served_as_an_image(
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
     assert "attachment" not in served.get("Content-Disposition", "")
-    _assert_inert(served)
+    _assert_inert(served, IMAGE_POLICY)
     assert b"".join(served.streaming_content) == content  # type: ignore[attr-defined]
 
 

@@ -43,6 +43,8 @@ DATA_TYPES = {
     "geojson": "application/geo+json",
 }
 SANDBOX_POLICY = "default-src 'none'; sandbox"
+# A browser shows an image in a document of its own that it styles inline.
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 _TEXT_START = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -137,12 +139,13 @@ def protect(response: HttpResponseBase) -> HttpResponseBase:
     script from running even where a browser shows the file itself.
     """
     content_type = response.get("Content-Type", "").split(";")[0].strip()
-    if content_type not in IMAGE_TYPES.values():
+    image = content_type in IMAGE_TYPES.values()
+    if not image:
         disposition = response.get("Content-Disposition", "")
         if not disposition.startswith("attachment"):
             response["Content-Disposition"] = "attachment" + (
                 disposition.removeprefix("inline")
             )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_POLICY
+    response["Content-Security-Policy"] = IMAGE_POLICY if image else SANDBOX_POLICY
     return response
