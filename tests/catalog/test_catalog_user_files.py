@@ -105,6 +105,8 @@ def test_web_form_upload_of_markup_or_script_is_refused(
         )
 
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "cannot be loaded as a table" in page or "could not find a table" in page
     assert not Resource.objects.exists()
     assert not ResourceVersion.objects.exists()
 

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -25,9 +27,14 @@ urlpatterns = [
     path("", include("allmende.ckan.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
-    re_path(
-        r"^{}(?P<path>.+)$".format(settings.MEDIA_URL.strip("/") + "/"),
-        core_views.media,
-        name="media",
-    ),
 ]
+
+if settings.MEDIA_URL.startswith("/"):
+    # The public part of the media tree, with the headers that keep it inert.
+    urlpatterns.append(
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
+            core_views.media,
+            name="media",
+        )
+    )

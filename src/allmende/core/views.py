@@ -41,13 +41,14 @@ def _check_cache() -> None:
 
 
 def _check_storage() -> None:
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
-    try:
-        with default_storage.open(name) as fh:
-            if fh.read() != b"ok":
-                raise RuntimeError("file written to storage could not be read back")
-    finally:
-        default_storage.delete(name)
+    for storage in (default_storage, files.private_storage()):
+        name = storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+        try:
+            with storage.open(name) as fh:
+                if fh.read() != b"ok":
+                    raise RuntimeError("file written to storage could not be read back")
+        finally:
+            storage.delete(name)
 
 
 @never_cache
