@@ -61,6 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200, b"<!doctype html><title>x</title>", Content_Type="text/html"
             )
+        elif self.path == "/disguised.csv":
+            self._send(
+                200, b"<svg><script>alert(1)</script></svg>", Content_Type="text/csv"
+            )
         elif self.path == "/huge.csv":
             self.send_response(200)
             self.send_header("Content-Type", "text/csv")

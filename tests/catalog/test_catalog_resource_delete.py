@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 
 from allmende.accounts.models import User
 from allmende.catalog import services, storage
 from allmende.catalog.models import Resource, ResourceVersion
+from allmende.core.files import private_storage
 from allmende.core.models import AuditLogEntry
 from allmende.organizations.models import Organization
 from tests.accounts.factories import UserFactory
@@ -31,7 +31,7 @@ def test_resource_delete_removes_versions_files_and_moves_others_up(
     originals = list(first.versions.values_list("original", flat=True))
     table_folder = storage.tables_root() / f"resource-{first.pk}"
     assert table_folder.exists()
-    assert all(default_storage.exists(name) for name in originals)
+    assert all(private_storage().exists(name) for name in originals)
 
     with jobs():
         services.resource_delete(actor=org_member, resource=first)
@@ -39,7 +39,7 @@ def test_resource_delete_removes_versions_files_and_moves_others_up(
     assert not Resource.objects.filter(pk=first.pk).exists()
     assert not ResourceVersion.objects.filter(resource_id=first.pk).exists()
     assert not table_folder.exists()
-    assert not any(default_storage.exists(name) for name in originals)
+    assert not any(private_storage().exists(name) for name in originals)
     second.refresh_from_db()
     assert second.position == 0
     entry = AuditLogEntry.objects.filter(action="resource.deleted").get()

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from allmende.accounts import selectors, services
 from allmende.accounts.forms import (
@@ -26,7 +26,7 @@ from allmende.accounts.models import ApiToken
 from allmende.accounts.utils import request_user
 
 
-@require_GET
+@require_safe
 def people(request: HttpRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET or None)
     q = skill = ""
@@ -44,7 +44,7 @@ def people(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def person(request: HttpRequest, username: str) -> HttpResponse:
     found = selectors.person_detail(viewer=request.user, username=username)
     if found is None:
@@ -68,7 +68,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def export(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     data = services.user_export_data(user=user)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allmende.catalog import storage, vocabularies
+from allmende.core import files
 from allmende.core.translation import TitledInTwoLanguages
 
 
@@ -225,7 +226,11 @@ class ResourceVersion(models.Model):
     number = models.PositiveIntegerField()
     # Empty until a linked file has been fetched.
     original = models.FileField(
-        _("file"), upload_to=storage.original_upload_to, max_length=500, blank=True
+        _("file"),
+        upload_to=storage.original_upload_to,
+        storage=files.private_storage,
+        max_length=500,
+        blank=True,
     )
     filename = models.CharField(_("file name"), max_length=255)
     byte_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)

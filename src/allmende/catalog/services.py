@@ -32,7 +32,9 @@ from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
 from allmende.catalog import engine, fetch, storage
+from allmende.catalog.engine import detect as engine_detect
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
+from allmende.core import files
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
 from allmende.organizations.models import Organization
@@ -249,12 +251,10 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> None:
     dataset.delete()
 
     def remove_files() -> None:
-        from django.core.files.storage import default_storage
-
         for resource_id in resource_ids:
             storage.delete_tables(resource_id)
         for name in originals:
-            default_storage.delete(name)
+            files.private_storage().delete(name)
 
     transaction.on_commit(remove_files)
 
@@ -262,6 +262,27 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> None:
 def _format_of(filename: str) -> str:
     suffix = Path(filename).suffix.lower().lstrip(".")
     return {"txt": "csv", "jsonl": "ndjson"}.get(suffix, suffix)[:20]
+
+
+def _named_by_content(filename: str, head: bytes) -> str:
+    """``filename`` with the extension of the type found in the content.
+
+    Raises the engine's ``IngestError`` for markup and for what cannot be loaded.
+    """
+    extension = files.data_extension(head, filename)
+    stem = Path(filename.replace("\\", "/")).stem.strip()[:200] or "data"
+    return f"{stem}.{extension}"
+
+
+def _checked_name(upload: UploadedFile) -> str:
+    """The name an upload is kept under, or a ``ValidationError``."""
+    upload.seek(0)
+    head = upload.read(engine_detect.SNIFF_BYTES)
+    upload.seek(0)
+    try:
+        return _named_by_content(Path(upload.name or "upload").name, head)
+    except engine.IngestError as exc:
+        raise ValidationError({"file": error_text(exc.template, exc.params)}) from None
 
 
 def _new_version(
@@ -276,7 +297,7 @@ def _new_version(
         .first()
     )
     if upload is not None:
-        filename = Path(upload.name or "upload").name[:255]
+        filename = _checked_name(upload)
     else:
         filename = (
             Path(unquote(urlsplit(resource.url).path)).name[:255] or resource.url[:255]
@@ -294,6 +315,7 @@ def _new_version(
         created_by=actor,
     )
     if upload is not None:
+        upload.name = filename
         version.original = upload
     else:
         version.stage = "download"
@@ -404,11 +426,9 @@ def resource_delete(*, actor: User, resource: Resource) -> None:
     Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
 
     def remove_files() -> None:
-        from django.core.files.storage import default_storage
-
         storage.delete_tables(resource_id)
         for name in originals:
-            default_storage.delete(name)
+            files.private_storage().delete(name)
 
     transaction.on_commit(remove_files)
 
@@ -609,17 +629,15 @@ def _fetch_original(version: ResourceVersion) -> None:
             allow_private=settings.ALLMENDE_FETCH_PRIVATE_ADDRESSES,
             progress=lambda fraction: progress(fraction, "download"),
         )
-        version.filename = fetched.filename
+        version.filename = _named_by_content(
+            fetched.filename, engine_detect.read_head(fetched.path)
+        )
         version.byte_size = fetched.size
         version.checksum_sha256 = fetched.sha256
-        version.format = _format_of(fetched.filename) or version.format
-        version.media_type = (
-            MEDIA_TYPES.get(version.format)
-            or fetched.content_type
-            or version.media_type
-        )[:100]
+        version.format = _format_of(version.filename)
+        version.media_type = MEDIA_TYPES[version.format]
         with fetched.path.open("rb") as handle:
-            version.original.save(fetched.filename, File(handle), save=False)
+            version.original.save(version.filename, File(handle), save=False)
     version.save(
         update_fields=[
             "original",

@@ -1,10 +1,11 @@
 """Where the catalog keeps its files; the only module that knows the layout.
 
-Uploaded originals go through Django's default storage (local disk or S3), so
-they are backed up with the other uploads. Queryable tables are DuckDB and
-Parquet files that must live on a local disk: one folder per resource version
-under ``DATA_DIR/tables``. The engine builds each load in a temporary folder
-and switches to it only when it is complete.
+Uploaded originals go through the private storage (a local folder outside the
+media root, or a private prefix in S3), so they are backed up with the other
+uploads but reached only through the permission-checked download view.
+Queryable tables are DuckDB and Parquet files that must live on a local disk:
+one folder per resource version under ``DATA_DIR/tables``. The engine builds
+each load in a temporary folder and switches to it only when it is complete.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+
+from allmende.core import files
 
 if TYPE_CHECKING:
     from allmende.catalog.models import ResourceVersion
@@ -39,9 +41,11 @@ def version_table_dir(resource_id: int, number: int) -> Path:
 
 
 def original_upload_to(version: ResourceVersion, filename: str) -> str:
-    """Storage name of an uploaded original; the file name is kept for downloads."""
-    safe = Path(filename).name or "upload"
-    return f"catalog/originals/resource-{version.resource_id}/v{version.number}/{safe}"
+    """Storage name of an original: chosen by the platform, with the extension
+    of the type found in the content (``version.format``). The uploader's
+    file name is kept on the version for downloads."""
+    folder = f"catalog/originals/resource-{version.resource_id}/v{version.number}"
+    return files.stored_name(folder, version.format or "bin")
 
 
 @contextlib.contextmanager
@@ -49,7 +53,7 @@ def local_original(version: ResourceVersion) -> Iterator[Path]:
     """The original as a local file (copied from the storage when it is remote)."""
     name = str(version.original.name)
     try:
-        local: Path | None = Path(default_storage.path(name))
+        local: Path | None = Path(files.private_storage().path(name))
     except NotImplementedError:
         local = None
     if local is not None:
@@ -58,14 +62,15 @@ def local_original(version: ResourceVersion) -> Iterator[Path]:
     suffix = Path(name).suffix
     with tempfile.TemporaryDirectory(prefix="allmende-ingest-") as folder:
         target = Path(folder) / f"original{suffix}"
-        with default_storage.open(name, "rb") as source, target.open("wb") as out:
+        private = files.private_storage()
+        with private.open(name, "rb") as source, target.open("wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
         yield target
 
 
 def sha256_of(version: ResourceVersion) -> str:
     digest = hashlib.sha256()
-    with default_storage.open(str(version.original.name), "rb") as source:
+    with files.private_storage().open(str(version.original.name), "rb") as source:
         for chunk in iter(lambda: source.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()

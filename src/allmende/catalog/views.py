@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Paginator
 from django.http import (
     FileResponse,
@@ -28,10 +27,11 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from rdflib import Graph
 
@@ -52,6 +52,7 @@ from allmende.catalog.forms import (
 )
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.catalog.quality import dataset_quality
+from allmende.core import files
 from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import previous_result, submission_key, submit_once
 from allmende.core.site import site_url
@@ -112,7 +113,7 @@ def _editable_dataset(request: HttpRequest, slug: str) -> Dataset:
 # --- search -----------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET or None)
     filters = selectors.CatalogFilters(**form.filters())  # type: ignore[arg-type]
@@ -199,7 +200,7 @@ def _dataset_rdf(dataset: Dataset, ext: str) -> HttpResponse:
     return _rdf_response(graph, ext)
 
 
-@require_GET
+@require_safe
 def dataset_rdf(request: HttpRequest, slug: str, ext: str) -> HttpResponse:
     """The dataset in DCAT-AP.de as Turtle, RDF/XML or JSON-LD."""
     if ext not in dcat.FORMATS:
@@ -208,7 +209,7 @@ def dataset_rdf(request: HttpRequest, slug: str, ext: str) -> HttpResponse:
     return _dataset_rdf(dataset, ext)
 
 
-@require_GET
+@require_safe
 def catalog_rdf(request: HttpRequest, ext: str) -> HttpResponse:
     """The public catalog in DCAT-AP.de, paged with Hydra, ``?modified_since=``."""
     if ext not in dcat.FORMATS:
@@ -590,7 +591,41 @@ DOWNLOAD_TYPES = {
 }
 
 
-@require_GET
+def _original(version: ResourceVersion) -> HttpResponseBase:
+    """The uploaded file, from the private storage; from S3 by a signed address
+    that expires, handed out only here, after the permission check."""
+    if not version.original:
+        raise Http404
+    private = files.private_storage()
+    name = str(version.original.name)
+    content_type = files.content_type_of(name)
+    try:
+        private.path(name)
+    except NotImplementedError:
+        disposition = content_disposition_header(
+            as_attachment=True, filename=version.filename
+        )
+        # Only S3 has no local path; its url() signs these response headers.
+        return redirect(
+            private.url(  # type: ignore[call-arg]
+                name,
+                parameters={
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+            )
+        )
+    return files.protect(
+        FileResponse(
+            private.open(name, "rb"),
+            as_attachment=True,
+            filename=version.filename,
+            content_type=content_type,
+        )
+    )
+
+
+@require_safe
 def download(
     request: HttpRequest, slug: str, pk: int, number: int, fmt: str
 ) -> HttpResponseBase:
@@ -598,14 +633,7 @@ def download(
     version = get_object_or_404(resource.versions, number=number)
     base = slugify(resource.title) or f"resource-{resource.pk}"
     if fmt == "original":
-        if not version.original:
-            raise Http404
-        return FileResponse(
-            default_storage.open(str(version.original.name), "rb"),
-            as_attachment=True,
-            filename=version.filename,
-            content_type=version.media_type or "application/octet-stream",
-        )
+        return _original(version)
     if fmt not in DOWNLOAD_TYPES or not version.has_table:
         raise Http404
     table = tables.open_table(version)
@@ -613,11 +641,13 @@ def download(
         raise Http404
     filename = f"{base}-v{version.number}.{fmt}"
     if fmt == "parquet":
-        return FileResponse(
-            engine.parquet_path(table).open("rb"),
-            as_attachment=True,
-            filename=filename,
-            content_type=DOWNLOAD_TYPES[fmt],
+        return files.protect(
+            FileResponse(
+                engine.parquet_path(table).open("rb"),
+                as_attachment=True,
+                filename=filename,
+                content_type=DOWNLOAD_TYPES[fmt],
+            )
         )
     if fmt == "geojson" and not (table.geometry_column or table.coordinate_columns):
         raise Http404
@@ -631,4 +661,4 @@ def download(
     }[fmt]()
     response = StreamingHttpResponse(chunks, content_type=DOWNLOAD_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return files.protect(response)

@@ -183,24 +183,43 @@ MEDIA_URL = "/media/"
 STATIC_ROOT = Path(env.str("ALLMENDE_STATIC_ROOT", default=str(DATA_DIR / "static")))
 STATIC_URL = "/static/"
 S3_BUCKET = env.str("ALLMENDE_S3_BUCKET", default="")
+# Originals of datasets: never under MEDIA_URL, handed out only by views that
+# check permission (locally a folder outside the media root, in S3 a prefix
+# reached only through signed addresses that expire).
+PRIVATE_ROOT = Path(env.str("ALLMENDE_PRIVATE_ROOT", default=str(DATA_DIR / "private")))
+S3_SIGNED_SECONDS = env.int("ALLMENDE_S3_SIGNED_SECONDS", default=300)
 if S3_BUCKET:
+    s3_options = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env.str("ALLMENDE_S3_ENDPOINT_URL", default=None),
+        "access_key": env.str("ALLMENDE_S3_ACCESS_KEY", default=None),
+        "secret_key": env.str("ALLMENDE_S3_SECRET_KEY", default=None),
+        "region_name": env.str("ALLMENDE_S3_REGION", default=None),
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
     default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_options,
+    }
+    private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env.str("ALLMENDE_S3_ENDPOINT_URL", default=None),
-            "access_key": env.str("ALLMENDE_S3_ACCESS_KEY", default=None),
-            "secret_key": env.str("ALLMENDE_S3_SECRET_KEY", default=None),
-            "region_name": env.str("ALLMENDE_S3_REGION", default=None),
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": False,
+            **s3_options,
+            "location": "private",
+            "querystring_expire": S3_SIGNED_SECONDS,
         },
     }
 else:
     default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    private_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_ROOT), "base_url": None},
+    }
 STORAGES = {
     "default": default_storage,
+    "private": private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

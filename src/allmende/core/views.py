@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 import logging
+import posixpath
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
+from allmende.core import files
 from allmende.organizations.selectors import organization_highlights
 
 logger = logging.getLogger(__name__)
@@ -35,13 +41,14 @@ def _check_cache() -> None:
 
 
 def _check_storage() -> None:
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
-    try:
-        with default_storage.open(name) as fh:
-            if fh.read() != b"ok":
-                raise RuntimeError("file written to storage could not be read back")
-    finally:
-        default_storage.delete(name)
+    for storage in (default_storage, files.private_storage()):
+        name = storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+        try:
+            with storage.open(name) as fh:
+                if fh.read() != b"ok":
+                    raise RuntimeError("file written to storage could not be read back")
+        finally:
+            storage.delete(name)
 
 
 @never_cache
@@ -65,3 +72,23 @@ def health(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "error", "checks": results},
         status=200 if healthy else 503,
     )
+
+
+# The part of the media tree anyone may read. Everything else a person gives
+# the platform is in the private storage and handed out by views that check
+# permission.
+PUBLIC_MEDIA = ("organizations/logos/",)
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """A public file from the media root, with the headers that keep it inert.
+
+    Also serves in production where the web server does not serve ``/media/``
+    itself (if it does, it must serve only this tree and send the same headers).
+    """
+    path = posixpath.normpath(path).lstrip("/")
+    if not path.startswith(PUBLIC_MEDIA) or "\\" in path or ".." in path.split("/"):
+        raise Http404
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    return files.protect(response)

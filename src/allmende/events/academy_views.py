@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from allmende.events import academy as selectors
 from allmende.events.certificates import certificate_pdf
@@ -14,7 +14,7 @@ from allmende.events.models import Course, CourseUnit, LearningPath, UnitComplet
 from allmende.events.services import academy as services
 
 
-@require_GET
+@require_safe
 def academy(request: HttpRequest) -> HttpResponse:
     paths = selectors.learning_paths()
     courses = list(
@@ -116,7 +116,7 @@ def unit_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def certificate(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug, is_published=True)
     progress = selectors.progress_for(user=request.user, courses=[course])[course.pk]

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from allmende.core import ratelimit
 from allmende.core.models import FocusArea
@@ -64,7 +64,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET or None)
     filters = form.filters()
@@ -112,7 +112,7 @@ def _detail_context(
     }
 
 
-@require_GET
+@require_safe
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_or_404(request, slug)
     return render(request, "events/detail.html", _detail_context(request, event))
@@ -188,7 +188,7 @@ def _state_message(registration: Registration) -> str:
     return _("Your registration has been saved.")
 
 
-@require_GET
+@require_safe
 def check_mail(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_or_404(request, slug)
     return render(request, "events/check_mail.html", {"event": event})
@@ -277,7 +277,7 @@ def accept_offer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def participants(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
     state = request.GET.get("state", "")
@@ -364,7 +364,7 @@ def cancel_participant(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 
 @login_required
-@require_GET
+@require_safe
 def export_participants(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     event = _managed_event(request, slug)
     registrations = selectors.event_participants(event=event)
@@ -517,7 +517,7 @@ def event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/cancel.html", {"event": event, "form": form})
 
 
-@require_GET
+@require_safe
 def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_or_404(request, slug)
     registration = selectors.registration_of(event=event, viewer=request.user)
@@ -527,7 +527,7 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def public_feed(request: HttpRequest) -> HttpResponse:
     events = selectors.public_feed_events()
     return _ics_response(
@@ -536,7 +536,7 @@ def public_feed(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def topic_feed(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(FocusArea, slug=slug)
     events = selectors.public_feed_events(topic=topic)
@@ -546,7 +546,7 @@ def topic_feed(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def private_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = CalendarToken.objects.select_related("user").filter(token=token).first()
     if feed is None:

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from allmende.accounts.utils import request_user
 from allmende.core.forms import add_validation_error
@@ -38,7 +38,7 @@ def staff_only(view: View) -> View:
 
 
 @staff_only
-@require_GET
+@require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "harvest/source_list.html", {"sources": selectors.source_list()}
@@ -82,7 +82,7 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-@require_GET
+@require_safe
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(
         HarvestSource.objects.select_related("organization", "created_by"), pk=pk
@@ -120,7 +120,7 @@ def source_harvest(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_only
-@require_GET
+@require_safe
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         run = selectors.run_with_source(pk=pk)

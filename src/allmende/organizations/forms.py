@@ -9,12 +9,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from allmende.core import files
 from allmende.core.idempotency import SubmissionKeyField
 from allmende.core.models import FocusArea
 from allmende.organizations.models import LegalForm, Membership, Organization, Region
 from allmende.organizations.selectors import DirectoryFilters
 
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 MAX_LOGO_PIXELS = 4096 * 4096
 
 
@@ -41,7 +41,7 @@ def validate_logo(upload: UploadedFile) -> None:
     try:
         upload.seek(0)
         with Image.open(upload) as image:
-            if image.format not in LOGO_FORMATS:
+            if image.format not in files.IMAGE_FORMATS:
                 raise not_an_image
             if image.width * image.height > MAX_LOGO_PIXELS:
                 raise forms.ValidationError(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from allmende.core import files
 from allmende.core.models import Address
 
 
@@ -44,8 +46,12 @@ class Region(models.TextChoices):
 
 
 def logo_path(instance: Organization, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
-    return f"organizations/logos/{instance.slug}.{extension}"
+    """A name the platform chooses; the service has set the extension of
+    ``filename`` from the image type found in the content."""
+    extension = Path(filename).suffix.lower().lstrip(".")
+    if extension not in files.IMAGE_TYPES:
+        extension = "bin"
+    return files.stored_name("organizations/logos", extension)
 
 
 class Organization(Address):

@@ -25,6 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
+from allmende.core import files
 from allmende.core.models import FocusArea
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
@@ -55,6 +56,18 @@ PROFILE_FIELDS = (
 def _require(actor: User, permission: str, organization: Organization | None) -> None:
     if not actor.has_perm(permission, organization):
         raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _named_logo(logo: UploadedFile) -> UploadedFile:
+    """The logo under a name with the extension of the image type found in it."""
+    extension = files.image_extension(logo)
+    if extension is None:
+        raise ValidationError(
+            {"logo": _("The logo must be a PNG, JPEG, WebP or GIF image.")},
+            code="invalid_image",
+        )
+    logo.name = f"logo.{extension}"
+    return logo
 
 
 def _unique_slug(name: str) -> str:
@@ -110,7 +123,7 @@ def organization_create(
         **profile,
     )
     if logo is not None:
-        organization.logo = logo
+        organization.logo = _named_logo(logo)
     organization.full_clean()
     organization.save()
     organization.focus_areas.set(focus_areas)
@@ -151,7 +164,7 @@ def organization_update(
     elif logo is not None and logo is not True:
         if organization.logo:
             organization.logo.delete(save=False)
-        organization.logo = logo
+        organization.logo = _named_logo(logo)
         changed.append("logo")
     organization.full_clean()
     organization.save()

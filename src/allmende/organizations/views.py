@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from allmende.accounts.utils import request_user
 from allmende.core.forms import add_validation_error
@@ -25,7 +25,7 @@ from allmende.organizations.forms import (
 from allmende.organizations.models import Membership, Organization
 
 
-@require_GET
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
@@ -50,7 +50,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def map_points(request: HttpRequest) -> JsonResponse:
     filters = DirectoryFilterForm(request.GET or None).filters()
     return JsonResponse(
