@@ -3,7 +3,11 @@
 Anonymous requests see public datasets. A personal API token
 (``Authorization: Bearer <token>`` or ``Token <token>``) or a logged-in session
 also sees the private datasets and drafts of the person's organizations.
-Every refused query answers 400 with ``{"error": {"code", "message"}}``.
+Every refused query answers 400 with ``{"error": {"code", "message"}}``; a
+resource without a table to query answers 409 in the same form. A parameter
+outside its type or range (an id, ``limit``, ``offset``) answers 422 with
+``{"detail": [...]}``, an unknown or hidden dataset or resource 404, an unknown
+token 401.
 """
 
 import json
@@ -15,7 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import NinjaJSONEncoder
 from ninja.security.http import HttpAuthBase
 
@@ -23,6 +27,16 @@ from allmende.accounts.models import User
 from allmende.accounts.services import api_token_user
 from allmende.catalog import engine, selectors, storage, tables
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.core.api import (
+    INVALID,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    LimitOffset,
+    PathId,
+    PathSlug,
+    Text,
+    id_from_text,
+)
 
 
 class ApiToken(HttpAuthBase):
@@ -160,15 +174,15 @@ class DatasetDetailOut(DatasetOut):
 
 
 class DatasetFilters(Schema):
-    q: str = ""
-    organization: str = ""
-    licence: str = ""
-    theme: str = ""
-    format: str = ""
+    q: Text = ""
+    organization: Text = ""
+    licence: Text = ""
+    theme: Text = ""
+    format: Text = ""
 
 
-@router.get("/datasets", response=list[DatasetOut])
-@paginate(LimitOffsetPagination)
+@router.get("/datasets", response={200: list[DatasetOut], **UNAUTHORIZED, **INVALID})
+@paginate(LimitOffset)
 def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):  # type: ignore[no-untyped-def]
     """Datasets the caller may see, searched and filtered like the catalog page."""
     return selectors.dataset_list(
@@ -176,8 +190,11 @@ def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):  # type
     )
 
 
-@router.get("/datasets/{slug}", response=DatasetDetailOut)
-def get_dataset(request: HttpRequest, slug: str) -> Dataset:
+@router.get(
+    "/datasets/{slug}",
+    response={200: DatasetDetailOut, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def get_dataset(request: HttpRequest, slug: PathSlug) -> Dataset:
     return selectors.dataset_for_viewer(viewer=_viewer(request), slug=slug)
 
 
@@ -207,9 +224,10 @@ def _table(
     version: ResourceVersion | None = resource.current_version
     wanted = request.GET.get("_version")
     if wanted:
-        if not wanted.isdigit():
+        number = id_from_text(wanted)
+        if number is None:
             return None, {"error": {"code": "bad_query", "message": "_version"}}
-        version = resource.versions.filter(number=int(wanted)).first()
+        version = resource.versions.filter(number=number).first()
     if version is None or not version.has_table:
         error = engine.errors.ResourceNotReadyError()
         return None, _error(error).value
@@ -248,13 +266,24 @@ ROW_PARAMETERS = [
 ]
 
 
+# The answers of the row and SQL operations.
+TABLE_RESPONSES: dict[int, Any] = {
+    200: dict[str, Any],
+    400: ErrorOut,
+    409: ErrorOut,
+    **UNAUTHORIZED,
+    **NOT_FOUND,
+    **INVALID,
+}
+
+
 @router.get(
     "/resources/{pk}/rows",
-    response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut},
+    response=TABLE_RESPONSES,
     openapi_extra={"parameters": ROW_PARAMETERS},
 )
 def resource_rows(
-    request: HttpRequest, pk: int
+    request: HttpRequest, pk: PathId
 ) -> Status[dict[str, Any]] | HttpResponse:
     """Rows of a resource's table with filters, sort, keyset pagination and facets.
 
@@ -278,25 +307,21 @@ def resource_rows(
 
 
 class SqlIn(Schema):
-    sql: str
+    sql: Text
 
 
-@router.get(
-    "/resources/{pk}/sql", response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut}
-)
+@router.get("/resources/{pk}/sql", response=TABLE_RESPONSES)
 def resource_sql_get(
-    request: HttpRequest, pk: int, sql: str = ""
+    request: HttpRequest, pk: PathId, sql: Text = ""
 ) -> Status[dict[str, Any]]:
     """Read-only SQL over the table ``data`` (one SELECT; no files, network or
     settings; time and memory limits; at most 1,000 rows)."""
     return _run_sql(request, pk, sql)
 
 
-@router.post(
-    "/resources/{pk}/sql", response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut}
-)
+@router.post("/resources/{pk}/sql", response=TABLE_RESPONSES)
 def resource_sql_post(
-    request: HttpRequest, pk: int, body: SqlIn
+    request: HttpRequest, pk: PathId, body: SqlIn
 ) -> Status[dict[str, Any]]:
     """The same as the GET form, for long queries."""
     return _run_sql(request, pk, body.sql)
