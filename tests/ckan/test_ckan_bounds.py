@@ -1,4 +1,10 @@
-"""Numbers and ids out of range are CKAN's Validation or Not Found errors."""
+"""Numbers and ids out of range are CKAN's Validation or Not Found errors.
+
+And a hidden resource or dataset answers exactly like a missing one.
+"""
+
+# The SQL in these tests is what a client sends; building it is the point.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -18,6 +24,12 @@ HUGE = 10**20  # beyond 64 bits
 @pytest.fixture
 def table(organization: Organization, org_member: User) -> Resource:
     return add_table(PublishedDatasetFactory(organization=organization), org_member)
+
+
+@pytest.fixture
+def hidden(organization: Organization, org_member: User) -> Resource:
+    dataset = PublishedDatasetFactory(organization=organization, is_private=True)
+    return add_table(dataset, org_member)
 
 
 @pytest.mark.parametrize(
@@ -88,6 +100,29 @@ def test_package_search_with_a_huge_id_finds_nothing(
     api: Api, table: Resource, fq: str
 ) -> None:
     assert api.post("package_search", {"fq": fq})["result"]["count"] == 0
+
+
+def test_search_sql_answers_a_hidden_and_a_missing_table_alike(
+    api: Api, hidden: Resource
+) -> None:
+    missing = hidden.pk + 1000
+    answers = [
+        api.post("datastore_search_sql", {"sql": f'SELECT * FROM "{pk}"'}, status=404)
+        for pk in (hidden.pk, missing)
+    ]
+    assert answers[0]["error"] == answers[1]["error"]
+    assert answers[0]["error"] == {
+        "__type": "Not Found Error",
+        "message": "Not found: Resource was not found.",
+    }
+
+
+def test_search_sql_still_reads_a_table_named_beside_a_number_column(
+    api: Api, table: Resource
+) -> None:
+    sql = f'SELECT count(*) AS "{HUGE}" FROM "{table.pk}"'
+    result = api.post("datastore_search_sql", {"sql": sql})["result"]
+    assert result["records"] == [{str(HUGE): 4}]
 
 
 @pytest.mark.parametrize(

@@ -639,7 +639,7 @@ def datastore_search_sql(ctx: Context, params: Params) -> dict[str, Any]:
     :param sql: e.g. ``SELECT * FROM "42" WHERE "Stadt" = 'Köln'``
     """
     sql = params_.required(params, "sql")
-    reference = datastore.table_reference(sql)
+    reference = datastore.table_reference(sql, ctx.viewer)
     return datastore.search_sql(_resource(ctx, reference), sql)
 
 
