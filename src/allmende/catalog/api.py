@@ -3,7 +3,11 @@
 Anonymous requests see public datasets. A personal API token
 (``Authorization: Bearer <token>`` or ``Token <token>``) or a logged-in session
 also sees the private datasets and drafts of the person's organizations.
-Every refused query answers 400 with ``{"error": {"code", "message"}}``.
+Every refused query answers 400 with ``{"error": {"code", "message"}}``; a
+resource without a table to query answers 409 in the same form. A parameter
+outside its type or range (an id, ``limit``, ``offset``) answers 422 with
+``{"detail": [...]}``, an unknown or hidden dataset or resource 404, an unknown
+token 401.
 """
 
 import json
@@ -15,7 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import NinjaJSONEncoder
 from ninja.security.http import HttpAuthBase
 
@@ -24,6 +28,16 @@ from allmende.accounts.services import api_token_user
 from allmende.catalog import engine, selectors, storage, tables
 from allmende.catalog import sql as user_sql
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.core.api import (
+    INVALID,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    LimitOffset,
+    PathId,
+    PathSlug,
+    Text,
+    id_from_text,
+)
 
 
 class ApiToken(HttpAuthBase):
@@ -162,15 +176,15 @@ class DatasetDetailOut(DatasetOut):
 
 
 class DatasetFilters(Schema):
-    q: str = ""
-    organization: str = ""
-    licence: str = ""
-    theme: str = ""
-    format: str = ""
+    q: Text = ""
+    organization: Text = ""
+    licence: Text = ""
+    theme: Text = ""
+    format: Text = ""
 
 
-@router.get("/datasets", response=list[DatasetOut])
-@paginate(LimitOffsetPagination)
+@router.get("/datasets", response={200: list[DatasetOut], **UNAUTHORIZED, **INVALID})
+@paginate(LimitOffset)
 def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):  # type: ignore[no-untyped-def]
     """Datasets the caller may see, searched and filtered like the catalog page."""
     return selectors.dataset_list(
@@ -178,8 +192,11 @@ def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):  # type
     )
 
 
-@router.get("/datasets/{slug}", response=DatasetDetailOut)
-def get_dataset(request: HttpRequest, slug: str) -> Dataset:
+@router.get(
+    "/datasets/{slug}",
+    response={200: DatasetDetailOut, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def get_dataset(request: HttpRequest, slug: PathSlug) -> Dataset:
     return selectors.dataset_for_viewer(viewer=_viewer(request), slug=slug)
 
 
@@ -219,9 +236,10 @@ def _table(
     version: ResourceVersion | None = resource.current_version
     wanted = request.GET.get("_version")
     if wanted:
-        if not wanted.isdigit():
+        number = id_from_text(wanted)
+        if number is None:
             return None, {"error": {"code": "bad_query", "message": "_version"}}
-        version = resource.versions.filter(number=int(wanted)).first()
+        version = resource.versions.filter(number=number).first()
     if version is None or not version.has_table:
         error = engine.errors.ResourceNotReadyError()
         return None, _error(error).value
@@ -260,13 +278,24 @@ ROW_PARAMETERS = [
 ]
 
 
+# The answers of the row and SQL operations.
+TABLE_RESPONSES: dict[int, Any] = {
+    200: dict[str, Any],
+    400: ErrorOut,
+    409: ErrorOut,
+    **UNAUTHORIZED,
+    **NOT_FOUND,
+    **INVALID,
+}
+
+
 @router.get(
     "/resources/{pk}/rows",
-    response={200: dict[str, Any], 400: ErrorOut, 409: ErrorOut},
+    response=TABLE_RESPONSES,
     openapi_extra={"parameters": ROW_PARAMETERS},
 )
 def resource_rows(
-    request: HttpRequest, pk: int
+    request: HttpRequest, pk: PathId
 ) -> Status[dict[str, Any]] | HttpResponse:
     """Rows of a resource's table with filters, sort, keyset pagination and facets.
 
@@ -290,16 +319,10 @@ def resource_rows(
 
 
 class SqlIn(Schema):
-    sql: str
+    sql: Text
 
 
-SQL_RESPONSES: dict[int, Any] = {
-    200: dict[str, Any],
-    400: ErrorOut,
-    409: ErrorOut,
-    429: ErrorOut,
-    503: ErrorOut,
-}
+SQL_RESPONSES: dict[int, Any] = {**TABLE_RESPONSES, 429: ErrorOut, 503: ErrorOut}
 SQL_DESCRIPTION = """Read-only SQL over the table `data`: one SELECT, no files,
 network, settings or server catalog (`duckdb_*`, `pragma_*`,
 `current_setting()`, `query()`).
@@ -317,7 +340,7 @@ An error's `message` is short; `detail` holds the engine's own text."""
 
 @router.get("/resources/{pk}/sql", response=SQL_RESPONSES, description=SQL_DESCRIPTION)
 def resource_sql_get(
-    request: HttpRequest, pk: int, sql: str = ""
+    request: HttpRequest, pk: PathId, sql: Text = ""
 ) -> Status[dict[str, Any]]:
     """Read-only SQL over a resource's table"""
     return _run_sql(request, pk, sql)
@@ -325,7 +348,7 @@ def resource_sql_get(
 
 @router.post("/resources/{pk}/sql", response=SQL_RESPONSES, description=SQL_DESCRIPTION)
 def resource_sql_post(
-    request: HttpRequest, pk: int, body: SqlIn
+    request: HttpRequest, pk: PathId, body: SqlIn
 ) -> Status[dict[str, Any]]:
     """Read-only SQL over a resource's table, for long queries"""
     return _run_sql(request, pk, body.sql)

@@ -44,6 +44,7 @@ from allmende.ckan.packages import (
     theme_uri,
 )
 from allmende.ckan.params import Params
+from allmende.core.api import id_from_text
 from allmende.organizations import selectors as organization_selectors
 from allmende.organizations.models import Organization
 
@@ -103,13 +104,16 @@ def _fields(parse: Callable[[], Any]) -> Any:
 
 
 def _dataset(ctx: Context, ref: str) -> Dataset:
-    """A dataset by name or id, if the caller may see it."""
+    """A dataset by name or id, if the caller may see it.
+
+    A hidden dataset answers exactly like a missing one.
+    """
     slug = ref
-    if not Dataset.objects.filter(slug=ref).exists() and ref.isdigit():
-        slug = (
-            Dataset.objects.filter(pk=int(ref)).values_list("slug", flat=True).first()
-            or ref
-        )
+    pk = id_from_text(ref)
+    if pk is not None:
+        visible = selectors.visible_datasets(ctx.viewer)
+        if not visible.filter(slug=ref).exists():
+            slug = visible.filter(pk=pk).values_list("slug", flat=True).first() or ref
     try:
         return selectors.dataset_for_viewer(viewer=ctx.viewer, slug=slug)
     except Http404 as exc:
@@ -117,18 +121,21 @@ def _dataset(ctx: Context, ref: str) -> Dataset:
 
 
 def _resource(ctx: Context, ref: str) -> Resource:
-    if not ref.isdigit():
+    """A resource by id, if the caller may see it; hidden answers like missing."""
+    pk = id_from_text(ref)
+    if pk is None:
         raise NotFound(_("Resource was not found."))
     try:
-        return selectors.resource_for_viewer(viewer=ctx.viewer, pk=int(ref))
+        return selectors.resource_for_viewer(viewer=ctx.viewer, pk=pk)
     except Http404 as exc:
         raise NotFound(_("Resource was not found.")) from exc
 
 
 def _organization(ref: str) -> Organization:
     found = Organization.objects.filter(slug=ref).first()
-    if found is None and ref.isdigit():
-        found = Organization.objects.filter(pk=int(ref)).first()
+    pk = id_from_text(ref)
+    if found is None and pk is not None:
+        found = Organization.objects.filter(pk=pk).first()
     if found is None:
         raise NotFound(_("Organization was not found."))
     return found
@@ -295,11 +302,8 @@ def _term_filter(term: Term) -> Q | None:
     if term.field == "organization":
         return Q(organization__slug=value)
     if term.field == "owner_org":
-        return (
-            Q(organization_id=int(value))
-            if value.isdigit()
-            else Q(organization__slug=value)
-        )
+        pk = id_from_text(value)
+        return Q(organization_id=pk) if pk is not None else Q(organization__slug=value)
     if term.field == "res_format":
         return Q(
             pk__in=Resource.objects.filter(format__iexact=value).values("dataset_id")
@@ -315,7 +319,8 @@ def _term_filter(term: Term) -> Q | None:
     if term.field == "name":
         return Q(slug=value)
     if term.field == "id":
-        return Q(pk=int(value)) if value.isdigit() else Q(pk__in=[])
+        pk = id_from_text(value)
+        return Q(pk=pk) if pk is not None else Q(pk__in=[])
     if term.field == "state":
         status = {"active": Dataset.Status.PUBLISHED, "draft": Dataset.Status.DRAFT}
         return Q(status=status[value]) if value in status else Q(pk__in=[])
@@ -634,7 +639,7 @@ def datastore_search_sql(ctx: Context, params: Params) -> dict[str, Any]:
     :param sql: e.g. ``SELECT * FROM "42" WHERE "Stadt" = 'Köln'``
     """
     sql = params_.required(params, "sql")
-    reference = datastore.table_reference(sql)
+    reference = datastore.table_reference(sql, ctx.viewer)
     return datastore.search_sql(ctx.request, _resource(ctx, reference), sql)
 
 

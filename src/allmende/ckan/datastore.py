@@ -19,12 +19,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from allmende.catalog import engine, tables
+from allmende.catalog import engine, selectors, tables
 from allmende.catalog import sql as user_sql
 from allmende.catalog.models import Resource
+from allmende.catalog.selectors import Viewer
 from allmende.ckan import params as params_
 from allmende.ckan.errors import NotFound, TooManyRequests, Unavailable
 from allmende.ckan.errors import ValidationFailed as Invalid
+from allmende.core.api import id_from_text
 from allmende.core.spreadsheets import safe_row
 
 # The engine's row number column (see ``allmende.catalog.engine.sql``).
@@ -270,10 +272,18 @@ def _quoted_identifiers(sql: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def table_reference(sql: str) -> str:
-    """The resource id the statement reads from (exactly one is allowed)."""
-    ids = {name for _s, _e, name in _quoted_identifiers(sql) if name.isdigit()}
-    ids = {name for name in ids if Resource.objects.filter(pk=int(name)).exists()}
+def table_reference(sql: str, viewer: Viewer) -> str:
+    """The resource id the statement reads from (exactly one is allowed).
+
+    Quoted numbers that are no resource ``viewer`` may see are column names
+    to the sandbox; when none is, the answer is the same "Not found" for a
+    hidden resource as for a missing one.
+    """
+    ids = {
+        pk
+        for _s, _e, name in _quoted_identifiers(sql)
+        if (pk := id_from_text(name)) is not None
+    }
     if not ids:
         raise Invalid(
             {
@@ -286,14 +296,21 @@ def table_reference(sql: str) -> str:
                 "info": {"statement": [sql]},
             }
         )
-    if len(ids) > 1:
+    visible = set(
+        Resource.objects.filter(
+            pk__in=ids, dataset__in=selectors.visible_datasets(viewer)
+        ).values_list("pk", flat=True)
+    )
+    if not visible:
+        raise NotFound(_("Resource was not found."))
+    if len(visible) > 1:
         raise Invalid(
             {
                 "query": [_("A query can read from one resource’s table only.")],
                 "info": {"statement": [sql]},
             }
         )
-    return ids.pop()
+    return str(visible.pop())
 
 
 def _sandbox_sql(sql: str, reference: str) -> str:

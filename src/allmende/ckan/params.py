@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from allmende.ckan.errors import ValidationFailed
+from allmende.core.api import MAX_OFFSET, contains_nul
 
 Params = dict[str, Any]
 TRUE = frozenset({"true", "1", "yes", "on"})
@@ -26,9 +27,19 @@ def required(params: Params, *keys: str) -> str:
 
 
 def integer(
-    params: Params, key: str, default: int, *, low: int = 0, high: int | None = None
+    params: Params,
+    key: str,
+    default: int,
+    *,
+    low: int = 0,
+    high: int | None = None,
+    maximum: int = MAX_OFFSET,
 ) -> int:
-    """A whole number of at least ``low``; above ``high`` it is cut to ``high``."""
+    """A whole number from ``low`` to ``maximum``; above ``high`` it is cut to ``high``.
+
+    Every count and offset has the shared bound ``maximum``, far beyond any
+    list, so that no number reaches the database or the engine out of range.
+    """
     value = params.get(key)
     if value in (None, ""):
         return default
@@ -38,7 +49,20 @@ def integer(
         raise ValidationFailed({key: [_("Invalid integer")]}) from exc
     if number < low:
         raise ValidationFailed({key: [_("Must be %(low)s or more.") % {"low": low}]})
+    if number > maximum:
+        raise ValidationFailed(
+            {key: [_("Must be %(high)s or less.") % {"high": maximum}]}
+        )
     return min(number, high) if high is not None else number
+
+
+def refuse_nul(params: Params) -> None:
+    """Refuse NUL characters in any parameter; no database stores them."""
+    for key, value in params.items():
+        if contains_nul(key) or contains_nul(value):
+            raise ValidationFailed(
+                {key.replace("\x00", ""): [_("Must not contain NUL characters.")]}
+            )
 
 
 def boolean(params: Params, key: str, default: bool) -> bool:

@@ -26,6 +26,7 @@ from allmende.accounts.services import api_token_user
 from allmende.catalog.forms import upload_too_large_message
 from allmende.catalog.views import announced_length_over_limit
 from allmende.ckan import actions
+from allmende.ckan import params as params_
 from allmende.ckan.errors import (
     ActionError,
     BadRequest,
@@ -147,6 +148,7 @@ def action(request: HttpRequest, name: str) -> HttpResponse:
             )
         _refuse_large_body(request)
         params = _params(request)
+        params_.refuse_nul(params)
         token = _token(request)
         if token is not None:
             user = api_token_user(token)

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from allmende.core.api import INVALID, NOT_FOUND, LimitOffset, PathSlug, Text
 from allmende.events.models import Event
 from allmende.events.selectors import EventFilters, event_for_viewer, event_list
 
@@ -54,23 +55,23 @@ class EventOut(Schema):
 
 
 class EventQuery(Schema):
-    q: str = ""
-    event_type: str = ""
-    format: str = ""
-    level: str = ""
-    topic: str = ""
+    q: Text = ""
+    event_type: Text = ""
+    format: Text = ""
+    level: Text = ""
+    topic: Text = ""
     date_from: date | None = None
     date_to: date | None = None
 
 
-@router.get("/", response=list[EventOut])
-@paginate(LimitOffsetPagination)
+@router.get("/", response={200: list[EventOut], **INVALID})
+@paginate(LimitOffset)
 def list_events(request: HttpRequest, filters: Query[EventQuery]):  # type: ignore[no-untyped-def]
     return event_list(filters=EventFilters(**filters.dict()))
 
 
-@router.get("/{slug}", response=EventOut)
-def get_event(request: HttpRequest, slug: str) -> Event:
+@router.get("/{slug}", response={200: EventOut, **NOT_FOUND, **INVALID})
+def get_event(request: HttpRequest, slug: PathSlug) -> Event:
     event = event_for_viewer(slug=slug, viewer=request.user)
     if event is None:
         raise Http404

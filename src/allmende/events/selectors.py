@@ -48,6 +48,12 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+# The first and last days whose local midnights (and the day after the last)
+# can still be stored and compared in UTC; a filter beyond them limits nothing.
+FIRST_DAY = date.min + timedelta(days=1)
+LAST_DAY = date.max - timedelta(days=1)
+
+
 def event_list(
     *, filters: EventFilters, now: datetime | None = None
 ) -> QuerySet[Event]:
@@ -69,9 +75,9 @@ def event_list(
         queryset = queryset.filter(level=filters.level)
     if filters.topic:
         queryset = queryset.filter(topics__slug=filters.topic)
-    if filters.date_from:
+    if filters.date_from and filters.date_from > FIRST_DAY:
         queryset = queryset.filter(ends_at__gte=_local_midnight(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < LAST_DAY:
         queryset = queryset.filter(
             starts_at__lt=_local_midnight(filters.date_to + timedelta(days=1))
         )

@@ -1,8 +1,9 @@
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from allmende.core.api import INVALID, NOT_FOUND, LimitOffset, PathSlug, Text
 from allmende.organizations.models import Organization
 from allmende.organizations.selectors import DirectoryFilters, organization_list
 
@@ -29,21 +30,21 @@ class OrganizationOut(Schema):
 
 
 class OrganizationFilters(Schema):
-    q: str = ""
-    focus_area: str = ""
-    legal_form: str = ""
-    region: str = ""
+    q: Text = ""
+    focus_area: Text = ""
+    legal_form: Text = ""
+    region: Text = ""
     verified: bool = False
 
 
-@router.get("/", response=list[OrganizationOut])
-@paginate(LimitOffsetPagination)
+@router.get("/", response={200: list[OrganizationOut], **INVALID})
+@paginate(LimitOffset)
 def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]):  # type: ignore[no-untyped-def]
     return organization_list(filters=DirectoryFilters(**filters.dict()))
 
 
-@router.get("/{slug}", response=OrganizationOut)
-def get_organization(request: HttpRequest, slug: str) -> Organization:
+@router.get("/{slug}", response={200: OrganizationOut, **NOT_FOUND, **INVALID})
+def get_organization(request: HttpRequest, slug: PathSlug) -> Organization:
     return get_object_or_404(
         Organization.objects.prefetch_related("focus_areas"), slug=slug
     )

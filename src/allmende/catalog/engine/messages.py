@@ -92,6 +92,7 @@ BAD_FILTER_VALUE = _("The value '{value}' is not a valid {type} for column '{col
 BAD_PAGE_TOKEN = _("The page link is invalid or out of date. Please start again.")
 BAD_QUERY = _("The query is not valid: {detail}")
 LIMIT_OUT_OF_RANGE = _("The page size must be between 1 and {limit}.")
+OFFSET_OUT_OF_RANGE = _("The number of rows to skip must be between 0 and {limit}.")
 RESOURCE_NOT_READY = _("This dataset has not been loaded yet.")
 
 # SQL sandbox errors.

@@ -27,6 +27,13 @@ OPERATORS = frozenset(
 )
 _COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 MAX_LIMIT = 1000
+# Rows to skip at most; far beyond any table, and small enough that the
+# offset plus a page stays a 64-bit integer.
+MAX_OFFSET = 2**31 - 1
+# DuckDB's BIGINT, the type of integer columns and of the row number.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# The largest row number a page token may name, leaving room for the page.
+MAX_ROW = INT64_MAX - MAX_OFFSET - MAX_LIMIT - 1
 MAX_IN_VALUES = 500
 MAX_SEARCH_TERMS = 10
 MAX_FACETS = 10
@@ -140,7 +147,10 @@ def _coerce(column: ColumnMeta, value: Any) -> Any:
                 raise ValueError
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError
-            return int(value)
+            whole = int(value)
+            if not INT64_MIN <= whole <= INT64_MAX:
+                raise ValueError
+            return whole
         if kind is ColumnType.DECIMAL:
             number = (
                 float(str(value).replace(",", "."))
@@ -309,6 +319,8 @@ def _decode_token(
         if payload["s"] != _signature(keys) or len(payload["v"]) != len(keys):
             raise ValueError
         row = int(payload["r"])
+        if not 0 <= row <= MAX_ROW:
+            raise ValueError
         values = [
             None if v is None else _coerce(column, v)
             for (column, _), v in zip(keys, payload["v"], strict=True)
@@ -394,6 +406,8 @@ def query(
     request = request or Query(**kwargs)
     if not 1 <= int(request.limit) <= MAX_LIMIT:
         raise errors.QueryError(messages.LIMIT_OUT_OF_RANGE, limit=MAX_LIMIT)
+    if not 0 <= int(request.offset) <= MAX_OFFSET:
+        raise errors.QueryError(messages.OFFSET_OUT_OF_RANGE, limit=MAX_OFFSET)
     fields = _fields(resource, request.fields)
     where = _where(resource, request.filters, request.q)
     base_where = _Where()
