@@ -103,3 +103,15 @@ def test_a_bomb_source_fails_the_run_with_a_clear_message(
     run = harvest(make_source(staff, organization, f"{remote}/bomb.rdf"), staff)
     assert run.status == HarvestRun.Status.FAILED
     assert "document type declaration" in run.error_text
+
+
+def test_a_record_with_an_address_that_is_no_iri_is_reported_not_imported(
+    staff: User, organization: Organization, remote: str
+) -> None:
+    source = make_source(staff, organization, f"{remote}/catalog-bad-address.jsonld")
+    run = harvest(source, staff)
+    assert run.status == HarvestRun.Status.SUCCEEDED, run.error_text
+    assert (run.created, run.failed) == (1, 1)
+    failed = run.entries.get(remote_id="https://json.example.org/dataset/schlecht")
+    assert "characters a web address cannot contain" in failed.reason_texts[0]
+    assert list(Dataset.objects.values_list("title_de", flat=True)) == ["Gute Adressen"]

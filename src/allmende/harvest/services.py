@@ -37,7 +37,7 @@ from allmende.catalog import services as catalog
 from allmende.catalog.models import Dataset, Resource
 from allmende.core import http
 from allmende.core.services import audit_log_record
-from allmende.harvest import ckan, dcat
+from allmende.harvest import ckan, dcat, records
 from allmende.harvest.models import (
     HarvestedRecord,
     HarvestLogEntry,
@@ -355,6 +355,8 @@ def _log(
 def _harvest_one(
     run: HarvestRun, actor: User, remote: RemoteDataset, seen: set[str]
 ) -> None:
+    if remote.problem is None:
+        records.refuse_bad_addresses(remote)
     if remote.problem is not None:
         with transaction.atomic():
             _log(
