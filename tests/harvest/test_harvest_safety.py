@@ -43,6 +43,18 @@ def test_a_source_on_a_private_address_is_read_when_the_operator_allows_it(
     assert Dataset.objects.exists()
 
 
+def test_a_run_stops_at_its_total_time_limit(
+    staff: User, organization: Organization, remote: str, settings: Any
+) -> None:
+    settings.ALLMENDE_HARVEST_TIMEOUT = 10.0
+    settings.ALLMENDE_HARVEST_TOTAL_SECONDS = 0.5
+    # The server answers after two seconds, within the time for one request
+    # but not within the time for the whole run.
+    run = harvest(make_source(staff, organization, f"{remote}/slow/catalog.rdf"), staff)
+    assert run.status == HarvestRun.Status.FAILED
+    assert "did not answer in time" in run.error_text
+
+
 def _jsonld(context: Any) -> bytes:
     return json.dumps(
         {
