@@ -19,6 +19,12 @@ from tests.organizations.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _local_sources(settings: Any) -> None:
+    """The source of these tests is served on this machine."""
+    settings.ALLMENDE_FETCH_PRIVATE_ADDRESSES = True
+
+
 def log_in_staff(page: Any, live_server: Any, user: User) -> None:
     """Staff log in with a second factor; the session is made directly."""
     client = Client()

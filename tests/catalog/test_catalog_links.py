@@ -14,6 +14,7 @@ import pytest
 from allmende.accounts.models import User
 from allmende.catalog import fetch, services
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.core import http
 from allmende.organizations.models import Organization
 from tests.catalog.conftest import TESTDATA
 from tests.catalog.factories import DatasetFactory, jobs
@@ -253,7 +254,7 @@ def test_the_connection_goes_to_the_checked_address(
         checked.append(host)
         return ["127.0.0.1"]  # stands for the public address that was checked
 
-    monkeypatch.setattr(fetch, "public_addresses", vetted)
+    monkeypatch.setattr(http, "public_addresses", vetted)
     url = f"http://files.example:{port}/data/mitglieder.csv"
     fetched = fetch.fetch(url, tmp_path, max_bytes=10**6, allow_private=False)
     assert fetched.path.read_bytes() == CSV
@@ -269,7 +270,7 @@ def test_the_next_checked_address_is_tried_when_one_refuses(
     port = int(file_server.rsplit(":", 1)[1])
     # Nothing listens on 127.0.0.2; the server does on 127.0.0.1.
     monkeypatch.setattr(
-        fetch, "public_addresses", lambda h, p: ["127.0.0.2", "127.0.0.1"]
+        http, "public_addresses", lambda h, p: ["127.0.0.2", "127.0.0.1"]
     )
     url = f"http://files.example:{port}/data/mitglieder.csv"
     fetched = fetch.fetch(url, tmp_path, max_bytes=10**6, allow_private=False)
@@ -289,11 +290,11 @@ def test_with_a_proxy_the_environment_decides_the_connection(
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "localhost")
-    assert fetch._transport(allow_private=False) is not None
-    assert fetch._transport(allow_private=True) is None
+    assert http._transport(allow_private=False) is not None
+    assert http._transport(allow_private=True) is None
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     # The proxy resolves names; httpx's own transport uses it.
-    assert fetch._transport(allow_private=False) is None
+    assert http._transport(allow_private=False) is None
 
 
 def test_private_address_refused_by_the_job_by_default(

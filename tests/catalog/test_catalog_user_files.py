@@ -275,7 +275,7 @@ def test_migration_moves_existing_originals_out_of_the_media_tree(
     ResourceVersion.objects.filter(pk=version.pk).update(original=name)
 
     migration = import_module(
-        "allmende.catalog.migrations.0003_originals_in_private_storage"
+        "allmende.catalog.migrations.0004_originals_in_private_storage"
     )
     migration.move_originals(apps, None)
 

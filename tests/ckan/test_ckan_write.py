@@ -348,6 +348,16 @@ def test_resource_needs_a_url_or_a_file(
         status=409,
     )
     assert "url" in body["error"]
+    # Django's URL validator lets these through; no IRI contains them.
+    for url in ('https://example.org/a"b', "https://example.org/{x}"):
+        body = api.post(
+            "resource_create",
+            {"package_id": dataset.slug, "url": url},
+            token=token_for(org_member),
+            status=409,
+        )
+        assert "url" in body["error"]
+    assert not dataset.resources.exists()
 
 
 def test_upload_announced_too_large_is_refused_before_reading(

@@ -103,6 +103,8 @@ def remote() -> Iterator[str]:
 def _harvest_settings(settings: Any, tmp_path: Path) -> None:
     settings.ALLMENDE_HARVEST_CKAN_ROWS = 2
     settings.ALLMENDE_HARVEST_TIMEOUT = 10.0
+    # The sources of these tests are served on this machine.
+    settings.ALLMENDE_FETCH_PRIVATE_ADDRESSES = True
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DATA_DIR = tmp_path / "data"
 

@@ -21,6 +21,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.core.iri import is_iri
 from allmende.core.site import site_url
 from allmende.organizations.models import Organization
 
@@ -128,14 +129,27 @@ def _texts(
             graph.add((subject, predicate, Literal(text, lang=language)))
 
 
+def _iri(value: str) -> URIRef | None:
+    """``value`` as a node, or ``None`` for a stored value that is no valid IRI
+    (from before addresses were checked): it is left out rather than making the
+    whole document fail."""
+    return URIRef(value) if value and is_iri(value) else None
+
+
+def _add_iri(graph: Graph, subject: URIRef, predicate: URIRef, value: str) -> None:
+    node = _iri(value)
+    if node is not None:
+        graph.add((subject, predicate, node))
+
+
 def add_agent(graph: Graph, organization: Organization) -> URIRef:
     agent = organization_uri(organization)
     graph.add((agent, RDF.type, FOAF.Agent))
     graph.add((agent, FOAF.name, Literal(organization.name)))
     if organization.website:
-        graph.add((agent, FOAF.homepage, URIRef(organization.website)))
+        _add_iri(graph, agent, FOAF.homepage, organization.website)
     if organization.email:
-        graph.add((agent, FOAF.mbox, URIRef("mailto:" + organization.email)))
+        _add_iri(graph, agent, FOAF.mbox, "mailto:" + organization.email)
     return agent
 
 
@@ -148,7 +162,7 @@ def _contact_point(graph: Graph, dataset: Dataset) -> None:
     graph.add((contact, RDF.type, VCARD.Organization))
     graph.add((contact, VCARD.fn, Literal(dataset.contact_name or organization.name)))
     if email:
-        graph.add((contact, VCARD.hasEmail, URIRef("mailto:" + email)))
+        _add_iri(graph, contact, VCARD.hasEmail, "mailto:" + email)
     # The organization's page lists how to reach it, with or without an e-mail.
     graph.add((contact, VCARD.hasURL, organization_uri(organization)))
 
@@ -156,11 +170,7 @@ def _contact_point(graph: Graph, dataset: Dataset) -> None:
 def _spatial(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
     if not (dataset.spatial_uri or dataset.spatial):
         return
-    location = (
-        URIRef(dataset.spatial_uri)
-        if dataset.spatial_uri
-        else URIRef(subject + "#spatial")
-    )
+    location = _iri(dataset.spatial_uri) or URIRef(subject + "#spatial")
     graph.add((subject, DCTERMS.spatial, location))
     graph.add((location, RDF.type, DCTERMS.Location))
     if dataset.spatial:
@@ -185,13 +195,13 @@ def add_distribution(graph: Graph, dataset: Dataset, resource: Resource) -> URIR
     _texts(graph, node, DCTERMS.title, resource.title_de, resource.title_en)
     description = (resource.description_de, resource.description_en)
     _texts(graph, node, DCTERMS.description, *description)
-    graph.add((node, DCTERMS.license, URIRef(resource.licence or dataset.licence)))
+    _add_iri(graph, node, DCTERMS.license, resource.licence or dataset.licence)
     graph.add((node, DCTERMS.issued, _datetime(resource.created_at)))
     graph.add((node, DCTERMS.modified, _datetime(resource.modified_at)))
     version: ResourceVersion | None = resource.current_version
     file_format = resource.format
     if resource.kind == Resource.Kind.LINK:
-        graph.add((node, DCAT.accessURL, URIRef(resource.url)))
+        graph.add((node, DCAT.accessURL, _iri(resource.url) or node))
     else:
         graph.add((node, DCAT.accessURL, node))
     if version is not None and version.original:
@@ -258,11 +268,11 @@ def add_dataset(
     for keyword in dataset.keywords:
         graph.add((node, DCAT.keyword, Literal(keyword)))
     for theme in dataset.themes.all():
-        graph.add((node, DCAT.theme, URIRef(theme.theme)))
+        _add_iri(graph, node, DCAT.theme, theme.theme)
     _temporal(graph, node, dataset)
     _spatial(graph, node, dataset)
     if dataset.update_frequency:
-        graph.add((node, DCTERMS.accrualPeriodicity, URIRef(dataset.update_frequency)))
+        _add_iri(graph, node, DCTERMS.accrualPeriodicity, dataset.update_frequency)
     if dataset.issued_at is not None:
         graph.add((node, DCTERMS.issued, _datetime(dataset.issued_at)))
     graph.add((node, DCTERMS.modified, _datetime(dataset.modified_at)))

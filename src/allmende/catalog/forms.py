@@ -13,6 +13,7 @@ from allmende.catalog.engine import ColumnType, DateOrder, NumberLocale
 from allmende.catalog.models import Dataset
 from allmende.catalog.quality import RECOMMENDED_FIELDS
 from allmende.core.idempotency import SubmissionKeyField
+from allmende.core.iri import IRIFormField
 from allmende.organizations.models import Organization
 
 ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".json", ".ndjson", ".jsonl",
@@ -70,7 +71,7 @@ class DatasetForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    spatial_uri = forms.URLField(
+    spatial_uri = IRIFormField(
         label=_("address of the area (URI)"), required=False, assume_scheme="https"
     )
     keywords = KeywordsField(
@@ -162,7 +163,7 @@ class ResourceForm(forms.Form):
             attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}
         ),
     )
-    url = forms.URLField(
+    url = IRIFormField(
         label=_("Or a link to the data"),
         required=False,
         max_length=1000,

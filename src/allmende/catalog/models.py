@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allmende.catalog import storage, vocabularies
 from allmende.core import files
+from allmende.core.iri import IRIField
 from allmende.core.translation import TitledInTwoLanguages
 
 
@@ -48,7 +49,7 @@ class Dataset(TitledInTwoLanguages, models.Model):
         blank=True,
         help_text=_("For example a city, a district or “Germany”."),
     )
-    spatial_uri = models.URLField(_("address of the area (URI)"), blank=True)
+    spatial_uri = IRIField(_("address of the area (URI)"), blank=True)
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail address"), blank=True)
     update_frequency = models.CharField(
@@ -163,7 +164,7 @@ class Resource(TitledInTwoLanguages, models.Model):
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     description_de = models.TextField(_("description (German)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    url = models.URLField(_("address (URL)"), max_length=1000, blank=True)
+    url = IRIField(_("address (URL)"), max_length=1000, blank=True)
     format = models.CharField(_("format"), max_length=20, blank=True)
     licence = models.CharField(
         _("licence"),

@@ -384,8 +384,8 @@ ALLMENDE_SQL_MAX_RESULT_BYTES = env.int(
 ALLMENDE_SQL_MAX_ROWS = env.int("ALLMENDE_SQL_MAX_ROWS", default=1000)
 ALLMENDE_SQL_WORKERS = env.int("ALLMENDE_SQL_WORKERS", default=2)
 ALLMENDE_SQL_PER_CLIENT = env.int("ALLMENDE_SQL_PER_CLIENT", default=2)
-# Linked files are fetched only from public addresses unless this is set (for an
-# intranet installation that links to its own servers).
+# Linked files and harvest sources are fetched only from public addresses unless
+# this is set (for an intranet installation that links to its own servers).
 ALLMENDE_FETCH_PRIVATE_ADDRESSES = env.bool(
     "ALLMENDE_FETCH_PRIVATE_ADDRESSES", default=False
 )
@@ -401,6 +401,10 @@ ALLMENDE_HARVEST_MAX_BYTES = env.int(
     "ALLMENDE_HARVEST_MAX_BYTES", default=50 * 1024 * 1024
 )
 ALLMENDE_HARVEST_CKAN_ROWS = 100
+# The longest a whole harvest run may spend reading from the source (seconds).
+ALLMENDE_HARVEST_TOTAL_SECONDS = env.float(
+    "ALLMENDE_HARVEST_TOTAL_SECONDS", default=3600.0
+)
 # A run that has shown no progress for this long counts as interrupted.
 ALLMENDE_HARVEST_STALE_MINUTES = 30
 

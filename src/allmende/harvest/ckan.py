@@ -11,12 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
+from allmende.core import http
 from allmende.harvest import records
-from allmende.harvest.fetch import fetch
 from allmende.harvest.records import HarvestError, RemoteDataset, RemoteResource
 
 MAX_PAGES = 10_000
@@ -62,14 +61,19 @@ def _result(body: bytes, url: str) -> dict[str, Any]:
     return result
 
 
-def datasets(client: httpx.Client, url: str) -> Iterator[RemoteDataset | int]:
+def datasets(client: http.Client, url: str) -> Iterator[RemoteDataset | int]:
     """Every public dataset of the site; an ``int`` (the page number) starts a page."""
     address = search_url(url)
     rows = settings.ALLMENDE_HARVEST_CKAN_ROWS
     start = 0
     for number in range(1, MAX_PAGES + 1):
         params = {"rows": str(rows), "start": str(start), "sort": "name asc"}
-        answer = fetch(client, address, accept="application/json", params=params)
+        answer = client.get(
+            address,
+            accept="application/json",
+            max_bytes=settings.ALLMENDE_HARVEST_MAX_BYTES,
+            params=params,
+        )
         result = _result(answer.body, answer.url)
         results = result.get("results")
         if not isinstance(results, list):

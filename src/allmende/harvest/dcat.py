@@ -8,19 +8,28 @@ extension when the server sends a generic one. Catalogs paged with Hydra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from xml.sax import SAXParseException  # noqa: S406 (only the error class)
+from xml.sax.handler import ContentHandler  # noqa: S406 (a handler that keeps nothing)
 
-import httpx
+from defusedxml import sax as defused_sax
+from defusedxml.common import (
+    DTDForbidden,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+)
+from django.conf import settings
 from django.utils.translation import gettext_noop
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from allmende.core import http
 from allmende.harvest import records
-from allmende.harvest.fetch import fetch
 from allmende.harvest.records import HarvestError, RemoteDataset, RemoteResource
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -79,8 +88,62 @@ def rdf_format(url: str, content_type: str) -> str:
     )
 
 
+def _remote_contexts(node: Any) -> Iterator[str]:
+    """Every context of a JSON-LD document that names a document to load
+    (``"@context": "https://…"``, in a list, or a context's ``@import``)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _remote_contexts(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                contexts = value if isinstance(value, list) else [value]
+                for context in contexts:
+                    if isinstance(context, str):
+                        yield context
+                    elif isinstance(context, dict) and "@import" in context:
+                        yield str(context["@import"])
+            yield from _remote_contexts(value)
+
+
+def check_safe(body: bytes, url: str, rdflib_format: str) -> None:
+    """Refuse what would make the parser read other addresses or expand
+    entities: rdflib loads a JSON-LD ``@context`` itself, outside every limit
+    (and from ``file://`` too), and expands the entities of an XML document
+    type declaration without bound."""
+    if rdflib_format == "json-ld":
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return  # rdflib reports what is wrong with it
+        for context in _remote_contexts(document):
+            raise HarvestError(
+                gettext_noop(
+                    "{url} uses the JSON-LD context {context}, which is not "
+                    "loaded. Please include the context in the document."
+                ),
+                url=url,
+                context=context[:300],
+            )
+    elif rdflib_format == "xml":
+        try:
+            # A streaming pass: nothing is kept, the declaration comes first.
+            defused_sax.parseString(body, ContentHandler(), forbid_dtd=True)
+        except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
+            raise HarvestError(
+                gettext_noop(
+                    "{url} has a document type declaration (DTD) with entities, "
+                    "which is not read."
+                ),
+                url=url,
+            ) from exc
+        except SAXParseException:
+            return  # rdflib reports what is wrong with it
+
+
 def parse(body: bytes, url: str, content_type: str) -> Graph:
     rdflib_format = rdf_format(url, content_type)
+    check_safe(body, url, rdflib_format)
     graph = Graph()
     try:
         graph.parse(data=body, format=rdflib_format, publicID=url)
@@ -109,20 +172,22 @@ def next_page(graph: Graph, url: str) -> str | None:
     return candidates[0] if candidates else None
 
 
-def read_pages(client: httpx.Client, url: str) -> Iterator[tuple[Graph, str]]:
+def read_pages(client: http.Client, url: str) -> Iterator[tuple[Graph, str]]:
     seen: set[str] = set()
     address: str | None = url
     while address is not None:
         if address in seen or len(seen) >= MAX_PAGES:
             break  # a loop in the paging, or an endless catalog
         seen.add(address)
-        answer = fetch(client, address, accept=ACCEPT)
+        answer = client.get(
+            address, accept=ACCEPT, max_bytes=settings.ALLMENDE_HARVEST_MAX_BYTES
+        )
         graph = parse(answer.body, answer.url, answer.content_type)
         yield graph, answer.url
         address = next_page(graph, answer.url)
 
 
-def datasets(client: httpx.Client, url: str) -> Iterator[RemoteDataset | int]:
+def datasets(client: http.Client, url: str) -> Iterator[RemoteDataset | int]:
     """Every dataset of the catalog; an ``int`` (the page number) starts a page."""
     for number, (graph, _url) in enumerate(read_pages(client, url), start=1):
         yield number

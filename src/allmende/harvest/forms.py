@@ -5,12 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from allmende.core.iri import IRIFormField
 from allmende.harvest.models import HarvestSource
 from allmende.organizations.models import Organization
 
 
 class SourceForm(forms.ModelForm):
-    url = forms.URLField(
+    url = IRIFormField(
         label=_("address (URL)"),
         max_length=1000,
         assume_scheme="https",

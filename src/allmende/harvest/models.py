@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from allmende.core.iri import IRIField
+
 
 def message_text(message: dict[str, Any]) -> str:
     """One stored message (``{"template": ..., "params": {...}}``) in the active
@@ -35,7 +37,7 @@ class HarvestSource(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    url = models.URLField(
+    url = IRIField(
         _("address (URL)"),
         max_length=1000,
         help_text=_(
@@ -241,7 +243,7 @@ class HarvestedRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="harvest_record",
     )
-    remote_url = models.URLField(_("original"), max_length=1000, blank=True)
+    remote_url = IRIField(_("original"), max_length=1000, blank=True)
     remote_modified = models.DateTimeField(
         _("changed at the source"), null=True, blank=True
     )

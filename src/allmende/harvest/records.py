@@ -20,6 +20,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_noop
 
 from allmende.catalog import vocabularies
+from allmende.core.iri import is_iri
 
 Message = dict[str, Any]
 
@@ -75,6 +76,27 @@ def _json_value(value: Any) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+def refuse_bad_addresses(remote: RemoteDataset) -> None:
+    """Mark a record with an address that is no valid IRI as a problem: it
+    would break every DCAT feed it appeared in."""
+    addresses = [
+        remote.remote_url,
+        str(remote.fields.get("spatial_uri") or ""),
+        *remote.themes,
+        *(str(resource.fields.get("url") or "") for resource in remote.resources),
+    ]
+    for address in addresses:
+        if not is_iri(address):
+            remote.problem = message(
+                gettext_noop(
+                    "The record has the address “{address}”, which contains "
+                    "characters a web address cannot contain; it was not imported."
+                ),
+                address=address[:300],
+            )
+            return
 
 
 def unreadable(remote_id: str, exc: Exception) -> RemoteDataset:

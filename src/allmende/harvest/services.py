@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -36,9 +35,10 @@ from allmende.accounts.models import User
 from allmende.catalog import selectors as catalog_selectors
 from allmende.catalog import services as catalog
 from allmende.catalog.models import Dataset, Resource
+from allmende.core import http
 from allmende.core.services import audit_log_record
-from allmende.harvest import ckan, dcat
-from allmende.harvest.fetch import new_client
+from allmende.core.site import site_url
+from allmende.harvest import ckan, dcat, records
 from allmende.harvest.models import (
     HarvestedRecord,
     HarvestLogEntry,
@@ -239,7 +239,7 @@ def runs_mark_interrupted(*, now: datetime | None = None) -> int:
 # --- running ------------------------------------------------------------------
 
 
-def _reader(source: HarvestSource) -> Callable[[httpx.Client, str], Iterator[Any]]:
+def _reader(source: HarvestSource) -> Callable[[http.Client, str], Iterator[Any]]:
     return dcat.datasets if source.kind == HarvestSource.Kind.DCAT else ckan.datasets
 
 
@@ -277,7 +277,7 @@ def run_execute(*, run_id: int) -> HarvestRun | None:
     try:
         actor = _acting_user(run)
         seen: set[str] = set()
-        with new_client() as client:
+        with _client() as client:
             for item in _reader(run.source)(client, run.source.url):
                 if isinstance(item, int):
                     _heartbeat(run, pages=item)
@@ -289,10 +289,23 @@ def run_execute(*, run_id: int) -> HarvestRun | None:
         return run
     except HarvestError as exc:
         return _finish(run, HarvestRun.Status.FAILED, exc.message)
+    except http.FetchError as exc:
+        return _finish(
+            run, HarvestRun.Status.FAILED, message(exc.template, **exc.params)
+        )
     except Exception:
         logger.exception("Harvest run %s failed", run_id)
         return _finish(run, HarvestRun.Status.FAILED, message(UNEXPECTED))
     return _finish(run, HarvestRun.Status.SUCCEEDED, {})
+
+
+def _client() -> http.Client:
+    return http.Client(
+        allow_private=settings.ALLMENDE_FETCH_PRIVATE_ADDRESSES,
+        timeout=settings.ALLMENDE_HARVEST_TIMEOUT,
+        total_seconds=settings.ALLMENDE_HARVEST_TOTAL_SECONDS,
+        user_agent=f"Allmende-Harvester (+{site_url()})",
+    )
 
 
 class RunEnded(Exception):
@@ -343,6 +356,8 @@ def _log(
 def _harvest_one(
     run: HarvestRun, actor: User, remote: RemoteDataset, seen: set[str]
 ) -> None:
+    if remote.problem is None:
+        records.refuse_bad_addresses(remote)
     if remote.problem is not None:
         with transaction.atomic():
             _log(

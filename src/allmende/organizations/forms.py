@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from allmende.core import files
 from allmende.core.idempotency import SubmissionKeyField
+from allmende.core.iri import IRIFormField
 from allmende.core.models import FocusArea
 from allmende.organizations.models import LegalForm, Membership, Organization, Region
 from allmende.organizations.selectors import DirectoryFilters
@@ -62,7 +63,7 @@ class OrganizationForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    website = forms.URLField(
+    website = IRIFormField(
         label=_("website"), required=False, assume_scheme="https", max_length=200
     )
     logo = forms.FileField(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core import files
+from allmende.core.iri import IRIField
 from allmende.core.models import Address
 
 
@@ -67,7 +68,7 @@ class Organization(Address):
         related_name="organizations",
     )
     region = models.CharField(_("region"), max_length=2, choices=Region.choices)
-    website = models.URLField(_("website"), blank=True)
+    website = IRIField(_("website"), blank=True)
     email = models.EmailField(_("public e-mail address"), blank=True)
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
     description_de = models.TextField(_("description (German)"), blank=True)

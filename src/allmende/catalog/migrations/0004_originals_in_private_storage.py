@@ -26,7 +26,7 @@ def move_originals(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_version_original_blank"),
+        ("catalog", "0003_iri_for_web_addresses"),
     ]
 
     operations = [
