@@ -168,6 +168,13 @@ else:
 ALLMENDE_TASK_MODE = env.str(
     "ALLMENDE_TASK_MODE", default="celery" if REDIS_URL else "thread"
 )
+# Loads of data files take memory and CPU for as long as they run: they
+# have their own queue, and at most this many run at a time in the web
+# process (thread mode); a Celery worker runs them on the "loads" queue.
+ALLMENDE_MAX_CONCURRENT_LOADS = env.int("ALLMENDE_MAX_CONCURRENT_LOADS", default=1)
+# Threads of each job queue in thread mode; "celery" is the default queue.
+ALLMENDE_JOB_THREADS = {"celery": 2, "loads": max(1, ALLMENDE_MAX_CONCURRENT_LOADS)}
+CELERY_TASK_ROUTES = {"catalog.ingest_version": {"queue": "loads"}}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -7,7 +7,9 @@ depends on ``ALLMENDE_TASK_MODE``:
 ``celery``
     the broker (Redis) and a separate worker process (``allmende worker``);
 ``thread``
-    a small thread pool inside the web process: no broker to install, and the
+    small thread pools inside the web process, one per queue (a task's queue
+    is set in ``CELERY_TASK_ROUTES``; loads of data files have their own, as
+    large as ``ALLMENDE_MAX_CONCURRENT_LOADS``): no broker to install, and the
     request that queued the job does not wait for it (embedded default);
 ``sync``
     at once in the calling thread after commit (tests that check the effect).
@@ -31,16 +33,23 @@ from django.db import close_old_connections, transaction
 
 logger = logging.getLogger(__name__)
 
-_executor: ThreadPoolExecutor | None = None
+DEFAULT_QUEUE = "celery"
+_executors: dict[tuple[str, int], ThreadPoolExecutor] = {}
 _executor_lock = threading.Lock()
 
 
-def _thread_pool() -> ThreadPoolExecutor:
-    global _executor
+def _thread_pool(queue: str) -> ThreadPoolExecutor:
+    """The pool of ``queue``: its jobs never wait behind another queue's."""
+    threads = settings.ALLMENDE_JOB_THREADS
+    size = threads.get(queue) or threads[DEFAULT_QUEUE]
     with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job")
-        return _executor
+        key = (queue, size)
+        if key not in _executors:
+            prefix = "job" if queue == DEFAULT_QUEUE else f"job-{queue}"
+            _executors[key] = ThreadPoolExecutor(
+                max_workers=size, thread_name_prefix=prefix
+            )
+        return _executors[key]
 
 
 def _run_in_thread(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -64,7 +73,9 @@ def run_job(task: Task, *args: Any, **kwargs: Any) -> Future[None] | None:
         task.apply_async(args=args, kwargs=kwargs)
         return None
     if mode == "thread":
-        return _thread_pool().submit(_run_in_thread, task, args, kwargs)
+        route = settings.CELERY_TASK_ROUTES.get(task.name) or {}
+        pool = _thread_pool(route.get("queue") or DEFAULT_QUEUE)
+        return pool.submit(_run_in_thread, task, args, kwargs)
     if mode == "sync":
         task.apply(args=args, kwargs=kwargs, throw=True)
         return None

@@ -13,6 +13,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--concurrency", type=int, default=2)
+        parser.add_argument(
+            "--queues",
+            default="celery,loads",
+            help="Queues to take jobs from: 'celery' (mail and other jobs) and "
+            "'loads' (loading data files). Run a worker with '--queues loads "
+            "--concurrency N' to cap the loads that run at a time.",
+        )
         parser.add_argument("--loglevel", default="INFO")
         parser.add_argument(
             "--beat", action="store_true", help="Also run the periodic scheduler."
@@ -31,6 +38,7 @@ class Command(BaseCommand):
             "worker",
             f"--concurrency={options['concurrency']}",
             f"--loglevel={options['loglevel']}",
+            f"--queues={options['queues']}",
         ]
         if options["beat"]:
             argv.append("--beat")
