@@ -230,3 +230,15 @@ def host_organizations(*, user: Account | AnonymousUser) -> QuerySet[Organizatio
     if not user.is_authenticated:
         return hosts.none()
     return hosts.filter(memberships__user=user, memberships__role="admin")
+
+
+def organization_upcoming_events(
+    *, organization: Organization, limit: int = 10, now: datetime | None = None
+) -> list[Event]:
+    """The organization's public events that have not ended, soonest first."""
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(organization=organization, ends_at__gte=now)
+        .exclude(status=EventStatus.DRAFT)
+        .order_by("starts_at", "id")[:limit]
+    )

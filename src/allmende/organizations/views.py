@@ -63,6 +63,9 @@ def map_points(request: HttpRequest) -> JsonResponse:
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    from allmende.catalog.selectors import organization_datasets
+    from allmende.events.selectors import organization_upcoming_events
+
     organization = get_object_or_404(
         Organization.objects.prefetch_related("focus_areas"), slug=slug
     )
@@ -76,6 +79,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "members": selectors.organization_members(
                 organization=organization, viewer=request.user
             ),
+            "datasets": organization_datasets(
+                viewer=request.user, organization=organization
+            ),
+            "events": organization_upcoming_events(organization=organization),
             "verification": (
                 selectors.verification_latest(organization=organization)
                 if request.user.has_perm(
