@@ -64,7 +64,10 @@ def map_points(request: HttpRequest) -> JsonResponse:
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     from allmende.catalog.selectors import organization_datasets
-    from allmende.events.selectors import organization_upcoming_events
+    from allmende.events.selectors import (
+        organization_proposals,
+        organization_upcoming_events,
+    )
 
     organization = get_object_or_404(
         Organization.objects.prefetch_related("focus_areas"), slug=slug
@@ -83,6 +86,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 viewer=request.user, organization=organization
             ),
             "events": organization_upcoming_events(organization=organization),
+            "proposals": (
+                organization_proposals(organization=organization) if can_edit else []
+            ),
             "verification": (
                 selectors.verification_latest(organization=organization)
                 if request.user.has_perm(
@@ -94,6 +100,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "organizations.request_verification", organization
             ),
             "can_edit": can_edit,
+            "can_propose_event": request.user.has_perm(
+                "events.propose_for_organization", organization
+            ),
             "can_manage": can_manage,
             "can_verify": request.user.has_perm(
                 "organizations.verify_organization", organization
