@@ -74,11 +74,7 @@ def event_proposal_decide(
 ) -> EventProposal:
     """Staff publish a proposed event, or decline it with a reason."""
     require(actor, "events.decide_proposal", proposal.event)
-    proposal = (
-        EventProposal.objects.select_for_update()
-        .select_related("event__organization")
-        .get(pk=proposal.pk)
-    )
+    proposal = EventProposal.objects.select_for_update().get(pk=proposal.pk)
     target = ProposalState.PUBLISHED if publish else ProposalState.DECLINED
     if not proposal_transition_allowed(proposal.state, target, STAFF):
         raise ValidationError(
@@ -89,7 +85,13 @@ def event_proposal_decide(
         raise ValidationError(
             {"reason": _("Please tell the organization why the event is declined.")}
         )
-    event = Event.objects.select_for_update().get(pk=proposal.event_id)
+    # The organization is joined without a lock: PostgreSQL cannot lock the
+    # nullable side of an outer join.
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=proposal.event_id)
+    )
     proposal.state = target
     proposal.reason = reason
     proposal.decided_by = account(actor)
