@@ -171,10 +171,14 @@ def test_host_admin_creates_an_event_for_the_organization() -> None:
     assert timezone.localtime(event.starts_at).hour == start.hour
 
 
-def test_admin_of_organization_without_host_approval_cannot_create_events(
-    org_admin: User,
+def test_admin_of_organization_without_host_approval_is_offered_a_proposal(
+    org_admin: User, org_member: User
 ) -> None:
-    assert client_for(org_admin).get("/events/new/").status_code == 403
+    page = client_for(org_admin).get("/events/new/")
+    assert page.status_code == 200
+    assert "sent to the team as a proposal" in page.content.decode()
+    assert 'name="status"' not in page.content.decode()
+    assert client_for(org_member).get("/events/new/").status_code == 403
 
 
 def test_organizer_sees_participants_exports_and_marks_attendance() -> None:

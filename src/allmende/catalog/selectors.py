@@ -78,6 +78,17 @@ def dataset_list(*, viewer: Viewer, filters: CatalogFilters) -> QuerySet[Dataset
     return queryset.order_by("-modified_at", "pk")
 
 
+def organization_datasets(
+    *, viewer: Viewer, organization: Organization, limit: int = 10
+) -> list[Dataset]:
+    """The newest datasets of one organization that ``viewer`` may see."""
+    return list(
+        visible_datasets(viewer)
+        .filter(organization=organization)
+        .order_by("-modified_at", "pk")[:limit]
+    )
+
+
 def dataset_facets(
     *, viewer: Viewer, filters: CatalogFilters
 ) -> dict[str, list[dict[str, Any]]]:

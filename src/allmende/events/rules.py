@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from allmende.accounts.models import User as Account
 from allmende.events.models import Course, Event, EventStatus, Host, Registration
 from allmende.organizations.models import Membership, Organization
+from allmende.organizations.rules import is_admin as is_organization_admin
 
 User = Account | AnonymousUser
 
@@ -78,11 +79,40 @@ def organizes_registration_event(user: User, registration: Registration | None) 
     )
 
 
+@rules.predicate
+def is_admin_of_any_organization(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user_id=user.pk, role=Membership.Role.ADMIN
+    ).exists()
+
+
+@rules.predicate
+def is_admin_of_event_organization(user: User, event: Event | None) -> bool:
+    """Administrators of an organization see its events before they are public,
+    such as the ones it proposed."""
+    if event is None or event.organization_id is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        organization_id=event.organization_id,
+        user_id=user.pk,
+        role=Membership.Role.ADMIN,
+    ).exists()
+
+
 organizer = is_staff | is_host_admin
 
-rules.add_perm("events.add_event", is_staff | is_admin_of_any_host)
+# Any organization's administrator may open the event form: for a host it
+# creates the event, for any other organization it proposes one to the staff.
+rules.add_perm("events.add_event", is_staff | is_admin_of_any_organization)
 rules.add_perm("events.host_for_organization", organizer)
-rules.add_perm("events.view_event", is_public_event | organizer)
+rules.add_perm("events.propose_for_organization", is_organization_admin)
+rules.add_perm("events.decide_proposal", is_staff)
+rules.add_perm(
+    "events.view_event",
+    is_public_event | organizer | is_admin_of_event_organization,
+)
 rules.add_perm("events.change_event", organizer)
 rules.add_perm("events.manage_registrations", organizer)
 rules.add_perm("events.manage_hosts", is_staff)

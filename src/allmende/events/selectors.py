@@ -23,7 +23,14 @@ from django.utils import timezone
 from allmende.accounts.models import User as Account
 from allmende.core.models import FocusArea
 from allmende.core.search import search_queryset
-from allmende.events.models import Event, EventStatus, Registration, Slot
+from allmende.events.models import (
+    Event,
+    EventProposal,
+    EventStatus,
+    ProposalState,
+    Registration,
+    Slot,
+)
 from allmende.events.models.registrations import ACTIVE_STATES
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.organizations.models import Organization
@@ -221,6 +228,27 @@ def events_managed_by(*, user: Viewer) -> QuerySet[Event]:
     ).order_by("-starts_at")
 
 
+def event_form_organizations(
+    *, user: Account | AnonymousUser
+) -> QuerySet[Organization]:
+    """Organizations offered on the event form: the hosts for staff; for anyone
+    else every organization ``user`` administers (a host's events are created,
+    the others' are proposed)."""
+    if getattr(user, "is_staff", False):
+        return host_organizations(user=user)
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role="admin"
+    ).order_by("name")
+
+
+def proposal_of(*, event: Event) -> EventProposal | None:
+    if event.status != EventStatus.DRAFT:
+        return None
+    return EventProposal.objects.filter(event=event).first()
+
+
 def host_organizations(*, user: Account | AnonymousUser) -> QuerySet[Organization]:
     """Organizations ``user`` may host events for: all approved hosts for staff,
     otherwise the approved hosts where ``user`` is an administrator."""
@@ -230,3 +258,33 @@ def host_organizations(*, user: Account | AnonymousUser) -> QuerySet[Organizatio
     if not user.is_authenticated:
         return hosts.none()
     return hosts.filter(memberships__user=user, memberships__role="admin")
+
+
+def organization_upcoming_events(
+    *, organization: Organization, limit: int = 10, now: datetime | None = None
+) -> list[Event]:
+    """The organization's public events that have not ended, soonest first."""
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(organization=organization, ends_at__gte=now)
+        .exclude(status=EventStatus.DRAFT)
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def event_proposal_queue() -> QuerySet[EventProposal]:
+    """Proposed events waiting for the staff, the longest waiting first."""
+    return (
+        EventProposal.objects.filter(state=ProposalState.PROPOSED)
+        .select_related("event__organization", "proposed_by")
+        .order_by("proposed_at", "id")
+    )
+
+
+def organization_proposals(*, organization: Organization) -> list[EventProposal]:
+    """The events the organization proposed, newest first, for its administrators."""
+    return list(
+        EventProposal.objects.filter(event__organization=organization)
+        .select_related("event")
+        .order_by("-proposed_at", "-id")[:20]
+    )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("my/<str:token>.ics", views.private_feed, name="private_feed"),
     path("new/", views.event_create, name="create"),
     path("series/new/", views.series_create, name="series_create"),
+    path("proposals/", views.proposal_queue, name="proposal_queue"),
+    path("proposals/<int:pk>/", views.proposal_decide, name="proposal_decide"),
     path("r/<str:token>/", views.registration_by_token, name="registration"),
     path(
         "registrations/<int:pk>/cancel/",

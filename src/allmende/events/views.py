@@ -25,13 +25,15 @@ from allmende.events.forms import (
     EventFilterForm,
     EventForm,
     MessageForm,
+    ProposalDecisionForm,
     RegistrationForm,
 )
 from allmende.events.ics import calendar_bytes
 from allmende.events.jsonld import jsonld_script
-from allmende.events.models import CalendarToken, Event, Registration
+from allmende.events.models import CalendarToken, Event, EventProposal, Registration
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import events as event_services
+from allmende.events.services import proposals as proposal_services
 from allmende.events.services import registrations as registration_services
 
 
@@ -106,6 +108,7 @@ def _detail_context(
         "form": form,
         "slots": slots,
         "can_manage": request.user.has_perm("events.manage_registrations", event),
+        "proposal": selectors.proposal_of(event=event),
         "jsonld": jsonld_script(event),
         "map_tiles": settings.ALLMENDE_MAP_TILE_URL,
         "map_attribution": settings.ALLMENDE_MAP_ATTRIBUTION,
@@ -413,24 +416,58 @@ def message_participants(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def event_create(request: HttpRequest) -> HttpResponse:
+    """Staff and hosts create events; other organizations' administrators
+    propose them to the staff."""
     if not request.user.has_perm("events.add_event"):
         raise PermissionDenied
-    organizations = selectors.host_organizations(user=request.user)
-    form = EventForm(request.POST or None, organizations=organizations)
-    if not getattr(request.user, "is_staff", False):
+    organizations = selectors.event_form_organizations(user=request.user)
+    hosts = selectors.host_organizations(user=request.user)
+    form = EventForm(
+        request.POST or None,
+        organizations=organizations,
+        initial={"organization": request.GET.get("organization")},
+    )
+    staff = getattr(request.user, "is_staff", False)
+    proposing_only = not staff and not hosts.exists()
+    if not staff:
         form.fields["organization"].required = True
+    if proposing_only:
+        del form.fields["status"]
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         topics = data.pop("topics")
         organization = data.pop("organization")
+        proposing = organization is not None and not request.user.has_perm(
+            "events.host_for_organization", organization
+        )
         try:
-            event = event_services.event_create(
-                actor=request.user, organization=organization, topics=topics, **data
-            )
+            if proposing:
+                data.pop("status", None)
+                event = proposal_services.event_propose(
+                    actor=request.user,
+                    organization=organization,
+                    topics=topics,
+                    **data,
+                )
+            else:
+                event = event_services.event_create(
+                    actor=request.user,
+                    organization=organization,
+                    topics=topics,
+                    **data,
+                )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("The event has been created."))
+            messages.success(
+                request,
+                _(
+                    "Your proposal has been sent to the team. The event is "
+                    "published once they have reviewed it; you will get an e-mail."
+                )
+                if proposing
+                else _("The event has been created."),
+            )
             return redirect(event)
     return render(
         request,
@@ -438,9 +475,58 @@ def event_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "creating": True,
+            "proposing_only": proposing_only,
+            "proposing_some": not staff
+            and not proposing_only
+            and organizations.count() > hosts.count(),
             "can_add_series": request.user.has_perm("events.add_series"),
         },
     )
+
+
+@login_required
+@require_safe
+def proposal_queue(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("events.decide_proposal"):
+        raise PermissionDenied
+    return render(
+        request,
+        "events/proposal_queue.html",
+        {"queue": selectors.event_proposal_queue(), "form": ProposalDecisionForm()},
+    )
+
+
+@login_required
+@require_POST
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(EventProposal.objects.select_related("event"), pk=pk)
+    if not request.user.has_perm("events.decide_proposal", proposal.event):
+        raise PermissionDenied
+    form = ProposalDecisionForm(request.POST)
+    if form.is_valid():
+        publish = form.cleaned_data["decision"] == "publish"
+        try:
+            proposal_services.event_proposal_decide(
+                proposal=proposal,
+                publish=publish,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                (
+                    _("“%(event)s” has been published.")
+                    if publish
+                    else _("“%(event)s” has been declined.")
+                )
+                % {"event": proposal.event.title},
+            )
+    else:
+        messages.error(request, " ".join(form.error_messages()))
+    return redirect("events:proposal_queue")
 
 
 @login_required

@@ -185,3 +185,29 @@ class DirectoryFilterForm(forms.Form):
         if not self.is_valid():
             return DirectoryFilters()
         return DirectoryFilters(**self.cleaned_data)
+
+
+class VerificationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("verify", _("Verify")), ("decline", _("Decline"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when you decline; the organization reads it."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not data.get("reason", "").strip():
+            self.add_error(
+                "reason",
+                _("Please tell the organization why the request is declined."),
+            )
+        return data
+
+    def error_messages(self) -> list[str]:
+        return [str(error) for errors in self.errors.values() for error in errors]

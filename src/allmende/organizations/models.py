@@ -203,3 +203,92 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class VerificationState(models.TextChoices):
+    OPEN = "open", _("Waiting for review")
+    VERIFIED = "verified", _("Verified")
+    DECLINED = "declined", _("Declined")
+
+
+V = VerificationState
+
+ORGANIZATION_ADMIN = "organization_admin"
+STAFF = "staff"
+
+# The state machine of a verification request: every allowed change of state
+# and who may make it ("staff": whoever may verify organizations). A request is
+# made open by an administrator of the organization (``ORGANIZATION_ADMIN``).
+VERIFICATION_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (V.OPEN, V.VERIFIED): frozenset({STAFF}),
+    (V.OPEN, V.DECLINED): frozenset({STAFF}),
+}
+
+
+def verification_transition_allowed(source: str, target: str, role: str) -> bool:
+    return role in VERIFICATION_TRANSITIONS.get((source, target), frozenset())
+
+
+class VerificationRequest(models.Model):
+    """An organization's request to be verified, and the staff's answer."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="verification_requests",
+        verbose_name=_("organization"),
+    )
+    state = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=VerificationState.choices,
+        default=VerificationState.OPEN,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(state=VerificationState.OPEN),
+                name="verification_one_open_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[choice.value for choice in V]),
+                name="verification_state_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=V.DECLINED) | ~Q(reason=""),
+                name="verification_declined_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=V.OPEN) | Q(decided_at__isnull=False),
+                name="verification_decided_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == VerificationState.OPEN

@@ -46,3 +46,13 @@ rules.add_perm("organizations.invite_members", is_admin | is_staff)
 rules.add_perm("organizations.view_member_details", is_member | is_staff)
 rules.add_perm("organizations.verify_organization", is_staff)
 rules.add_perm("organizations.leave_organization", is_member)
+
+
+@rules.predicate
+def is_unverified(user: User, organization: Organization | None) -> bool:
+    return organization is not None and not organization.is_verified
+
+
+rules.add_perm("organizations.request_verification", is_admin & is_unverified)
+rules.add_perm("organizations.view_verification_queue", is_staff)
+rules.add_perm("organizations.view_verification", is_admin)

@@ -12,7 +12,13 @@ from django.db.models import Count, Prefetch, QuerySet
 from allmende.accounts.models import User
 from allmende.core.models import FocusArea
 from allmende.core.search import search_queryset
-from allmende.organizations.models import Invitation, Membership, Organization
+from allmende.organizations.models import (
+    Invitation,
+    Membership,
+    Organization,
+    VerificationRequest,
+    VerificationState,
+)
 
 
 @dataclass(frozen=True)
@@ -123,3 +129,21 @@ def organization_highlights() -> dict[str, Any]:
             )[:8]
         ),
     }
+
+
+def verification_queue() -> QuerySet[VerificationRequest]:
+    """Open verification requests for staff, the longest waiting first."""
+    return (
+        VerificationRequest.objects.filter(state=VerificationState.OPEN)
+        .select_related("organization", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def verification_latest(*, organization: Organization) -> VerificationRequest | None:
+    """The organization's most recent verification request, if it made one."""
+    return (
+        VerificationRequest.objects.filter(organization=organization)
+        .order_by("-requested_at", "-id")
+        .first()
+    )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,10 +31,14 @@ from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
 from allmende.organizations.models import (
+    STAFF,
     Invitation,
     Membership,
     Organization,
+    VerificationRequest,
+    VerificationState,
     hash_token,
+    verification_transition_allowed,
 )
 
 PROFILE_FIELDS = (
@@ -193,6 +197,17 @@ def organization_set_verified(
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.is_verified == verified:
         return organization
+    if verified:
+        # Verifying directly answers a request that is waiting.
+        open_request = VerificationRequest.objects.filter(
+            organization=organization, state=VerificationState.OPEN
+        ).first()
+        if open_request is not None:
+            verification_decide(
+                actor=actor, request=open_request, verified=True, reason=""
+            )
+            organization.refresh_from_db()
+            return organization
     organization.is_verified = verified
     organization.verified_at = timezone.now() if verified else None
     organization.verified_by = actor if verified else None
@@ -438,3 +453,116 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
         obj=invitation.organization,
         data={"email": invitation.email},
     )
+
+
+@transaction.atomic
+def verification_request(
+    *, organization: Organization, actor: User
+) -> VerificationRequest:
+    """An administrator asks the staff to verify the organization.
+
+    The database allows one open request per organization, so a second click
+    or a second administrator asking at the same moment gets a clear answer.
+    """
+    _require(actor, "organizations.request_verification", organization)
+    request = VerificationRequest(
+        organization=organization,
+        requested_by=actor,
+        state=VerificationState.OPEN,
+    )
+    request.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        raise ValidationError(
+            _("Your organization has already asked for verification."),
+            code="verification_open",
+        ) from None
+    audit_log_record(
+        actor=actor, action="organization.verification_requested", obj=organization
+    )
+    return request
+
+
+@transaction.atomic
+def verification_decide(
+    *, request: VerificationRequest, verified: bool, reason: str, actor: User
+) -> VerificationRequest:
+    """Staff verify the organization or decline the request with a reason; the
+    organization's administrators are told by e-mail after commit."""
+    _require(actor, "organizations.verify_organization", request.organization)
+    request = (
+        VerificationRequest.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=request.pk)
+    )
+    target = VerificationState.VERIFIED if verified else VerificationState.DECLINED
+    if not verification_transition_allowed(request.state, target, STAFF):
+        raise ValidationError(
+            _("This request has already been answered."), code="verification_closed"
+        )
+    reason = reason.strip()
+    if not verified and not reason:
+        raise ValidationError(
+            {"reason": _("Please tell the organization why the request is declined.")}
+        )
+    organization = Organization.objects.select_for_update().get(
+        pk=request.organization_id
+    )
+    now = timezone.now()
+    request.state = target
+    request.reason = reason
+    request.decided_by = actor
+    request.decided_at = now
+    request.full_clean(validate_constraints=False)
+    request.save(update_fields=["state", "reason", "decided_by", "decided_at"])
+    if verified and not organization.is_verified:
+        organization.is_verified = True
+        organization.verified_at = now
+        organization.verified_by = actor
+        organization.save(update_fields=["is_verified", "verified_at", "verified_by"])
+    request.organization = organization
+    audit_log_record(
+        actor=actor,
+        action="organization.verified"
+        if verified
+        else "organization.verification_declined",
+        obj=organization,
+        data={"request": request.pk, "reason": reason},
+    )
+    _send_verification_mail(request)
+    return request
+
+
+def _send_verification_mail(request: VerificationRequest) -> None:
+    organization = request.organization
+    recipients = sorted(
+        {
+            email
+            for email in Membership.objects.filter(
+                organization=organization, role=Membership.Role.ADMIN
+            ).values_list("user__email", flat=True)
+            if email
+        }
+    )
+    if not recipients:
+        return
+    context = {
+        "request": request,
+        "organization": organization,
+        "url": site_url() + organization.get_absolute_url(),
+        "site_name": settings.SITE_NAME,
+    }
+    # Accounts keep no language of their own; mail goes in the platform's.
+    with translation.override(settings.LANGUAGE_CODE):
+        if request.state == VerificationState.VERIFIED:
+            subject = _("%(organization)s is now verified") % {
+                "organization": organization.name
+            }
+        else:
+            subject = _("Verification of %(organization)s declined") % {
+                "organization": organization.name
+            }
+        body = render_to_string("organizations/email/verification_decided.txt", context)
+    send_mail(subject, body, None, recipients)

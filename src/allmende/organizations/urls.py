@@ -9,9 +9,22 @@ urlpatterns = [
     path("map.json", views.map_points, name="map_points"),
     path("new/", views.create, name="create"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    # "-" is never an organization's short name, so the staff pages cannot
+    # hide a profile.
+    path("-/verification/", views.verification_queue, name="verification_queue"),
+    path(
+        "-/verification/<int:pk>/",
+        views.verification_decide,
+        name="verification_decide",
+    ),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/verify/", views.verify, name="verify"),
+    path(
+        "<slug:slug>/verification/",
+        views.verification_request,
+        name="verification_request",
+    ),
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path(
         "<slug:slug>/invitations/<int:pk>/revoke/",

@@ -21,8 +21,9 @@ from allmende.organizations.forms import (
     OrganizationCreateForm,
     OrganizationForm,
     RoleForm,
+    VerificationDecisionForm,
 )
-from allmende.organizations.models import Membership, Organization
+from allmende.organizations.models import Membership, Organization, VerificationRequest
 
 
 @require_safe
@@ -62,10 +63,17 @@ def map_points(request: HttpRequest) -> JsonResponse:
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    from allmende.catalog.selectors import organization_datasets
+    from allmende.events.selectors import (
+        organization_proposals,
+        organization_upcoming_events,
+    )
+
     organization = get_object_or_404(
         Organization.objects.prefetch_related("focus_areas"), slug=slug
     )
     can_manage = request.user.has_perm("organizations.manage_members", organization)
+    can_edit = request.user.has_perm("organizations.change_organization", organization)
     return render(
         request,
         "organizations/detail.html",
@@ -74,8 +82,26 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "members": selectors.organization_members(
                 organization=organization, viewer=request.user
             ),
-            "can_edit": request.user.has_perm(
-                "organizations.change_organization", organization
+            "datasets": organization_datasets(
+                viewer=request.user, organization=organization
+            ),
+            "events": organization_upcoming_events(organization=organization),
+            "proposals": (
+                organization_proposals(organization=organization) if can_edit else []
+            ),
+            "verification": (
+                selectors.verification_latest(organization=organization)
+                if request.user.has_perm(
+                    "organizations.view_verification", organization
+                )
+                else None
+            ),
+            "can_request_verification": request.user.has_perm(
+                "organizations.request_verification", organization
+            ),
+            "can_edit": can_edit,
+            "can_propose_event": request.user.has_perm(
+                "events.propose_for_organization", organization
             ),
             "can_manage": can_manage,
             "can_verify": request.user.has_perm(
@@ -178,6 +204,76 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
         else _("The verification has been removed."),
     )
     return redirect(organization)
+
+
+@login_required
+@require_POST
+def verification_request(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    try:
+        services.verification_request(
+            organization=organization, actor=request_user(request)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your request has been sent. The team will check the profile and "
+                "tell you the result by e-mail."
+            ),
+        )
+    return redirect(organization)
+
+
+@login_required
+@require_safe
+def verification_queue(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("organizations.view_verification_queue"):
+        raise PermissionDenied
+    return render(
+        request,
+        "organizations/verification_queue.html",
+        {"queue": selectors.verification_queue(), "form": VerificationDecisionForm()},
+    )
+
+
+@login_required
+@require_POST
+def verification_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    verification = get_object_or_404(
+        VerificationRequest.objects.select_related("organization"), pk=pk
+    )
+    if not request.user.has_perm(
+        "organizations.verify_organization", verification.organization
+    ):
+        raise PermissionDenied
+    form = VerificationDecisionForm(request.POST)
+    if form.is_valid():
+        verified = form.cleaned_data["decision"] == "verify"
+        try:
+            services.verification_decide(
+                request=verification,
+                verified=verified,
+                reason=form.cleaned_data["reason"],
+                actor=request_user(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                (
+                    _("%(organization)s is now verified.")
+                    if verified
+                    else _("The request of %(organization)s has been declined.")
+                )
+                % {"organization": verification.organization.name},
+            )
+    else:
+        messages.error(request, " ".join(form.error_messages()))
+    return redirect("organizations:verification_queue")
 
 
 @login_required

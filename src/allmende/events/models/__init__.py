@@ -24,6 +24,7 @@ from allmende.events.models.events import (
     Level,
     Slot,
 )
+from allmende.events.models.proposals import EventProposal, ProposalState
 from allmende.events.models.registrations import (
     CalendarToken,
     Registration,
@@ -38,6 +39,7 @@ __all__ = [
     "CourseUnit",
     "Event",
     "EventFormat",
+    "EventProposal",
     "EventStatus",
     "EventType",
     "Host",
@@ -46,6 +48,7 @@ __all__ = [
     "Level",
     "PersonalPath",
     "PersonalPathCourse",
+    "ProposalState",
     "Registration",
     "RegistrationState",
     "SentReminder",

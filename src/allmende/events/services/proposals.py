@@ -1,0 +1,144 @@
+"""Events proposed by organizations that may not host events themselves.
+
+An administrator of any organization proposes an event; it stays a draft,
+visible to the organization's administrators and the staff, until the staff
+publish it or decline it with a reason. The proposer and the organization's
+administrators are told by e-mail after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from allmende.core.models import FocusArea
+from allmende.core.services import audit_log_record
+from allmende.core.site import site_url
+from allmende.events.models import Event, EventProposal, EventStatus, ProposalState
+from allmende.events.models.proposals import STAFF, proposal_transition_allowed
+from allmende.events.services.common import User, account, require
+from allmende.events.services.events import (
+    _check_fields,
+    _unique_slug,
+    event_index,
+)
+from allmende.organizations.models import Membership, Organization
+
+
+@transaction.atomic
+def event_propose(
+    *,
+    actor: User,
+    organization: Organization,
+    topics: Iterable[FocusArea] = (),
+    **fields: Any,
+) -> Event:
+    """An organization's administrator proposes an event for the staff to publish."""
+    require(actor, "events.propose_for_organization", organization)
+    fields.pop("status", None)
+    _check_fields(fields)
+    event = Event(
+        organization=organization,
+        created_by=account(actor),
+        slug=_unique_slug(fields.get("title_de", ""), fields["starts_at"]),
+        status=EventStatus.DRAFT,
+        **fields,
+    )
+    event.full_clean()
+    event.save()
+    event.topics.set(topics)
+    proposal = EventProposal(event=event, proposed_by=account(actor))
+    proposal.full_clean()
+    proposal.save()
+    audit_log_record(
+        actor=actor,
+        action="event.proposed",
+        obj=event,
+        data={"organization": organization.pk},
+    )
+    event_index(event)
+    return event
+
+
+@transaction.atomic
+def event_proposal_decide(
+    *, proposal: EventProposal, publish: bool, reason: str, actor: User
+) -> EventProposal:
+    """Staff publish a proposed event, or decline it with a reason."""
+    require(actor, "events.decide_proposal", proposal.event)
+    proposal = EventProposal.objects.select_for_update().get(pk=proposal.pk)
+    target = ProposalState.PUBLISHED if publish else ProposalState.DECLINED
+    if not proposal_transition_allowed(proposal.state, target, STAFF):
+        raise ValidationError(
+            _("This proposal has already been answered."), code="proposal_closed"
+        )
+    reason = reason.strip()
+    if not publish and not reason:
+        raise ValidationError(
+            {"reason": _("Please tell the organization why the event is declined.")}
+        )
+    # The organization is joined without a lock: PostgreSQL cannot lock the
+    # nullable side of an outer join.
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=proposal.event_id)
+    )
+    proposal.state = target
+    proposal.reason = reason
+    proposal.decided_by = account(actor)
+    proposal.decided_at = timezone.now()
+    proposal.full_clean()
+    proposal.save(update_fields=["state", "reason", "decided_by", "decided_at"])
+    if publish:
+        event.status = EventStatus.PUBLISHED
+        event.save(update_fields=["status", "updated_at"])
+    proposal.event = event
+    audit_log_record(
+        actor=actor,
+        action="event.proposal_published" if publish else "event.proposal_declined",
+        obj=event,
+        data={"reason": reason},
+    )
+    _send_decision_mail(proposal)
+    return proposal
+
+
+def _send_decision_mail(proposal: EventProposal) -> None:
+    event = proposal.event
+    recipients = set(
+        Membership.objects.filter(
+            organization=event.organization, role=Membership.Role.ADMIN
+        ).values_list("user__email", flat=True)
+    )
+    if proposal.proposed_by is not None:
+        recipients.add(proposal.proposed_by.email)
+    recipients.discard("")
+    if not recipients:
+        return
+    context = {
+        "proposal": proposal,
+        "event": event,
+        "event_url": site_url() + event.get_absolute_url(),
+        "site_name": settings.SITE_NAME,
+    }
+    # Accounts keep no language of their own; mail goes in the platform's.
+    with translation.override(settings.LANGUAGE_CODE):
+        if proposal.state == ProposalState.PUBLISHED:
+            subject = _("Published: %(event)s")
+        else:
+            subject = _("Not published: %(event)s")
+        body = render_to_string("events/email/proposal_decided.txt", context)
+        EmailMessage(
+            subject=subject % {"event": event.title},
+            body=body,
+            to=sorted(recipients),
+        ).send()
