@@ -60,7 +60,8 @@ ICONS = [
     "x",
 ]
 
-TARGET = Path(__file__).resolve().parent.parent / "src/allmende/core/static/vendor/lucide"
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "src/allmende/core/static/vendor/lucide"
 SHAPE = re.compile(r"<svg[^>]*>(.*)</svg>", re.DOTALL)
 
 
@@ -72,7 +73,9 @@ def main(package: Path) -> None:
         if match is None:
             raise SystemExit(f"no <svg> in {name}.svg")
         body = " ".join(line.strip() for line in match.group(1).splitlines())
-        symbols.append(f'<symbol id="{name}" viewBox="0 0 24 24">{body.strip()}</symbol>')
+        symbols.append(
+            f'<symbol id="{name}" viewBox="0 0 24 24">{body.strip()}</symbol>'
+        )
     sprite = (
         '<svg xmlns="http://www.w3.org/2000/svg" fill="none" stroke="currentColor" '
         'stroke-width="2" stroke-linecap="round" stroke-linejoin="round">\n'

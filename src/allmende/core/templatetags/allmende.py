@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django import template
+from django.contrib.staticfiles import finders
 from django.forms import BoundField
 from django.templatetags.static import static
 from django.utils.html import conditional_escape, format_html
@@ -77,6 +81,15 @@ def accessible_widget(field: BoundField) -> SafeString:
 
 
 ICON_SPRITE = "vendor/lucide/icons.svg"
+
+
+@lru_cache(maxsize=1)
+def icon_names() -> list[str]:
+    """The names of the icons in the sprite."""
+    path = finders.find(ICON_SPRITE)
+    if not isinstance(path, str):
+        return []
+    return re.findall(r'<symbol id="([a-z0-9-]+)"', Path(path).read_text())
 
 
 @register.simple_tag
