@@ -83,3 +83,26 @@ def test_static_files_are_hashed_and_cached_for_a_long_time(
         assert response.status_code == 200
         assert "max-age=315360000" in response["Cache-Control"]
         assert "immutable" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+)
+def test_account_pages_use_the_design(client: Client, path: str) -> None:
+    html = client.get(path).content.decode()
+    main = html[html.index("<main") :]
+    assert '<form class="stacked"' in main
+    assert '<div class="field' in main
+    assert "<label for=" in main
+    assert '<div class="actions">' in main
+
+
+@pytest.mark.django_db
+def test_account_form_errors_sit_under_the_field(client: Client) -> None:
+    html = client.post(
+        "/accounts/signup/", {"email": "not an address", "password1": "x"}
+    ).content.decode()
+    assert 'class="error-summary" role="alert"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'class="field has-error"' in html
