@@ -144,3 +144,17 @@ def styleguide(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "core/styleguide.html", {"components": components})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for a missing or stale CSRF token, in the site's design.
+
+    With ``DEBUG`` and ``ALLMENDE_DEBUG_TECHNICAL_PAGES``, Django's page with
+    the reason is shown instead; the reason is always logged.
+    """
+    logger.warning("CSRF verification failed for %s: %s", request.path, reason)
+    if settings.DEBUG and settings.ALLMENDE_DEBUG_TECHNICAL_PAGES:
+        from django.views.csrf import csrf_failure as technical_csrf_failure
+
+        return technical_csrf_failure(request, reason)
+    return render(request, "errors/csrf.html", status=403)
