@@ -106,3 +106,30 @@ def test_account_form_errors_sit_under_the_field(client: Client) -> None:
     assert 'class="error-summary" role="alert"' in html
     assert 'aria-invalid="true"' in html
     assert 'class="field has-error"' in html
+
+
+@pytest.mark.django_db
+def test_organization_cards_show_the_logo_or_a_placeholder(client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.organizations.factories import OrganizationFactory
+
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08"
+        b"\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00"
+        b"\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    OrganizationFactory(name="Ohne Logo e.V.")
+    OrganizationFactory(
+        name="Mit Logo e.V.", logo=SimpleUploadedFile("logo.png", png, "image/png")
+    )
+    html = client.get("/organizations/").content.decode()
+    assert html.count('<li class="card">') == 2
+    assert html.count('<img class="card-logo"') == 1
+    assert html.count('<span class="card-placeholder">') == 1
+
+
+@pytest.mark.django_db
+def test_empty_result_is_an_empty_state(client: Client) -> None:
+    html = client.get("/organizations/?q=nichtsdergleichen").content.decode()
+    assert '<div class="empty-state">' in html
