@@ -72,3 +72,66 @@ def test_designed_missing_page_has_no_violation(
     assert page.locator("link[rel=stylesheet]").count() >= 1
     assert_no_axe_violations(page)
     assert scroll_width(page) <= PHONE["width"], too_wide(page)
+
+
+def test_two_factor_and_account_management_pages_have_no_violation_on_a_phone(
+    page: Any,
+    login: Callable[[Any, Any], None],
+    live_server: Any,
+    assert_no_axe_violations: Callable[[Any], None],
+) -> None:
+    from allauth.account.models import EmailAddress
+
+    from tests.accounts.factories import UserFactory
+
+    member = UserFactory()
+    login(page, member)
+    page.set_viewport_size(PHONE)
+    for path in (
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/reauthenticate/",
+    ):
+        page.goto(path)
+        assert page.locator("link[rel=stylesheet]").count() >= 1
+        assert_no_axe_violations(page)
+        assert scroll_width(page) <= PHONE["width"], (path, too_wide(page))
+    # The set-up page: the secret, the code field and the primary button.
+    page.goto("/accounts/2fa/totp/activate/")
+    assert page.locator("main form.stacked input[name=code]").is_visible()
+    assert EmailAddress.objects.filter(user=member).exists()
+
+
+def test_recovery_codes_have_no_violation_on_a_phone(
+    page: Any, live_server: Any, assert_no_axe_violations: Callable[[Any], None]
+) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.accounts.factories import PASSWORD
+
+    staff = StaffFactory()
+    # Logged in and just reauthenticated (generating codes asks for that).
+    client = Client()
+    client.force_login(staff)
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.set_viewport_size(PHONE)
+    page.goto("/accounts/2fa/recovery-codes/generate/")
+    assert_no_axe_violations(page)
+    with page.expect_navigation():
+        page.locator("main button[type=submit]").click()
+    page.goto("/accounts/2fa/recovery-codes/")
+    assert page.locator("textarea#recovery_codes").is_visible()
+    assert_no_axe_violations(page)
+    assert scroll_width(page) <= PHONE["width"], too_wide(page)
