@@ -110,6 +110,11 @@ def test_chart_builder_draws_a_bar_chart_by_keyboard(
     )
     labels = page.evaluate("() => Chart.getChart('chart-canvas').data.labels")
     assert sorted(labels) == ["Görlitz", "Kiel", "Köln", "Leipzig"]
+    # In the brand palette (the stylesheet's --chart-1), not Chart.js's blue.
+    colour = page.evaluate(
+        "() => Chart.getChart('chart-canvas').data.datasets[0].backgroundColor"
+    )
+    assert colour == "#0b5d3b"
     # The drawing is animated: wait until the bars are on the canvas.
     page.wait_for_function(
         """() => {

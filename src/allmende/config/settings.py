@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
 ]
 
+# A refused form (stale or missing CSRF token) gets the designed 403 page.
+CSRF_FAILURE_VIEW = "allmende.core.views.csrf_failure"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -5,18 +5,24 @@ import posixpath
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from allmende.core import files
+from allmende.core.forms import StyleguideForm
+from allmende.core.templatetags.allmende import icon_names
 from allmende.organizations.selectors import organization_highlights
 
 logger = logging.getLogger(__name__)
@@ -92,3 +98,63 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
         raise Http404
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     return files.protect(response)
+
+
+# The styleguide's components: (anchor and template name, title). Each is
+# rendered from ``core/styleguide/<name>.html`` and shown with that source.
+STYLEGUIDE_COMPONENTS = [
+    ("colours", _("Colours")),
+    ("type", _("Type scale")),
+    ("spacing", _("Spacing")),
+    ("icons", _("Icons")),
+    ("buttons", _("Buttons")),
+    ("badges", _("Badges")),
+    ("cards", _("Cards")),
+    ("forms", _("Form fields")),
+    ("tables", _("Tables")),
+    ("alerts", _("Alerts")),
+    ("empty", _("Empty states")),
+    ("pagination", _("Pagination")),
+    ("breadcrumbs", _("Breadcrumbs")),
+    ("tabs", _("Tabs")),
+    ("progress", _("Progress bar")),
+]
+
+
+@login_required
+@require_safe
+def styleguide(request: HttpRequest) -> HttpResponse:
+    """The living documentation of the design system (staff only)."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    form = StyleguideForm(
+        data={"name": "", "email": "not an address", "description": ""},
+        auto_id="styleguide-%s",
+    )
+    context = {"form": form, "icon_names": icon_names()}
+    components = []
+    for name, title in STYLEGUIDE_COMPONENTS:
+        template_name = f"core/styleguide/{name}.html"
+        components.append(
+            {
+                "name": name,
+                "title": title,
+                "source": get_template(template_name).template.source,  # type: ignore[attr-defined]
+                "html": render_to_string(template_name, context, request),
+            }
+        )
+    return render(request, "core/styleguide.html", {"components": components})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for a missing or stale CSRF token, in the site's design.
+
+    With ``DEBUG`` and ``ALLMENDE_DEBUG_TECHNICAL_PAGES``, Django's page with
+    the reason is shown instead; the reason is always logged.
+    """
+    logger.warning("CSRF verification failed for %s: %s", request.path, reason)
+    if settings.DEBUG and settings.ALLMENDE_DEBUG_TECHNICAL_PAGES:
+        from django.views.csrf import csrf_failure as technical_csrf_failure
+
+        return technical_csrf_failure(request, reason)
+    return render(request, "errors/csrf.html", status=403)

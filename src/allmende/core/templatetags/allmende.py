@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django import template
+from django.contrib.staticfiles import finders
 from django.forms import BoundField
-from django.utils.html import conditional_escape
+from django.templatetags.static import static
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from allmende.core.markdown import render_markdown
@@ -73,3 +78,32 @@ def accessible_widget(field: BoundField) -> SafeString:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+ICON_SPRITE = "vendor/lucide/icons.svg"
+
+
+@lru_cache(maxsize=1)
+def icon_names() -> list[str]:
+    """The names of the icons in the sprite."""
+    path = finders.find(ICON_SPRITE)
+    if not isinstance(path, str):
+        return []
+    return re.findall(r'<symbol id="([a-z0-9-]+)"', Path(path).read_text())
+
+
+@register.simple_tag
+def icon(name: str, css_class: str = "") -> SafeString:
+    """An icon from the vendored sprite, hidden from assistive technology.
+
+    The icon never carries meaning alone: put a text label (visible or
+    ``visually-hidden``) next to it.
+    """
+    classes = " ".join(["icon", css_class]).strip()
+    return format_html(
+        '<svg class="{}" aria-hidden="true" focusable="false">'
+        '<use href="{}#{}"></use></svg>',
+        classes,
+        static(ICON_SPRITE),
+        name,
+    )

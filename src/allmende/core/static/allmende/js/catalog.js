@@ -6,11 +6,30 @@
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
+  // The brand palette from the stylesheet's tokens (--chart-1 ... --chart-6).
+  function chartPalette() {
+    var style = getComputedStyle(document.documentElement);
+    var colours = [];
+    for (var i = 1; i <= 6; i++) {
+      var value = style.getPropertyValue("--chart-" + i).trim();
+      if (value) colours.push(value);
+    }
+    return colours;
+  }
   function drawChart() {
     var data = readJson("chart-data");
     var canvas = document.getElementById("chart-canvas");
     if (!data || !canvas || !window.Chart) return;
+    var palette = chartPalette();
     var dataset = { label: data.y_label, data: data.values };
+    if (palette.length) {
+      // One colour per bar or slice where the type colours them apart.
+      var many = data.type === "pie" || data.type === "doughnut";
+      dataset.backgroundColor = many ? data.values.map(function (_, i) { return palette[i % palette.length]; }) : palette[0];
+      dataset.borderColor = many ? "#ffffff" : palette[0];
+      window.Chart.defaults.color = getComputedStyle(document.body).color;
+      window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    }
     var config = { type: data.type, data: { labels: data.labels, datasets: [dataset] },
       options: { responsive: true, maintainAspectRatio: false, animation: false } };
     if (data.type === "scatter") {
