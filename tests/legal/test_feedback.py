@@ -97,5 +97,18 @@ def test_feedback_is_limited_like_other_mails_of_a_visitor(settings: Any) -> Non
     assert other.post(URL, _form()).status_code == 302
 
 
+def test_anonymous_visitors_without_an_address_do_not_share_one_limit(
+    settings: Any,
+) -> None:
+    settings.ALLMENDE_MAIL_RATE_PER_ADDRESS = 2
+    StaffFactory()
+    statuses = [
+        Client(REMOTE_ADDR=f"203.0.113.{index}").post(URL, _form()).status_code
+        for index in range(1, 6)
+    ]
+    assert statuses == [302] * 5
+    assert AccessibilityFeedback.objects.count() == 5
+
+
 def test_members_do_not_see_the_feedback(user: User) -> None:
     assert client_for(user).get("/barrierefreiheit/rueckmeldungen/").status_code == 403
