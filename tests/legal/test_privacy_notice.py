@@ -9,7 +9,7 @@ from django.test import Client
 
 from allmende.accounts.models import User
 from allmende.core.models import AuditLogEntry
-from allmende.legal.models import LegalPage
+from allmende.legal.models import AccessibilityFeedback, LegalPage
 from allmende.legal.services import legal_text_save, privacy_notice_accept
 from tests.accounts.factories import PASSWORD, StaffFactory, UserFactory
 
@@ -133,3 +133,21 @@ def test_acknowledge_page_needs_a_login() -> None:
     response = Client().get("/datenschutz/bestaetigen/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_export_and_deletion_cover_the_notice_and_feedback() -> None:
+    from allmende.accounts.services import user_delete, user_export_data
+    from allmende.legal.services import accessibility_feedback_create
+
+    version = _save_notice("Fassung 1")
+    user = UserFactory()
+    privacy_notice_accept(user=user, version=version)
+    accessibility_feedback_create(actor=user, message="Kontrast zu schwach")
+    data = user_export_data(user=user)["legal"]
+    assert data["privacy_notice_version"] == 1
+    assert data["privacy_notice_accepted_at"]
+    assert data["accessibility_feedback"][0]["message"] == "Kontrast zu schwach"
+    user_delete(actor=user)
+    feedback = AccessibilityFeedback.objects.get()
+    assert (feedback.user, feedback.name, feedback.email) == (None, "", "")
+    assert feedback.message == "Kontrast zu schwach"
