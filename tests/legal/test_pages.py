@@ -188,3 +188,12 @@ def test_demo_stores_the_templates_once() -> None:
         ("impressum", 1),
     ]
     assert "Vorlage:" in LegalText.objects.get(page=LegalPage.IMPRINT).body_de
+
+
+def test_admin_lists_versions_and_feedback_read_only() -> None:
+    staff = StaffFactory(is_superuser=True)
+    legal_text_save(actor=staff, page=LegalPage.IMPRINT, body_de="Text", body_en="")
+    client = client_for(staff)
+    for url in ["/admin/legal/legaltext/", "/admin/legal/accessibilityfeedback/"]:
+        assert client.get(url).status_code == 200
+    assert client.get("/admin/legal/legaltext/add/").status_code == 403
