@@ -33,6 +33,7 @@ def _signup(client: Client, email: str, username: str) -> None:
             "username": username,
             "password1": "ein langes Passwort 2024",
             "password2": "ein langes Passwort 2024",
+            "privacy_notice": "on",
         },
     )
 

@@ -78,6 +78,7 @@ def test_repeated_signups_with_one_address_send_one_mail() -> None:
                 "username": f"spam{index}",
                 "password1": "ein langes Passwort 2024",
                 "password2": "ein langes Passwort 2024",
+                "privacy_notice": "on",
             },
         )
     sent = _to("victim@example.org")

@@ -30,6 +30,7 @@ def _sign_up_and_confirm(page: Any, email: str, username: str) -> None:
     page.goto("/accounts/signup/")
     page.fill("input[name=email]", email)
     page.fill("input[name=username]", username)
+    page.get_by_label("Datenschutzerklärung", exact=False).check()
     page.fill("input[name=password1]", "ein langes Passwort 2024")
     page.fill("input[name=password2]", "ein langes Passwort 2024")
     page.keyboard.press("Enter")

@@ -38,6 +38,14 @@ class User(AbstractUser):
         choices=Visibility.choices,
         default=Visibility.REGISTERED,
     )
+    # The version of the privacy notice the person accepted at sign-up or read
+    # after it changed (see allmende.legal); empty while none was stored.
+    privacy_notice_version = models.PositiveIntegerField(
+        _("privacy notice version accepted"), null=True, blank=True
+    )
+    privacy_notice_accepted_at = models.DateTimeField(
+        _("privacy notice accepted on"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "allmende.catalog",
     "allmende.ckan",
     "allmende.harvest",
+    "allmende.legal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allmende.accounts.middleware.StaffTwoFactorMiddleware",
+    "allmende.legal.middleware.PrivacyNoticeMiddleware",
     "allmende.core.middleware.SecurityHeadersMiddleware",
 ]
 
@@ -295,6 +297,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Allmende] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_ADAPTER = "allmende.accounts.adapters.AccountAdapter"
+# Sign-up asks to accept the privacy notice and records its version.
+ACCOUNT_SIGNUP_FORM_CLASS = "allmende.legal.forms.PrivacyNoticeSignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Mail that an anonymous visitor can ask for (sign-up, password reset, guest
 # registration) is limited per client and per receiving address, per hour, and

@@ -26,6 +26,7 @@ urlpatterns = [
     path("harvest/", include("allmende.harvest.urls")),
     path("", include("allmende.accounts.urls")),
     path("", include("allmende.ckan.urls")),
+    path("", include("allmende.legal.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

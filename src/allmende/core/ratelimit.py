@@ -66,9 +66,10 @@ def hit(kind: str, value: str, *, limit: int, period: int = HOUR) -> bool:
 def mail_allowed(request: HttpRequest | None, address: str) -> bool:
     """Count one mail a visitor asked for; ``False`` when a limit is reached.
 
-    Without a request (a job, a command) only the address counts.
+    Without a request (a job, a command) only the address counts; without an
+    address (a message to the platform's own team) only the client.
     """
-    allowed = hit(
+    allowed = not address or hit(
         "mail-address", address, limit=int(settings.ALLMENDE_MAIL_RATE_PER_ADDRESS)
     )
     if request is not None:
