@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Case,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -230,3 +231,43 @@ def host_organizations(*, user: Account | AnonymousUser) -> QuerySet[Organizatio
     if not user.is_authenticated:
         return hosts.none()
     return hosts.filter(memberships__user=user, memberships__role="admin")
+
+
+def events_with_free_places(
+    *, limit: int = 6, now: datetime | None = None
+) -> list[Event]:
+    """Published events still to come that take registrations and have a
+    place left, soonest first."""
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(
+            status=EventStatus.PUBLISHED,
+            starts_at__gte=now,
+            places_taken__lt=F("capacity"),
+        )
+        .filter(
+            Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now),
+            Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gt=now),
+        )
+        .select_related("organization")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def upcoming_registrations_of(
+    *, user: Viewer, limit: int = 10, now: datetime | None = None
+) -> list[Registration]:
+    """The person's active registrations and bookings of events still to come,
+    soonest first."""
+    if not user.is_authenticated:
+        return []
+    now = now or timezone.now()
+    return list(
+        Registration.objects.filter(
+            user=user, state__in=sorted(ACTIVE_STATES), event__ends_at__gte=now
+        )
+        .exclude(state=S.UNCONFIRMED)
+        .exclude(event__status=EventStatus.DRAFT)
+        .select_related("event", "slot")
+        .order_by("event__starts_at", "id")[:limit]
+    )

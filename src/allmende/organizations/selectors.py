@@ -107,15 +107,27 @@ def organizations_of(user: User | AnonymousUser) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("name")
 
 
-def organization_highlights() -> dict[str, Any]:
-    """Figures and recent organizations for the start page."""
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
+    """The person's memberships with their organizations, by organization name."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def organization_highlights(*, limit: int = 6) -> dict[str, Any]:
+    """Figures, the newest organizations and the most common focus areas, for
+    the start page."""
     totals = Organization.objects.aggregate(
         organizations=Count("id", distinct=True),
     )
     return {
         "organization_count": totals["organizations"],
-        "recent_organizations": list(
-            Organization.objects.filter(is_verified=True).order_by("-created_at")[:6]
+        "newest_organizations": list(
+            Organization.objects.order_by("-created_at", "-id")[:limit]
         ),
         "focus_areas": list(
             FocusArea.objects.annotate(count=Count("organizations")).order_by(
