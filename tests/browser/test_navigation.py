@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from allmende.accounts.models import User
 from allmende.events.services import registrations as registration_services
 from tests.accounts.factories import UserFactory
+from tests.catalog.factories import PublishedDatasetFactory
 from tests.events.factories import EventFactory
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
@@ -122,6 +123,22 @@ def test_dashboard_of_a_member_with_registrations(
         "Warteliste",
         "Beschreibung",
     ):
+        expect(main).to_contain_text(text)
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        assert scroll_width(page) <= viewport["width"]
+        assert_no_axe_violations(page)
+
+
+def test_start_page_with_every_section_fits_and_is_accessible(
+    page: Any, assert_no_axe_violations: Callable[[Any], None]
+) -> None:
+    organization = OrganizationFactory(name="Baumfreunde Leipzig e.V.")
+    EventFactory(title_de="Offene Datenwerkstatt", organization=organization)
+    PublishedDatasetFactory(title_de="Baumkataster", organization=organization)
+    page.goto("/")
+    main = page.locator("main")
+    for text in ("Offene Datenwerkstatt", "Baumkataster", "Baumfreunde Leipzig e.V."):
         expect(main).to_contain_text(text)
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)

@@ -101,3 +101,12 @@ def test_sections_are_rendered_in_module_order_and_urgent_first(
         "My upcoming registrations and bookings",
         "My organizations",
     ]
+
+
+@pytest.mark.parametrize(
+    "q", ['"unclosed', "a AND (b OR", "x" * 10_000, "der die das", ""]
+)
+def test_header_search_answers_any_input_with_a_page(client: Client, q: str) -> None:
+    response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    assert b'role="search"' in response.content
