@@ -15,7 +15,8 @@ register = template.Library()
 def render_section(context: Context, section: Section) -> SafeString:
     """Render ``section``'s template with the page's context, the section's own
     context and ``section``."""
-    assert context.template is not None  # noqa: S101 (always set while rendering)
+    if context.template is None:
+        raise template.TemplateSyntaxError("render_section needs a template")
     compiled = context.template.engine.get_template(section.template)
     with context.push(section=section, **section.context):
         return compiled.render(context)
