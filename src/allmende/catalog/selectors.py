@@ -280,3 +280,13 @@ def dcat_datasets(*, modified_since: datetime | None = None) -> QuerySet[Dataset
         )
         .order_by("-modified_at", "pk")
     )
+
+
+def datasets_recently_changed(*, viewer: Viewer, limit: int = 6) -> list[Dataset]:
+    """Published datasets ``viewer`` may see, the latest new or changed first."""
+    return list(
+        visible_datasets(viewer)
+        .filter(status=Dataset.Status.PUBLISHED)
+        .select_related("organization")
+        .order_by("-modified_at", "-id")[:limit]
+    )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from allmende.core.models import ProgrammeText
+
 
 def add_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form, by field where it names one."""
@@ -57,3 +59,13 @@ class StyleguideForm(forms.Form):
         label="File", required=False, help_text="PNG or SVG, at most 2 MB."
     )
     agree = forms.BooleanField(label="A single checkbox")
+
+
+class ProgrammeTextForm(forms.ModelForm):
+    class Meta:
+        model = ProgrammeText
+        fields = ["name_de", "name_en", "claim_de", "claim_en", "text_de", "text_en"]
+        widgets = {
+            "text_de": forms.Textarea(attrs={"rows": 4}),
+            "text_en": forms.Textarea(attrs={"rows": 4}),
+        }

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from allmende.core.translation import translated
+
 
 class AuditLogEntry(models.Model):
     """One state change made by a person or a workflow.
@@ -157,3 +159,47 @@ class Address(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+
+class ProgrammeText(models.Model):
+    """The programme's name, claim and short text on the start page, in both
+    languages; staff change it without a deployment.
+
+    There is at most one row (primary key 1); without it the start page uses
+    the defaults of :func:`allmende.core.selectors.programme_text`.
+    """
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK)
+    name_de = models.CharField(_("name (German)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    claim_de = models.CharField(_("claim (German)"), max_length=200)
+    claim_en = models.CharField(_("claim (English)"), max_length=200, blank=True)
+    text_de = models.TextField(_("short text (German)"), max_length=1000)
+    text_en = models.TextField(_("short text (English)"), max_length=1000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("programme text")
+        verbose_name_plural = _("programme text")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="programmetext_single_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name_de
+
+    @property
+    def name(self) -> str:
+        return translated(self, "name")
+
+    @property
+    def claim(self) -> str:
+        return translated(self, "claim")
+
+    @property
+    def text(self) -> str:
+        return translated(self, "text")

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 
-from allmende.core.models import AuditLogEntry
+from allmende.core.models import AuditLogEntry, ProgrammeText
 
 if TYPE_CHECKING:
     from allmende.accounts.models import User
@@ -40,3 +41,59 @@ def audit_log_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         data=data or {},
     )
+
+
+PROGRAMME_TEXT_FIELDS = (
+    "name_de",
+    "name_en",
+    "claim_de",
+    "claim_en",
+    "text_de",
+    "text_en",
+)
+
+
+def programme_text_update(
+    *,
+    actor: User,
+    name_de: str,
+    name_en: str,
+    claim_de: str,
+    claim_en: str,
+    text_de: str,
+    text_en: str,
+) -> ProgrammeText:
+    """Save the programme's name, claim and short text shown on the start page."""
+    if not actor.has_perm("core.change_programmetext"):
+        raise PermissionDenied
+    values = {
+        "name_de": name_de,
+        "name_en": name_en,
+        "claim_de": claim_de,
+        "claim_en": claim_en,
+        "text_de": text_de,
+        "text_en": text_en,
+    }
+    with transaction.atomic():
+        current = (
+            ProgrammeText.objects.select_for_update()
+            .filter(pk=ProgrammeText.SINGLETON_PK)
+            .first()
+        )
+        programme = current or ProgrammeText(pk=ProgrammeText.SINGLETON_PK)
+        changed = [
+            name
+            for name in PROGRAMME_TEXT_FIELDS
+            if current is None or getattr(programme, name) != values[name]
+        ]
+        for name, value in values.items():
+            setattr(programme, name, value)
+        programme.full_clean()
+        programme.save()
+        audit_log_record(
+            actor=actor,
+            action="programme_text.updated",
+            obj=programme,
+            data={"fields": changed},
+        )
+    return programme

@@ -5,31 +5,78 @@ import posixpath
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.static import serve
 
-from allmende.core import files
-from allmende.core.forms import StyleguideForm
+from allmende.accounts.utils import request_user
+from allmende.core import files, selectors, services
+from allmende.core.forms import ProgrammeTextForm, StyleguideForm, add_validation_error
+from allmende.core.modules import dashboard_sections, start_sections
 from allmende.core.templatetags.allmende import icon_names
-from allmende.organizations.selectors import organization_highlights
 
 logger = logging.getLogger(__name__)
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", organization_highlights())
+    """The programme in one sentence and a section per module."""
+    return render(
+        request,
+        "core/home.html",
+        {
+            "programme": selectors.programme_text(),
+            "sections": start_sections(request),
+        },
+    )
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The person's own page: what is theirs, what needs them, staff queues."""
+    return render(
+        request, "core/dashboard.html", {"sections": dashboard_sections(request)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def programme_edit(request: HttpRequest) -> HttpResponse:
+    """Staff change the programme's name, claim and text on the start page."""
+    user = request_user(request)
+    if not user.has_perm("core.change_programmetext"):
+        raise PermissionDenied
+    programme = selectors.programme_text()
+    form = ProgrammeTextForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_text_update(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("The start page has been saved."))
+            return redirect("home")
+    return render(request, "core/programme_edit.html", {"form": form})
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Where the header's search field leads (a simple page until site-wide
+    search exists)."""
+    return render(request, "core/search.html", {"q": request.GET.get("q", "")})
 
 
 def _check_database() -> None:

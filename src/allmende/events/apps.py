@@ -6,3 +6,10 @@ class EventsConfig(AppConfig):
     name = "allmende.events"
     label = "events"
     verbose_name = _("Events and academy")
+
+    def ready(self) -> None:
+        from allmende.core.modules import register
+        from allmende.events import sections
+
+        register(sections.EVENTS)
+        register(sections.ACADEMY)

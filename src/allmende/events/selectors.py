@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Case,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -268,6 +269,23 @@ def organization_upcoming_events(
     return list(
         Event.objects.filter(organization=organization, ends_at__gte=now)
         .exclude(status=EventStatus.DRAFT)
+def events_with_free_places(
+    *, limit: int = 6, now: datetime | None = None
+) -> list[Event]:
+    """Published events still to come that take registrations and have a
+    place left, soonest first."""
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(
+            status=EventStatus.PUBLISHED,
+            starts_at__gte=now,
+            places_taken__lt=F("capacity"),
+        )
+        .filter(
+            Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now),
+            Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gt=now),
+        )
+        .select_related("organization")
         .order_by("starts_at", "id")[:limit]
     )
 
@@ -287,4 +305,27 @@ def organization_proposals(*, organization: Organization) -> list[EventProposal]
         EventProposal.objects.filter(event__organization=organization)
         .select_related("event")
         .order_by("-proposed_at", "-id")[:20]
+def upcoming_registrations_of(
+    *, user: Viewer, limit: int = 10, now: datetime | None = None
+) -> list[Registration]:
+    """The person's active registrations and bookings of events still to come,
+    soonest first."""
+    if not user.is_authenticated:
+        return []
+    now = now or timezone.now()
+    # Two queries: joined in one, SQLite walks all events by date and looks
+    # for the person's registrations at each; the person's own rows first
+    # (by the index on user) keep the page fast however many events exist.
+    active = list(
+        Registration.objects.filter(
+            user=user, state__in=sorted(ACTIVE_STATES - {S.UNCONFIRMED})
+        ).values_list("pk", flat=True)
+    )
+    if not active:
+        return []
+    return list(
+        Registration.objects.filter(pk__in=active, event__ends_at__gte=now)
+        .exclude(event__status=EventStatus.DRAFT)
+        .select_related("event", "slot")
+        .order_by("event__starts_at", "id")[:limit]
     )

@@ -6,3 +6,9 @@ class OrganizationsConfig(AppConfig):
     name = "allmende.organizations"
     label = "organizations"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from allmende.core.modules import register
+        from allmende.organizations import sections
+
+        register(sections.MODULE)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 
 from allmende.accounts.models import User
@@ -113,16 +114,25 @@ def organizations_of(user: User | AnonymousUser) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("name")
 
 
-def organization_highlights() -> dict[str, Any]:
-    """Figures and recent organizations for the start page."""
-    totals = Organization.objects.aggregate(
-        organizations=Count("id", distinct=True),
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
+    """The person's memberships with their organizations, by organization name."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
     )
+
+
+# How long the start page's figures may lag behind: counting every
+# organization and focus area on each visit costs more than the page itself.
+HIGHLIGHT_FIGURES_SECONDS = 300
+
+
+def _highlight_figures() -> dict[str, Any]:
     return {
-        "organization_count": totals["organizations"],
-        "recent_organizations": list(
-            Organization.objects.filter(is_verified=True).order_by("-created_at")[:6]
-        ),
+        "organization_count": Organization.objects.count(),
         "focus_areas": list(
             FocusArea.objects.annotate(count=Count("organizations")).order_by(
                 "-count", "name_de"
@@ -147,3 +157,22 @@ def verification_latest(*, organization: Organization) -> VerificationRequest | 
         .order_by("-requested_at", "-id")
         .first()
     )
+
+
+def organization_highlights(*, limit: int = 6) -> dict[str, Any]:
+    """Figures, the newest organizations and the most common focus areas, for
+    the start page."""
+    figures: dict[str, Any] = (
+        cache.get_or_set(
+            "organizations:highlight-figures",
+            _highlight_figures,
+            HIGHLIGHT_FIGURES_SECONDS,
+        )
+        or _highlight_figures()
+    )
+    return {
+        **figures,
+        # The highest keys are the newest rows; unlike created_at, the key
+        # is indexed.
+        "newest_organizations": list(Organization.objects.order_by("-pk")[:limit]),
+    }

@@ -1,0 +1,121 @@
+"""The personal dashboard, the page after login."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+from django.utils import timezone
+
+from allmende.accounts.models import User
+from allmende.events.models import EventStatus
+from allmende.events.models.registrations import RegistrationState as S
+from allmende.events.services import registrations as event_services
+from allmende.organizations.models import Membership
+from tests.accounts.factories import UserFactory
+from tests.conftest import client_for
+from tests.events.factories import EventFactory
+from tests.organizations.factories import MembershipFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_requires_login(client: Client) -> None:
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_login_leads_to_the_dashboard(client: Client) -> None:
+    user = UserFactory(username="ada")
+    user.set_password("a long enough passphrase")
+    user.save()
+    response = client.post(
+        "/accounts/login/", {"login": "ada", "password": "a long enough passphrase"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"
+
+
+def test_dashboard_lists_my_organizations_with_my_role(user: User) -> None:
+    MembershipFactory(
+        user=user,
+        organization=OrganizationFactory(name="Flussretter", description_de="Text"),
+        role=Membership.Role.ADMIN,
+    )
+    MembershipFactory(user=user, organization=OrganizationFactory(name="Tafel"))
+    MembershipFactory(organization=OrganizationFactory(name="Fremder Verein"))
+    html = client_for(user).get("/dashboard/").content.decode()
+    assert "Flussretter" in html
+    assert "your role: Administrator" in html
+    assert "Tafel" in html
+    assert "your role: Member" in html
+    assert "Fremder Verein" not in html
+
+
+def test_admin_is_asked_to_add_a_missing_description(user: User) -> None:
+    organization = OrganizationFactory(name="Ohne Text", description_de="")
+    MembershipFactory(user=user, organization=organization, role="admin")
+    html = client_for(user).get("/dashboard/").content.decode()
+    assert "The profile of Ohne Text is missing a description." in html
+    assert f"/organizations/{organization.slug}/edit/" in html
+    member = MembershipFactory(organization=organization).user
+    assert b"missing a description" not in client_for(member).get("/dashboard/").content
+
+
+def test_unconfirmed_address_is_asked_for_first(user: User) -> None:
+    EmailAddress.objects.create(user=user, email="new@example.org", verified=False)
+    html = client_for(user).get("/dashboard/").content.decode()
+    assert "Confirm your e-mail address" in html
+    assert "new@example.org" in html
+    assert html.index("Confirm your e-mail address") < html.index("My organizations")
+
+
+def test_dashboard_lists_my_upcoming_registrations(user: User) -> None:
+    coming = EventFactory(title_en="Data cafe")
+    event_services.registration_create(event=coming, actor=user)
+    past = EventFactory(
+        title_en="Old meetup",
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=3, hours=-2),
+    )
+    past.registrations.create(
+        user=user, email=user.email, name="x", state=S.CONFIRMED, nonce="n"
+    )
+    cancelled = EventFactory(title_en="Cancelled by me")
+    cancelled.registrations.create(
+        user=user, email=user.email, name="x", state=S.CANCELLED, nonce="n"
+    )
+    draft = EventFactory(title_en="Secret draft", status=EventStatus.DRAFT)
+    draft.registrations.create(
+        user=user, email=user.email, name="x", state=S.CONFIRMED, nonce="n"
+    )
+    html = client_for(user).get("/dashboard/").content.decode()
+    assert "Data cafe" in html
+    assert "Confirmed" in html
+    for hidden in ("Old meetup", "Cancelled by me", "Secret draft"):
+        assert hidden not in html
+
+
+def test_dashboard_queries_do_not_grow_with_data(
+    user: User, django_assert_max_num_queries: object
+) -> None:
+    client = client_for(user)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            organization = OrganizationFactory(description_de="")
+            MembershipFactory(user=user, organization=organization, role="admin")
+            event = EventFactory(organization=organization)
+            event_services.registration_create(event=event, actor=user)
+
+    add(2)
+    client.get("/dashboard/")
+    with django_assert_max_num_queries(12) as small:  # type: ignore[operator]
+        client.get("/dashboard/")
+    add(12)
+    with django_assert_max_num_queries(len(small.captured_queries)):  # type: ignore[operator]
+        response = client.get("/dashboard/")
+    assert response.status_code == 200
