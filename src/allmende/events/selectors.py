@@ -269,6 +269,28 @@ def organization_upcoming_events(
     return list(
         Event.objects.filter(organization=organization, ends_at__gte=now)
         .exclude(status=EventStatus.DRAFT)
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def event_proposal_queue() -> QuerySet[EventProposal]:
+    """Proposed events waiting for the staff, the longest waiting first."""
+    return (
+        EventProposal.objects.filter(state=ProposalState.PROPOSED)
+        .select_related("event__organization", "proposed_by")
+        .order_by("proposed_at", "id")
+    )
+
+
+def organization_proposals(*, organization: Organization) -> list[EventProposal]:
+    """The events the organization proposed, newest first, for its administrators."""
+    return list(
+        EventProposal.objects.filter(event__organization=organization)
+        .select_related("event")
+        .order_by("-proposed_at", "-id")[:20]
+    )
+
+
 def events_with_free_places(
     *, limit: int = 6, now: datetime | None = None
 ) -> list[Event]:
@@ -290,21 +312,6 @@ def events_with_free_places(
     )
 
 
-def event_proposal_queue() -> QuerySet[EventProposal]:
-    """Proposed events waiting for the staff, the longest waiting first."""
-    return (
-        EventProposal.objects.filter(state=ProposalState.PROPOSED)
-        .select_related("event__organization", "proposed_by")
-        .order_by("proposed_at", "id")
-    )
-
-
-def organization_proposals(*, organization: Organization) -> list[EventProposal]:
-    """The events the organization proposed, newest first, for its administrators."""
-    return list(
-        EventProposal.objects.filter(event__organization=organization)
-        .select_related("event")
-        .order_by("-proposed_at", "-id")[:20]
 def upcoming_registrations_of(
     *, user: Viewer, limit: int = 10, now: datetime | None = None
 ) -> list[Registration]:
