@@ -119,3 +119,46 @@ def test_dashboard_queries_do_not_grow_with_data(
     with django_assert_max_num_queries(len(small.captured_queries)):  # type: ignore[operator]
         response = client.get("/dashboard/")
     assert response.status_code == 200
+
+
+def test_staff_see_the_verification_and_proposal_queues_first(
+    staff: User, user: User, django_assert_max_num_queries: object
+) -> None:
+    from allmende.events.services import proposals as events_services
+    from allmende.organizations import services as organization_services
+
+    def ask_and_propose(name: str) -> None:
+        organization = OrganizationFactory(name=name, description_de="Text")
+        admin = UserFactory()
+        MembershipFactory(user=admin, organization=organization, role="admin")
+        organization_services.verification_request(
+            organization=organization, actor=admin
+        )
+        start = timezone.now() + timedelta(days=5)
+        events_services.event_propose(
+            actor=admin,
+            organization=organization,
+            title_de=f"Vorschlag {name}",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            capacity=10,
+        )
+
+    ask_and_propose("Wartender Verein")
+    staff_client, member_client = client_for(staff), client_for(user)
+    with django_assert_max_num_queries(40) as few:  # type: ignore[operator]
+        html = staff_client.get("/dashboard/").content.decode()
+    assert "Organizations waiting for verification" in html
+    assert "Wartender Verein" in html
+    assert "Vorschlag Wartender Verein" in html
+    # Urgent sections come before the person's own.
+    assert html.index("Wartender Verein") < html.index("My organizations")
+
+    for number in range(5):
+        ask_and_propose(f"Verein {number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
+        staff_client.get("/dashboard/")
+
+    member_html = member_client.get("/dashboard/").content.decode()
+    assert "Organizations waiting for verification" not in member_html
+    assert "Wartender Verein" not in member_html

@@ -110,3 +110,11 @@ def test_header_search_answers_any_input_with_a_page(client: Client, q: str) -> 
     response = client.get("/search/", {"q": q})
     assert response.status_code == 200
     assert b'role="search"' in response.content
+
+
+def test_every_registered_module_has_an_icon_in_the_sprite() -> None:
+    from allmende.core.modules import all_modules
+    from allmende.core.templatetags.allmende import icon_names
+
+    names = set(icon_names())
+    assert {module.icon for module in all_modules()} <= names

@@ -13,3 +13,4 @@ class EventsConfig(AppConfig):
 
         register(sections.EVENTS)
         register(sections.ACADEMY)
+        register(sections.PROPOSAL_QUEUE)

@@ -3,11 +3,16 @@ dashboard."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core.modules import Module, Section
 from allmende.events import selectors
+
+if TYPE_CHECKING:
+    from allmende.core.modules import Viewer
 
 
 def start_section(request: HttpRequest) -> Section | None:
@@ -33,6 +38,23 @@ def dashboard(request: HttpRequest) -> Section:
     )
 
 
+def proposal_queue(request: HttpRequest) -> Section:
+    queue = list(selectors.event_proposal_queue()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Events proposed by organizations"),
+        template="events/_proposal_queue.html",
+        context={"proposal_queue": queue},
+        urgent=bool(queue),
+    )
+
+
+def _staff(user: Viewer) -> bool:
+    return bool(getattr(user, "is_staff", False))
+
+
+# Proposals shown on the dashboard; the queue page lists all of them.
+QUEUE_SHOWN = 10
+
 EVENTS = Module(
     key="events",
     label=_("Events"),
@@ -47,6 +69,17 @@ ACADEMY = Module(
     key="academy",
     label=_("Academy"),
     url_name="events:academy",
-    icon="graduation-cap",
+    icon="book-open",
     order=25,
+)
+
+# Staff's queue of proposed events on their dashboard; no navigation entry.
+PROPOSAL_QUEUE = Module(
+    key="events-proposals",
+    label=_("Proposed events"),
+    url_name="",
+    icon="inbox",
+    order=21,
+    visible=_staff,
+    dashboard=proposal_queue,
 )

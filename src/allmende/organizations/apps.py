@@ -12,3 +12,4 @@ class OrganizationsConfig(AppConfig):
         from allmende.organizations import sections
 
         register(sections.MODULE)
+        register(sections.STAFF_QUEUE)

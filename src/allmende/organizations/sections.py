@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core.modules import Module, Section
 from allmende.organizations import selectors
 from allmende.organizations.models import Membership
+
+if TYPE_CHECKING:
+    from allmende.core.modules import Viewer
 
 
 def start_section(request: HttpRequest) -> Section | None:
@@ -42,6 +47,23 @@ def dashboard(request: HttpRequest) -> Section:
     )
 
 
+def staff_queue(request: HttpRequest) -> Section:
+    queue = list(selectors.verification_queue()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Organizations waiting for verification"),
+        template="organizations/_staff_queue.html",
+        context={"verification_queue": queue},
+        urgent=bool(queue),
+    )
+
+
+def _staff(user: Viewer) -> bool:
+    return bool(getattr(user, "is_staff", False))
+
+
+# Requests shown on the dashboard; the queue page lists all of them.
+QUEUE_SHOWN = 10
+
 MODULE = Module(
     key="organizations",
     label=_("Organizations"),
@@ -50,4 +72,15 @@ MODULE = Module(
     order=70,
     start_section=start_section,
     dashboard=dashboard,
+)
+
+# Staff's verification queue on their dashboard; no entry in the navigation.
+STAFF_QUEUE = Module(
+    key="organizations-verification",
+    label=_("Verification requests"),
+    url_name="",
+    icon="badge-check",
+    order=71,
+    visible=_staff,
+    dashboard=staff_queue,
 )
