@@ -108,7 +108,9 @@ def test_a_simple_query_runs_in_the_worker(public_resource: Resource) -> None:
             "get",
         ),
         ("SELECT length(repeat('x', 300000000))", "sql_memory", "post"),
-        ("SELECT list_sort(range(100000000))[1]", "sql_memory", "get"),
+        # Builds an 800 MB list step by step: on a busy machine the deadline
+        # may come before the memory limit; either stops it.
+        ("SELECT list_sort(range(100000000))[1]", "sql_memory sql_timeout", "get"),
         ("SELECT repeat('x', 100000) FROM range(1000)", "sql_result_too_large", "post"),
     ],
 )
@@ -121,7 +123,7 @@ def test_queries_beyond_duckdbs_own_limits_are_stopped(
         status, body = _sql(public_resource, sql, method)
         elapsed = time.monotonic() - started
     assert status == 400, body
-    assert body["error"]["code"] == code
+    assert body["error"]["code"] in code.split()
     assert elapsed < TIMEOUT + 3
     assert memory.growth < 64 * 1024 * 1024, memory.growth
     # The pool answers the next query right away.
@@ -198,7 +200,7 @@ def test_the_resource_page_shows_the_limit(public_resource: Resource) -> None:
     started = time.monotonic()
     response = Client().get(
         public_resource.get_absolute_url(),
-        {"sql": "SELECT list_sort(range(100000000))[1]"},
+        {"sql": "SELECT length(repeat('x', 300000000))"},
     )
     assert time.monotonic() - started < TIMEOUT + 3
     assert response.status_code == 200
