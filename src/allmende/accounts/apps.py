@@ -6,3 +6,18 @@ class AccountsConfig(AppConfig):
     name = "allmende.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from allmende.accounts.models import User
+        from allmende.accounts.selectors import person_list
+        from allmende.core import search
+
+        search.register(
+            search.SearchType(
+                key="person",
+                label=_("People"),
+                model=User,
+                visible=lambda viewer: person_list(viewer=viewer),
+                order=40,
+            )
+        )

@@ -6,3 +6,18 @@ class CatalogConfig(AppConfig):
     name = "allmende.catalog"
     label = "catalog"
     verbose_name = _("Open data catalog")
+
+    def ready(self) -> None:
+        from allmende.catalog.models import Dataset
+        from allmende.catalog.selectors import visible_datasets
+        from allmende.core import search
+
+        search.register(
+            search.SearchType(
+                key="dataset",
+                label=_("Datasets"),
+                model=Dataset,
+                visible=visible_datasets,
+                order=30,
+            )
+        )

@@ -15,6 +15,7 @@ admin.site.site_title = "Allmende"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("-/health", core_views.health, name="health"),
+    path("", include("allmende.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from allmende.core import files
+from allmende.core.search import site_search
 from allmende.organizations.selectors import organization_highlights
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,24 @@ logger = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", organization_highlights())
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Everything a visitor may see that matches the words of ``q``."""
+    type_key = request.GET.get("type", "")
+    results = site_search(
+        viewer=request.user, query=request.GET.get("q", ""), type_key=type_key
+    )
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/search.html",
+        {"search": results, "page": page, "selected_type": type_key},
+    )
 
 
 def _check_database() -> None:

@@ -26,7 +26,7 @@ from allmende.core.search import search_queryset
 from allmende.events.models import Event, EventStatus, Registration, Slot
 from allmende.events.models.registrations import ACTIVE_STATES
 from allmende.events.models.registrations import RegistrationState as S
-from allmende.organizations.models import Organization
+from allmende.organizations.models import Membership, Organization
 
 Viewer = Account | AnonymousUser
 # How far back the public feeds reach, so calendars keep recent events.
@@ -230,3 +230,22 @@ def host_organizations(*, user: Account | AnonymousUser) -> QuerySet[Organizatio
     if not user.is_authenticated:
         return hosts.none()
     return hosts.filter(memberships__user=user, memberships__role="admin")
+
+
+def visible_events_filter(viewer: Viewer) -> Q:
+    """The events ``viewer`` may see (the query form of ``events.view_event``)."""
+    public = ~Q(status=EventStatus.DRAFT)
+    if not viewer.is_authenticated:
+        return public
+    if viewer.is_staff:
+        return Q()
+    hosts = Organization.objects.filter(
+        event_host__isnull=False,
+        memberships__user=viewer,
+        memberships__role=Membership.Role.ADMIN,
+    ).values("pk")
+    return public | Q(organization__in=hosts)
+
+
+def visible_events(viewer: Viewer) -> QuerySet[Event]:
+    return Event.objects.filter(visible_events_filter(viewer))
