@@ -307,3 +307,15 @@ def test_query_count_does_not_grow_with_results(
         response = client.get(URL, {"q": "seeadler"})
     assert response.status_code == 200
     assert "48 results" in response.text
+
+
+def test_many_matches_rank_title_matches_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from allmende.core import search
+
+    monkeypatch.setattr(search, "FINE_RANK_LIMIT", 2)
+    _organization(name="Ahorn Freunde")
+    _organization(name="Linde", description_de="Wir pflanzen Ahorn.")
+    _organization(name="Ahorn Hilfe")
+    assert _titles(Client(), "ahorn") == ["Ahorn Hilfe", "Ahorn Freunde", "Linde"]

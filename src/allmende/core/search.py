@@ -14,6 +14,8 @@ words and each word is quoted.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -43,8 +45,13 @@ def search_terms(query: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(query)][:MAX_TERMS]
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The German Snowball stem of one word, lower-cased, umlauts folded."""
+    """The German Snowball stem of one word, lower-cased, umlauts folded.
+
+    The stemmer is pure Python and costs about as much per word as a small
+    query; words repeat, so their stems are kept.
+    """
     # Stemmer objects keep state while they work: one per thread.
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
@@ -233,7 +240,12 @@ MAX_QUERY_CHARS = 500
 # The best match first; the extra select or annotation of
 # :func:`_matching_entries` provides ``search_rank``.
 RANKING = ("-search_rank", "pk")
+COARSE_RANKING = ("-search_rank", "-pk")
+# Above this many matches SQLite ranks by title matches instead of bm25().
+FINE_RANK_LIMIT = 2000
 SNIPPET_WORDS = 30
+# A match further into a text than this is not looked for (the title matched).
+SNIPPET_SCAN_WORDS = 300
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -263,27 +275,44 @@ def highlight(text: str, stems: Sequence[str]) -> SafeString:
 
 def snippet(text: str, stems: Sequence[str]) -> SafeString:
     """Some words of ``text`` around its first match, highlighted."""
-    words = list(_WORD.finditer(text))
+    words = list(itertools.islice(_WORD.finditer(text), SNIPPET_SCAN_WORDS))
     if not words:
         return mark_safe("")
     first = next((i for i, w in enumerate(words) if _matches(w.group(), stems)), 0)
     start = max(0, first - SNIPPET_WORDS // 3)
     end = min(len(words), start + SNIPPET_WORDS)
     begin_at = words[start].start() if start else 0
-    end_at = words[end - 1].end() if end < len(words) else len(text)
+    end_at = words[end - 1].end()
+    if end == len(words) and len(words) < SNIPPET_SCAN_WORDS:
+        end_at = len(text)
     result = highlight(text[begin_at:end_at].strip(), stems)
     before = "… " if start else ""
-    after = " …" if end < len(words) else ""
+    after = " …" if text[end_at:].strip() else ""
     return mark_safe(f"{before}{result}{after}")  # noqa: S308 (escaped above)
 
 
-def _matching_entries(terms: Sequence[str]) -> models.QuerySet[SearchEntry]:
-    """Entries that match ``terms``, with a ``search_rank`` (higher is better)."""
+def _matching_entries(
+    terms: Sequence[str], *, fine_rank: bool = True
+) -> models.QuerySet[SearchEntry]:
+    """Entries that match ``terms``, with a ``search_rank`` (higher is better).
+
+    On SQLite, bm25() reads the position lists of every match, which for a
+    word in most entries costs far more than finding them; with
+    ``fine_rank=False`` the rank is only whether every word is in the title,
+    and entries rank newest first within that.
+    """
     if is_postgresql():
         search = _pg_query(terms)
         return SearchEntry.objects.filter(vector=search).annotate(
             search_rank=SearchRank(F("vector"), search)
         )
+    rank, params = "-bm25(core_searchentry_fts, 10.0, 1.0)", []
+    if not fine_rank:
+        rank = (
+            "core_searchentry.id IN (SELECT rowid FROM core_searchentry_fts "
+            "WHERE core_searchentry_fts MATCH %s)"
+        )
+        params = [f"title : ({fts_match(terms)})"]
     return SearchEntry.objects.extra(  # noqa: S610
         tables=["core_searchentry_fts"],
         where=[
@@ -291,7 +320,8 @@ def _matching_entries(terms: Sequence[str]) -> models.QuerySet[SearchEntry]:
             "core_searchentry_fts.rowid = core_searchentry.id",
         ],
         params=[fts_match(terms)],
-        select={"search_rank": "-bm25(core_searchentry_fts, 10.0, 1.0)"},
+        select={"search_rank": rank},
+        select_params=params,
     )
 
 
@@ -312,10 +342,12 @@ def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch
     }
     visible = Q()
     for ct_id, search_type in by_ct.items():
-        visible |= Q(
-            content_type_id=ct_id,
-            object_id__in=search_type.visible(viewer).values("pk"),
-        )
+        shown = search_type.visible(viewer)
+        if shown.query.where or shown.model is not search_type.model:
+            visible |= Q(content_type_id=ct_id, object_id__in=shown.values("pk"))
+        else:
+            # Everyone sees every object of this type: no list of them needed.
+            visible |= Q(content_type_id=ct_id)
     matching = _matching_entries(terms).filter(visible)
     counts = {
         row["content_type_id"]: row["n"]
@@ -327,17 +359,24 @@ def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch
         for ct_id, t in by_ct.items()
         if counts.get(ct_id)
     ]
+    ct_of = {t.key: ct_id for ct_id, t in by_ct.items()}
     if selected:
-        ct_of = {t.key: ct_id for ct_id, t in by_ct.items()}
         matching = matching.filter(content_type_id=ct_of[selected])
         total = counts.get(ct_of[selected], 0)
     else:
         total = sum(counts.values())
     stems = [stem(t) for t in terms]
 
+    ranked, ranking = matching, RANKING
+    if total > FINE_RANK_LIMIT and not is_postgresql():
+        ranked = _matching_entries(terms, fine_rank=False).filter(visible)
+        if selected:
+            ranked = ranked.filter(content_type_id=ct_of[selected])
+        ranking = COARSE_RANKING
+
     def hits(offset: int, limit: int) -> list[Hit]:
         entries = list(
-            matching.order_by(*RANKING).only(
+            ranked.order_by(*ranking).only(
                 "pk", "content_type_id", "object_id", "body"
             )[offset : offset + limit]
         )
