@@ -319,3 +319,10 @@ def test_many_matches_rank_title_matches_first(
     _organization(name="Linde", description_de="Wir pflanzen Ahorn.")
     _organization(name="Ahorn Hilfe")
     assert _titles(Client(), "ahorn") == ["Ahorn Hilfe", "Ahorn Freunde", "Linde"]
+
+
+def test_search_page_speaks_german() -> None:
+    _organization(name="Kranich Netzwerk")
+    response = Client(headers={"accept-language": "de"}).get(URL, {"q": "kranich"})
+    assert "1 Treffer" in response.text
+    assert "Suche: kranich" in response.text
