@@ -26,7 +26,7 @@ import snowballstemmer
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -344,7 +344,11 @@ def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch
     for ct_id, search_type in by_ct.items():
         shown = search_type.visible(viewer)
         if shown.query.where or shown.model is not search_type.model:
-            visible |= Q(content_type_id=ct_id, object_id__in=shown.values("pk"))
+            # A lookup per match, not a list of every visible object built
+            # for each query: a rare word then costs little.
+            visible |= Q(content_type_id=ct_id) & Q(
+                Exists(shown.filter(pk=OuterRef("object_id")))
+            )
         else:
             # Everyone sees every object of this type: no list of them needed.
             visible |= Q(content_type_id=ct_id)
