@@ -66,9 +66,35 @@ def test_search_without_words_leaves_the_list_unfiltered() -> None:
     assert _search("  ") == ["Tafel Rostock"]
 
 
-def test_search_on_postgresql_uses_german_stemming() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("German stemming is a PostgreSQL feature")
+def test_search_uses_german_stemming() -> None:
     _indexed(name="Förderverein", description_de="Wir unterstützen Schulen")
     assert _search("schule") == ["Förderverein"]
     assert _search("fördervereine") == ["Förderverein"]
+
+
+def test_search_index_of_sqlite_is_rebuilt_by_migration() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS5 table exists on SQLite only")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    organization = OrganizationFactory(name="Vereinshaus")
+    organization_index(organization)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_searchentry_fts")
+    assert _search("vereine") == []
+    migration = import_module("allmende.core.migrations.0004_sqlite_fts_stems")
+
+    class Editor:
+        # The part of a schema editor the migration uses; a real one cannot
+        # start inside the test's transaction on SQLite.
+        def __init__(self) -> None:
+            self.connection = connection
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    migration.forward(apps, Editor())
+    assert _search("vereine") == ["Vereinshaus"]

@@ -12,3 +12,17 @@ class AccountsConfig(AppConfig):
         from allmende.core.modules import register
 
         register(sections.MODULE)
+
+        from allmende.accounts.models import User
+        from allmende.accounts.selectors import person_list
+        from allmende.core import search
+
+        search.register(
+            search.SearchType(
+                key="person",
+                label=_("People"),
+                model=User,
+                visible=lambda viewer: person_list(viewer=viewer),
+                order=40,
+            )
+        )

@@ -12,3 +12,17 @@ class CatalogConfig(AppConfig):
         from allmende.core.modules import register
 
         register(sections.MODULE)
+
+        from allmende.catalog.models import Dataset
+        from allmende.catalog.selectors import visible_datasets
+        from allmende.core import search
+
+        search.register(
+            search.SearchType(
+                key="dataset",
+                label=_("Datasets"),
+                model=Dataset,
+                visible=visible_datasets,
+                order=30,
+            )
+        )

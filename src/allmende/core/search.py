@@ -1,21 +1,35 @@
 """One full-text search interface for every module.
 
-Modules register what text an object has (:func:`index_object`) and filter a
-queryset by a query typed by a person (:func:`search_queryset`). On PostgreSQL
-this is full-text search with German stemming; on SQLite it is FTS5 with prefix
-matching, which needs no server. User input never reaches either query language
-unescaped: it is split into words and each word is quoted.
+Modules store what text an object has (:func:`index_object`), filter a
+queryset by a query typed by a person (:func:`search_queryset`) and register
+their searchable types (:func:`register`) for the site-wide search
+(:func:`site_search`). On PostgreSQL this is full-text search with the
+``german`` configuration; on SQLite it is FTS5 over text that the Snowball
+German stemmer has reduced to word stems, here in Python, for the index and
+for every query alike, so "Vereine" finds "Verein" on both databases. Query
+words match as prefixes of stems, so "digital" also finds "Digitalwerkstatt".
+User input never reaches either query language unescaped: it is split into
+words and each word is quoted.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
-from typing import TypeVar, cast
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast, overload
 
+import snowballstemmer
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.utils.functional import Promise
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from allmende.core.models import SearchEntry
 
@@ -23,11 +37,31 @@ M = TypeVar("M", bound=models.Model)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
+_local = threading.local()
 
 
 def search_terms(query: str) -> list[str]:
     """The words of a query, lower-cased, at most :data:`MAX_TERMS` of them."""
     return [w.lower() for w in _WORD.findall(query)][:MAX_TERMS]
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The German Snowball stem of one word, lower-cased, umlauts folded.
+
+    The stemmer is pure Python and costs about as much per word as a small
+    query; words repeat, so their stems are kept.
+    """
+    # Stemmer objects keep state while they work: one per thread.
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("german")
+    return cast(str, stemmer.stemWord(word.lower())) or word.lower()
+
+
+def stemmed_text(text: str) -> str:
+    """``text`` as the stems of its words, the form SQLite's index holds."""
+    return " ".join(stem(word) for word in _WORD.findall(text))
 
 
 def is_postgresql() -> bool:
@@ -45,11 +79,34 @@ def index_object(obj: models.Model, *, title: str, body: str) -> None:
             vector=SearchVector(Value(title), weight="A", config="german")
             + SearchVector(Value(body), weight="B", config="german")
         )
+    elif connection.vendor == "sqlite":
+        fts_replace(connection, entry.pk, title, body)
+
+
+def fts_replace(conn: Any, rowid: int, title: str, body: str) -> None:
+    """Put the stems of one entry's text into SQLite's FTS5 table."""
+    with conn.cursor() as cursor:
+        cursor.execute("DELETE FROM core_searchentry_fts WHERE rowid = %s", [rowid])
+        cursor.execute(
+            "INSERT INTO core_searchentry_fts(rowid, title, body) VALUES (%s, %s, %s)",
+            [rowid, stemmed_text(title), stemmed_text(body)],
+        )
 
 
 def unindex_object(obj: models.Model) -> None:
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     SearchEntry.objects.filter(content_type=ct, object_id=obj.pk).delete()
+
+
+def fts_match(terms: Sequence[str]) -> str:
+    """An FTS5 query: every word's stem, quoted, as a prefix."""
+    return " ".join('"{}"*'.format(stem(t).replace('"', '""')) for t in terms)
+
+
+def _pg_query(terms: Sequence[str]) -> SearchQuery:
+    # Each word is \w+ only, so quoting it makes it a plain lexeme.
+    tsquery = " & ".join(f"'{t}':*" for t in terms)
+    return SearchQuery(tsquery, config="german", search_type="raw")
 
 
 def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
@@ -63,8 +120,7 @@ def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet
         return queryset
     ct = ContentType.objects.get_for_model(queryset.model, for_concrete_model=False)
     if is_postgresql():
-        tsquery = " & ".join(f"'{t}':*" for t in terms)
-        search = SearchQuery(tsquery, config="german", search_type="raw")
+        search = _pg_query(terms)
         entries = SearchEntry.objects.filter(
             content_type=ct, object_id=OuterRef("pk"), vector=search
         ).annotate(rank=SearchRank(F("vector"), search))
@@ -79,7 +135,7 @@ def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet
     # correlated subquery would run the MATCH again for every row. bm25() is
     # lower for better matches, so its negation ranks. The table name comes
     # from the model's metadata, never from input.
-    match = " ".join('"{}"*'.format(t.replace('"', '""')) for t in terms)
+    match = fts_match(terms)
     table = queryset.model._meta.db_table
     ranked = queryset.extra(  # noqa: S610
         tables=["core_searchentry_fts", "core_searchentry"],
@@ -95,3 +151,261 @@ def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet
         select={"search_rank": "-bm25(core_searchentry_fts, 10.0, 1.0)"},
     )
     return cast("models.QuerySet[M]", ranked.order_by("-search_rank", "pk"))
+
+
+# The site-wide search over every registered type.
+
+Viewer = Any  # a User or AnonymousUser; core does not import the accounts app
+
+
+@dataclass(frozen=True)
+class SearchType:
+    """One kind of object the site-wide search finds.
+
+    ``visible(viewer)`` is the owning module's selector for what ``viewer`` may
+    see; the search never decides visibility itself. ``title(obj)`` is the
+    heading of a result (by default ``str(obj)``), linked to
+    ``obj.get_absolute_url()``.
+    """
+
+    key: str
+    label: str | Promise
+    model: type[models.Model]
+    visible: Callable[[Viewer], models.QuerySet[Any]]
+    order: int = 100
+    title: Callable[[Any], str] = str
+
+
+_types: dict[str, SearchType] = {}
+
+
+def register(search_type: SearchType) -> None:
+    """Make a type searchable site-wide; called from an app's ``ready()``."""
+    _types[search_type.key] = search_type
+
+
+def search_types() -> list[SearchType]:
+    return sorted(_types.values(), key=lambda t: (t.order, t.key))
+
+
+@dataclass
+class Facet:
+    key: str
+    label: str | Promise
+    count: int
+    selected: bool
+
+
+@dataclass
+class Hit:
+    type: SearchType
+    title: SafeString
+    snippet: SafeString
+    url: str
+
+
+@dataclass
+class SiteSearch:
+    """What a site-wide search page shows."""
+
+    query: str
+    terms: list[str]
+    facets: list[Facet]
+    total: int
+    hits: Callable[[int, int], list[Hit]]
+
+    # A paginator reads the results as a sequence: only the page it slices
+    # is fetched.
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self[0 : self.total])
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        if isinstance(index, int):
+            return self.hits(index, 1)[0]
+        start = index.start or 0
+        stop = self.total if index.stop is None else index.stop
+        return self.hits(start, max(0, stop - start))
+
+
+MAX_QUERY_CHARS = 500
+# The best match first; the extra select or annotation of
+# :func:`_matching_entries` provides ``search_rank``.
+RANKING = ("-search_rank", "pk")
+COARSE_RANKING = ("-search_rank", "-pk")
+# Above this many matches SQLite ranks by title matches instead of bm25().
+FINE_RANK_LIMIT = 2000
+SNIPPET_WORDS = 30
+# A match further into a text than this is not looked for (the title matched).
+SNIPPET_SCAN_WORDS = 300
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_query(query: str) -> str:
+    """A query as typed, cut to a sane length and without control characters."""
+    return _UNPRINTABLE.sub(" ", query[:MAX_QUERY_CHARS]).strip()
+
+
+def _matches(word: str, stems: Sequence[str]) -> bool:
+    word_stem = stem(word)
+    return any(word_stem.startswith(s) for s in stems)
+
+
+def highlight(text: str, stems: Sequence[str]) -> SafeString:
+    """``text``, escaped, with the words that match the query in ``<mark>``."""
+    text = _UNPRINTABLE.sub(" ", text)
+    parts: list[str] = []
+    position = 0
+    for match in _WORD.finditer(text):
+        if _matches(match.group(), stems):
+            parts.append(escape(text[position : match.start()]))
+            parts.append(f"<mark>{escape(match.group())}</mark>")
+            position = match.end()
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 (every piece is escaped)
+
+
+def snippet(text: str, stems: Sequence[str]) -> SafeString:
+    """Some words of ``text`` around its first match, highlighted."""
+    words = list(itertools.islice(_WORD.finditer(text), SNIPPET_SCAN_WORDS))
+    if not words:
+        return mark_safe("")
+    first = next((i for i, w in enumerate(words) if _matches(w.group(), stems)), 0)
+    start = max(0, first - SNIPPET_WORDS // 3)
+    end = min(len(words), start + SNIPPET_WORDS)
+    begin_at = words[start].start() if start else 0
+    end_at = words[end - 1].end()
+    if end == len(words) and len(words) < SNIPPET_SCAN_WORDS:
+        end_at = len(text)
+    result = highlight(text[begin_at:end_at].strip(), stems)
+    before = "… " if start else ""
+    after = " …" if text[end_at:].strip() else ""
+    return mark_safe(f"{before}{result}{after}")  # noqa: S308 (escaped above)
+
+
+def _matching_entries(
+    terms: Sequence[str], *, fine_rank: bool = True
+) -> models.QuerySet[SearchEntry]:
+    """Entries that match ``terms``, with a ``search_rank`` (higher is better).
+
+    On SQLite, bm25() reads the position lists of every match, which for a
+    word in most entries costs far more than finding them; with
+    ``fine_rank=False`` the rank is only whether every word is in the title,
+    and entries rank newest first within that.
+    """
+    if is_postgresql():
+        search = _pg_query(terms)
+        return SearchEntry.objects.filter(vector=search).annotate(
+            search_rank=SearchRank(F("vector"), search)
+        )
+    rank, params = "-bm25(core_searchentry_fts, 10.0, 1.0)", []
+    if not fine_rank:
+        rank = (
+            "core_searchentry.id IN (SELECT rowid FROM core_searchentry_fts "
+            "WHERE core_searchentry_fts MATCH %s)"
+        )
+        params = [f"title : ({fts_match(terms)})"]
+    return SearchEntry.objects.extra(  # noqa: S610
+        tables=["core_searchentry_fts"],
+        where=[
+            "core_searchentry_fts MATCH %s",
+            "core_searchentry_fts.rowid = core_searchentry.id",
+        ],
+        params=[fts_match(terms)],
+        select={"search_rank": rank},
+        select_params=params,
+    )
+
+
+def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch:
+    """Search every registered type for what ``viewer`` may see.
+
+    A fixed number of queries whatever the data: one for the counts per type,
+    one for a page of entries, and one per type on that page for the objects.
+    """
+    query = clean_query(query)
+    terms = search_terms(query)
+    types = search_types()
+    if not terms or not types:
+        return SiteSearch(query, terms, [], 0, lambda offset, limit: [])
+    by_ct = {
+        ContentType.objects.get_for_model(t.model, for_concrete_model=False).pk: t
+        for t in types
+    }
+    visible = Q()
+    for ct_id, search_type in by_ct.items():
+        shown = search_type.visible(viewer)
+        if shown.query.where or shown.model is not search_type.model:
+            # A lookup per match, not a list of every visible object built
+            # for each query: a rare word then costs little.
+            visible |= Q(content_type_id=ct_id) & Q(
+                Exists(shown.filter(pk=OuterRef("object_id")))
+            )
+        else:
+            # Everyone sees every object of this type: no list of them needed.
+            visible |= Q(content_type_id=ct_id)
+    matching = _matching_entries(terms).filter(visible)
+    counts = {
+        row["content_type_id"]: row["n"]
+        for row in matching.values("content_type_id").annotate(n=Count("pk")).order_by()
+    }
+    selected = type_key if type_key in _types else ""
+    facets = [
+        Facet(t.key, t.label, counts.get(ct_id, 0), t.key == selected)
+        for ct_id, t in by_ct.items()
+        if counts.get(ct_id)
+    ]
+    ct_of = {t.key: ct_id for ct_id, t in by_ct.items()}
+    if selected:
+        matching = matching.filter(content_type_id=ct_of[selected])
+        total = counts.get(ct_of[selected], 0)
+    else:
+        total = sum(counts.values())
+    stems = [stem(t) for t in terms]
+
+    ranked, ranking = matching, RANKING
+    if total > FINE_RANK_LIMIT and not is_postgresql():
+        ranked = _matching_entries(terms, fine_rank=False).filter(visible)
+        if selected:
+            ranked = ranked.filter(content_type_id=ct_of[selected])
+        ranking = COARSE_RANKING
+
+    def hits(offset: int, limit: int) -> list[Hit]:
+        entries = list(
+            ranked.order_by(*ranking).only(
+                "pk", "content_type_id", "object_id", "body"
+            )[offset : offset + limit]
+        )
+        wanted: dict[int, list[int]] = {}
+        for entry in entries:
+            wanted.setdefault(entry.content_type_id, []).append(entry.object_id)
+        objects: dict[tuple[int, int], models.Model] = {}
+        for ct_id, ids in wanted.items():
+            model = by_ct[ct_id].model
+            for found in model._default_manager.filter(pk__in=ids):
+                objects[(ct_id, cast(int, found.pk))] = found
+        result = []
+        for entry in entries:
+            obj = objects.get((entry.content_type_id, entry.object_id))
+            if obj is None:  # removed since the entry was read
+                continue
+            search_type = by_ct[entry.content_type_id]
+            result.append(
+                Hit(
+                    type=search_type,
+                    title=highlight(search_type.title(obj), stems),
+                    snippet=snippet(entry.body, stems),
+                    url=obj.get_absolute_url(),  # type: ignore[attr-defined]
+                )
+            )
+        return result
+
+    return SiteSearch(query, terms, facets, total, hits)

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -25,6 +26,7 @@ from allmende.accounts.utils import request_user
 from allmende.core import files, selectors, services
 from allmende.core.forms import ProgrammeTextForm, StyleguideForm, add_validation_error
 from allmende.core.modules import dashboard_sections, start_sections
+from allmende.core.search import site_search
 from allmende.core.templatetags.allmende import icon_names
 
 logger = logging.getLogger(__name__)
@@ -72,11 +74,22 @@ def programme_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "core/programme_edit.html", {"form": form})
 
 
+SEARCH_PAGE_SIZE = 20
+
+
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    """Where the header's search field leads (a simple page until site-wide
-    search exists)."""
-    return render(request, "core/search.html", {"q": request.GET.get("q", "")})
+    """Everything a visitor may see that matches the words of ``q``."""
+    type_key = request.GET.get("type", "")
+    results = site_search(
+        viewer=request.user, query=request.GET.get("q", ""), type_key=type_key
+    )
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/search.html",
+        {"search": results, "page": page, "selected_type": type_key},
+    )
 
 
 def _check_database() -> None:

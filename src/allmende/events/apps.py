@@ -14,3 +14,17 @@ class EventsConfig(AppConfig):
         register(sections.EVENTS)
         register(sections.ACADEMY)
         register(sections.PROPOSAL_QUEUE)
+
+        from allmende.core import search
+        from allmende.events.models import Event
+        from allmende.events.selectors import visible_events
+
+        search.register(
+            search.SearchType(
+                key="event",
+                label=_("Events"),
+                model=Event,
+                visible=visible_events,
+                order=20,
+            )
+        )

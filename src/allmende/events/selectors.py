@@ -34,7 +34,7 @@ from allmende.events.models import (
 )
 from allmende.events.models.registrations import ACTIVE_STATES
 from allmende.events.models.registrations import RegistrationState as S
-from allmende.organizations.models import Organization
+from allmende.organizations.models import Membership, Organization
 
 Viewer = Account | AnonymousUser
 # How far back the public feeds reach, so calendars keep recent events.
@@ -336,3 +336,22 @@ def upcoming_registrations_of(
         .select_related("event", "slot")
         .order_by("event__starts_at", "id")[:limit]
     )
+
+
+def visible_events_filter(viewer: Viewer) -> Q:
+    """The events ``viewer`` may see (the query form of ``events.view_event``)."""
+    public = ~Q(status=EventStatus.DRAFT)
+    if not viewer.is_authenticated:
+        return public
+    if viewer.is_staff:
+        return Q()
+    hosts = Organization.objects.filter(
+        event_host__isnull=False,
+        memberships__user=viewer,
+        memberships__role=Membership.Role.ADMIN,
+    ).values("pk")
+    return public | Q(organization__in=hosts)
+
+
+def visible_events(viewer: Viewer) -> QuerySet[Event]:
+    return Event.objects.filter(visible_events_filter(viewer))

@@ -13,3 +13,17 @@ class OrganizationsConfig(AppConfig):
 
         register(sections.MODULE)
         register(sections.STAFF_QUEUE)
+
+        from allmende.core import search
+        from allmende.organizations.models import Organization
+        from allmende.organizations.selectors import DirectoryFilters, organization_list
+
+        search.register(
+            search.SearchType(
+                key="organization",
+                label=_("Organizations"),
+                model=Organization,
+                visible=lambda viewer: organization_list(filters=DirectoryFilters()),
+                order=10,
+            )
+        )
