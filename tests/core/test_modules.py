@@ -23,8 +23,8 @@ def extra_module() -> Iterator[None]:
     def queue(request: object) -> Section:
         return Section(
             title="Staff queue",
-            template="core/search.html",
-            context={"q": "queue-marker"},
+            template="core/_empty.html",
+            context={"text": "queue-marker"},
         )
 
     modules.register(
