@@ -29,6 +29,8 @@ from allmende.events.models import (
 )
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services.events import consultation_series_generate, event_create
+from allmende.events.services.proposals import event_propose
+from allmende.organizations.models import Membership
 
 EVENTS: list[dict[str, Any]] = [
     {
@@ -181,10 +183,49 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
             description_en="One person, twenty minutes, your question.",
             topics=[areas["digitales"]] if "digitales" in areas else [],
         )
+        proposed = _propose(today=today, zone=zone)
     stdout.write(
         f"Demo events loaded: {count} events, a consultation hour on "
-        f"{len(occurrences)} dates, {len(courses)} courses."
+        f"{len(occurrences)} dates, {len(courses)} courses"
+        + (", an event proposed by an organization." if proposed else ".")
     )
+
+
+def _propose(*, today: date, zone: ZoneInfo) -> bool:
+    """An organization that may not host events yet proposes one for the staff
+    to publish (the staff's dashboard shows it)."""
+    membership = (
+        Membership.objects.filter(
+            role=Membership.Role.ADMIN,
+            organization__event_host__isnull=True,
+            user__is_staff=False,
+        )
+        .select_related("organization", "user")
+        .order_by("organization__name")
+        .first()
+    )
+    if membership is None:
+        return False
+    starts_at = datetime.combine(today + timedelta(days=24), time(18, 0), tzinfo=zone)
+    event_propose(
+        actor=membership.user,
+        organization=membership.organization,
+        title_de="Reparieren statt wegwerfen: offenes Repair-Café",
+        title_en="Repair instead of throwing away: open repair café",
+        description_de="Bringen Sie Geräte mit, wir reparieren sie gemeinsam.",
+        description_en="Bring your devices, we repair them together.",
+        event_type=EventType.WORKSHOP,
+        format=EventFormat.IN_PERSON,
+        level=Level.BEGINNER,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=3),
+        capacity=15,
+        venue="Nachbarschaftshaus",
+        street="Hauptstraße 5",
+        postal_code="04109",
+        city="Leipzig",
+    )
+    return True
 
 
 def _fill(event: Event, people: list[User]) -> None:
