@@ -162,3 +162,21 @@ def test_staff_see_the_verification_and_proposal_queues_first(
     member_html = member_client.get("/dashboard/").content.decode()
     assert "Organizations waiting for verification" not in member_html
     assert "Wartender Verein" not in member_html
+
+
+def test_demo_data_fills_the_staffs_queues(staff: User) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from allmende.legal.selectors import privacy_notice_version
+
+    call_command("demo", stdout=StringIO())
+    # The staff member has read the demo's privacy notice (else it comes first).
+    staff.privacy_notice_version = privacy_notice_version()
+    staff.save()
+    html = client_for(staff).get("/dashboard/").content.decode()
+    assert "Organizations waiting for verification" in html
+    assert "Events proposed by organizations" in html
+    assert "No organization is waiting for verification." not in html
+    assert "No proposed event is waiting." not in html
