@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "allmende.ckan",
     "allmende.harvest",
     "allmende.legal",
+    "allmende.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
