@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from allmende.accounts.models import User
+from allmende.notifications.models import Notification
 from allmende.organizations.models import Membership
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.browser.test_harvest import log_in_staff
@@ -115,4 +116,6 @@ def test_admin_proposes_an_event_and_staff_publish_it(
     visitor.goto(event_url)
     expect(visitor.locator("h1")).to_have_text("Erste Hilfe für Vereine")
     visitor_context.close()
-    assert [message.to for message in mail.outbox] == [[admin.email]]
+    assert list(
+        Notification.objects.filter(recipient=admin).values_list("type", flat=True)
+    ) == ["events.proposal_published"]
