@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -63,7 +62,9 @@ def test_organization_asks_staff_verify_and_the_organization_sees_badge_and_mess
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_no_axe_violations(page)
-    assert [message.to for message in mail.outbox] == [[admin.email]]
+    assert list(
+        Notification.objects.filter(recipient=admin).values_list("type", flat=True)
+    ) == ["organizations.verified"]
 
 
 def test_admin_proposes_an_event_and_staff_publish_it(

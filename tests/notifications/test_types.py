@@ -14,7 +14,7 @@ from tests.events.factories import EventFactory
 
 def test_every_declared_type_reads_in_german_and_english() -> None:
     kinds = registry.types()
-    assert {kind.key.split(".")[0] for kind in kinds} >= {"events"}
+    assert {kind.key.split(".")[0] for kind in kinds} >= {"events", "organizations"}
     for kind in kinds:
         if kind.key.startswith("tests."):
             continue
