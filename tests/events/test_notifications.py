@@ -188,7 +188,7 @@ def test_organizer_moves_notify_the_participant_with_reason(
         services.registration_move(registration=second, move="cancel", actor=staff)
     assert _only(people[1]).type == "events.registration_cancelled_by_organizer"
     assert _in(_only(people[1]), "de") == (
-        "Die Veranstalter haben Ihre Anmeldung zu Datenwerkstatt storniert. "
+        "Die Veranstalter haben Ihre Anmeldung zu Datenwerkstatt storniert."
     )
     assert _only(people[2]).type == "events.place_offered", "longest waiting"
     assert third.pk

@@ -95,7 +95,8 @@ class NotificationType:
         """The message in the active language, its placeholders filled.
 
         A placeholder missing from ``context`` (an older notification, a type
-        whose message gained a field) shows as empty rather than failing. A
+        whose message gained a field) shows as empty rather than failing, and
+        an optional one left empty at the end leaves no trailing space. A
         value given in several languages (``{"de": …, "en": …}``, see
         :func:`in_languages`) shows in the active one.
         """
@@ -103,7 +104,7 @@ class NotificationType:
         values = {
             name: _in_language(value, language) for name, value in context.items()
         }
-        return str(self.message) % _Lenient(values)
+        return (str(self.message) % _Lenient(values)).strip()
 
 
 def in_languages(obj: Any, field: str) -> dict[str, str]:
