@@ -97,7 +97,7 @@ def test_registration_waiting_for_approval_is_acknowledged(committed: Any) -> No
         services.registration_create(event=event, actor=user)
     notification = _only(user)
     assert notification.type == "events.registration_pending"
-    assert "die Veranstalter bestätigen sie" in _in(notification, "de")
+    assert "der Veranstalter wird sie bestätigen" in _in(notification, "de")
 
 
 def test_cancelling_oneself_is_confirmed_and_the_place_offered(
@@ -117,7 +117,7 @@ def test_cancelling_oneself_is_confirmed_and_the_place_offered(
         "You have cancelled your registration for Data workshop."
     )
     assert _in(cancelled, "de") == (
-        "Sie haben Ihre Anmeldung zu Datenwerkstatt storniert."
+        "Sie haben Ihre Anmeldung für Datenwerkstatt storniert."
     )
     offer = _only(waiting)
     assert offer.type == "events.place_offered"
@@ -188,7 +188,7 @@ def test_organizer_moves_notify_the_participant_with_reason(
         services.registration_move(registration=second, move="cancel", actor=staff)
     assert _only(people[1]).type == "events.registration_cancelled_by_organizer"
     assert _in(_only(people[1]), "de") == (
-        "Die Veranstalter haben Ihre Anmeldung zu Datenwerkstatt storniert."
+        "Der Veranstalter hat Ihre Anmeldung für Datenwerkstatt storniert."
     )
     assert _only(people[2]).type == "events.place_offered", "longest waiting"
     assert third.pk
@@ -203,7 +203,7 @@ def test_organizer_moves_notify_the_participant_with_reason(
     declined = _only(people[0])
     assert declined.type == "events.registration_declined"
     assert _in(declined, "de") == (
-        "Ihre Anmeldung zu Datenwerkstatt wurde abgelehnt. Nur Mitglieder."
+        "Ihre Anmeldung für Datenwerkstatt wurde abgelehnt. Nur Mitglieder."
     )
 
 
@@ -292,7 +292,7 @@ def test_organizer_message_reaches_account_holders_and_guests(
         "The organizers of Data workshop write: “Raumänderung” Saal 2."
     )
     assert _in(notification, "de") == (
-        "Die Veranstalter von Datenwerkstatt schreiben: „Raumänderung“ Saal 2."
+        "Der Veranstalter von Datenwerkstatt schreibt: „Raumänderung“ Saal 2."
     )
     assert [m.to for m in mail.outbox] == [["guest@example.org"]]
 

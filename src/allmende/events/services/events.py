@@ -264,13 +264,14 @@ def event_message_participants(
         .values_list("user_id", flat=True)
         .distinct()
     )
-    notify(
-        kinds.ORGANIZER_MESSAGE,
-        users,
-        obj=event,
-        context=event_context(event, subject=subject, body=body),
-        actor=account(actor),
-    )
+    if users:
+        notify(
+            kinds.ORGANIZER_MESSAGE,
+            users,
+            obj=event,
+            context=event_context(event, subject=subject, body=body),
+            actor=account(actor),
+        )
     emails = list(
         participants.filter(user__isnull=True)
         .values_list("email", flat=True)
