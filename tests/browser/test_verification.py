@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from allmende.accounts.models import User
+from allmende.notifications.models import Notification
 from allmende.organizations.models import Membership
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.browser.test_harvest import log_in_staff
@@ -62,7 +62,9 @@ def test_organization_asks_staff_verify_and_the_organization_sees_badge_and_mess
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_no_axe_violations(page)
-    assert [message.to for message in mail.outbox] == [[admin.email]]
+    assert list(
+        Notification.objects.filter(recipient=admin).values_list("type", flat=True)
+    ) == ["organizations.verified"]
 
 
 def test_admin_proposes_an_event_and_staff_publish_it(
@@ -115,4 +117,6 @@ def test_admin_proposes_an_event_and_staff_publish_it(
     visitor.goto(event_url)
     expect(visitor.locator("h1")).to_have_text("Erste Hilfe für Vereine")
     visitor_context.close()
-    assert [message.to for message in mail.outbox] == [[admin.email]]
+    assert list(
+        Notification.objects.filter(recipient=admin).values_list("type", flat=True)
+    ) == ["events.proposal_published"]

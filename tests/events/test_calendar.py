@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from icalendar import Calendar
 
@@ -93,7 +94,10 @@ def test_private_feed_has_only_own_events_and_no_other_person() -> None:
 
 def test_confirmation_mail_carries_a_parsable_ics() -> None:
     event = EventFactory()
-    services.registration_create(event=event, actor=UserFactory())
+    guest = services.registration_create(
+        event=event, actor=AnonymousUser(), name="Ada", email="ada@example.org"
+    )
+    services.registration_confirm(registration=guest)
     message = next(m for m in mail.outbox if m.attachments)
     name, content, mimetype = message.attachments[0]
     assert name == "event.ics"

@@ -8,6 +8,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from allmende.events.models import Registration, SentReminder
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import registrations as services
 from allmende.events.services.reminders import due_reminder, reminders_send
+from allmende.notifications.models import Notification
 from tests.accounts.factories import UserFactory
 from tests.events.factories import EventFactory
 
@@ -53,6 +55,27 @@ def _event(**kwargs: object):  # type: ignore[no-untyped-def]
     )
 
 
+def _guest(event, email: str) -> Registration:  # type: ignore[no-untyped-def]
+    """A registration by e-mail alone, confirmed: its messages are mails."""
+    registration = services.registration_create(
+        event=event, actor=AnonymousUser(), name="Guest", email=email
+    )
+    return services.registration_confirm(registration=registration)
+
+
+def _told() -> list[tuple[str, str]]:
+    """Who was told what since the last :func:`_forget`: (address, type or
+    subject), notifications for account holders and mails for guests."""
+    notified = Notification.objects.values_list("recipient__email", "type")
+    mailed = [(m.to[0], m.subject) for m in mail.outbox]
+    return sorted([*notified, *mailed])
+
+
+def _forget() -> None:
+    mail.outbox.clear()
+    Notification.objects.all().delete()
+
+
 def test_unanswered_offer_expires_and_passes_to_the_next_person(clock: Clock) -> None:
     event = _event(capacity=1)
     first_user = UserFactory()
@@ -72,19 +95,22 @@ def test_unanswered_offer_expires_and_passes_to_the_next_person(clock: Clock) ->
     assert second.state == S.OFFERED, "still within the offer time"
 
     clock.advance(hours=2)
-    mail.outbox.clear()
+    _forget()
     call_command("run_periodic", "--all")
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.state == S.EXPIRED
     assert third.state == S.OFFERED
-    subjects = sorted(m.subject for m in mail.outbox)
-    assert len(subjects) == 2
-    assert any("expired" in s for s in subjects)
+    assert _told() == sorted(
+        [
+            (second.email, "events.offer_expired"),
+            (third.email, "events.place_offered"),
+        ]
+    )
 
-    mail.outbox.clear()
+    _forget()
     call_command("run_periodic", "--all")
-    assert mail.outbox == []
+    assert _told() == []
     event.refresh_from_db()
     assert event.places_taken == 1
 
@@ -121,15 +147,20 @@ def test_accepting_a_late_offer_is_refused_even_before_the_job_runs(
 def test_reminders_go_out_once_per_person_and_reminder(clock: Clock) -> None:
     event = _event(capacity=5, reminder_minutes=[1440, 60])
     people = [
-        services.registration_create(event=event, actor=UserFactory()) for _ in range(3)
+        services.registration_create(event=event, actor=UserFactory()) for _ in range(2)
     ]
+    people.append(_guest(event, "guest@example.org"))
     waiting = _event(capacity=1)
     services.registration_create(event=waiting, actor=UserFactory())
 
     def reminders() -> list[str]:
-        return [m.to[0] for m in mail.outbox if m.subject.startswith("Reminder")]
+        return [
+            email
+            for email, what in _told()
+            if what == "events.reminder" or what.startswith("Reminder")
+        ]
 
-    mail.outbox.clear()
+    _forget()
     clock.now = START - timedelta(days=2)
     call_command("run_periodic", "--all")
     assert reminders() == []
@@ -139,7 +170,8 @@ def test_reminders_go_out_once_per_person_and_reminder(clock: Clock) -> None:
     assert sorted(reminders()) == sorted(
         [p.email for p in people] + [waiting.registrations.get().email]
     )
-    mail.outbox.clear()
+    assert ("guest@example.org", f"Reminder: {event.title}") in _told()
+    _forget()
     call_command("run_periodic", "--all")  # the scheduler runs twice
     clock.advance(minutes=5)
     assert reminders_send() == 0
@@ -148,7 +180,7 @@ def test_reminders_go_out_once_per_person_and_reminder(clock: Clock) -> None:
     clock.now = START - timedelta(minutes=50)
     call_command("run_periodic", "--all")
     assert len(reminders()) == 4
-    mail.outbox.clear()
+    _forget()
     call_command("run_periodic", "--all")
     assert reminders() == []
     assert SentReminder.objects.count() == 8
@@ -265,7 +297,7 @@ def test_offer_mail_gives_the_deadline_in_the_languages_format(clock: Clock) -> 
     first_user = UserFactory()
     first = services.registration_create(event=event, actor=first_user)
     with translation.override("de"):
-        services.registration_create(event=event, actor=UserFactory())
+        _guest(event, "gast@example.org")
     mail.outbox.clear()
     services.registration_cancel(registration=first, actor=first_user)
     [offer] = [m for m in mail.outbox if "bis" in m.body]

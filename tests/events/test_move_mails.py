@@ -1,10 +1,14 @@
-"""Participants hear about every change an organizer makes to their registration."""
+"""Guests hear by mail about every change an organizer makes to their registration.
+
+(Participants with an account are notified instead: see test_notifications.py.)
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.utils import translation
 
@@ -12,7 +16,6 @@ from allmende.accounts.models import User
 from allmende.events.models import Event, Registration
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import registrations as services
-from tests.accounts.factories import UserFactory
 from tests.conftest import client_for
 from tests.events.factories import EventFactory
 
@@ -21,8 +24,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def sign_up(event: Event, language: str = "en") -> Registration:
+    """A guest signs up with an e-mail address and confirms it."""
+    number = Registration.objects.count()
     with translation.override(language):
-        return services.registration_create(event=event, actor=UserFactory())
+        registration = services.registration_create(
+            event=event,
+            actor=AnonymousUser(),
+            name=f"Guest {number}",
+            email=f"guest{number}@example.org",
+        )
+        return services.registration_confirm(registration=registration)
 
 
 def move(staff: User, registration: Registration, action: str) -> Registration:
@@ -106,14 +117,19 @@ def test_rejecting_tells_the_participant(staff: User) -> None:
     assert message.subject == "Your registration was declined: Data workshop"
 
 
-def test_participant_cancelling_themselves_gets_no_organizer_mail(
+def test_participant_cancelling_themselves_gets_their_own_confirmation(
     staff: User,
 ) -> None:
     event = EventFactory(title_en="Data workshop")
     registration = sign_up(event)
     mail.outbox.clear()
-    services.registration_cancel(registration=registration, actor=registration.user)
-    assert mail.outbox == []
+    services.registration_cancel(
+        registration=registration, actor=AnonymousUser(), by_token=True
+    )
+    [message] = mail.outbox
+    assert message.to == [registration.email]
+    assert message.subject == "Registration cancelled: Data workshop"
+    assert "organizer" not in message.body
 
 
 def test_mail_is_in_the_participants_language(staff: User, settings: Any) -> None:
@@ -145,6 +161,6 @@ def test_mail_dates_use_the_languages_date_format(settings: Any) -> None:
     event = EventFactory(starts_at=start, ends_at=start.replace(hour=20), capacity=5)
     sign_up(event, "de")
     sign_up(event, "en")
-    german, english = mail.outbox[-2:]
+    german, english = [m for m in mail.outbox if m.attachments]
     assert "Mittwoch, 20. Januar 2027, 18:00 bis 20:00 Uhr" in german.body
     assert "Wednesday, Jan. 20, 2027, 18:00 to 20:00" in english.body

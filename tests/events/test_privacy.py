@@ -3,12 +3,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core import mail
 
 from allmende.accounts.services import api_token_create, user_delete
 from allmende.events.models import Event, Registration
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import registrations as services
+from allmende.notifications.models import Notification
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.conftest import client_for
 from tests.events.factories import EventFactory
@@ -22,14 +22,17 @@ def test_deleting_an_account_gives_its_place_to_the_waiting_list() -> None:
     leaving, waiting = UserFactory(), UserFactory()
     services.registration_create(event=event, actor=leaving)
     services.registration_create(event=event, actor=waiting)
-    mail.outbox.clear()
+    Notification.objects.all().delete()
 
     user_delete(actor=leaving)
 
     event = Event.objects.get(pk=event.pk)
     assert event.places_taken == 1
     assert Registration.objects.get(user=waiting).state == S.OFFERED
-    assert any(waiting.email in m.to for m in mail.outbox), "the offer is mailed"
+    [offer] = Notification.objects.all()
+    assert (offer.recipient, offer.type) == (waiting, "events.place_offered"), (
+        "the offer is sent, and nothing to the deleted account"
+    )
 
 
 def test_data_export_contains_registrations_and_api_tokens() -> None:

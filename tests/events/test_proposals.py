@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -20,6 +19,7 @@ from allmende.events import selectors
 from allmende.events.models import Event, EventProposal, EventStatus, ProposalState
 from allmende.events.selectors import EventFilters
 from allmende.events.services import proposals as services
+from allmende.notifications.models import Notification
 from allmende.organizations.models import Membership, Organization
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import client_for
@@ -88,8 +88,11 @@ def test_admin_proposes_an_event_that_stays_hidden_until_staff_publish_it(
     assert event.status == EventStatus.PUBLISHED
     assert list(selectors.event_list(filters=EventFilters())) == [event]
     assert client_for(None).get(event.get_absolute_url()).status_code == 200
-    assert [m.to for m in mail.outbox] == [[org_admin.email]]
-    assert mail.outbox[0].subject == "Published: Vereinsrecht kompakt"
+    [published] = Notification.objects.all()
+    assert (published.recipient, published.type) == (
+        org_admin,
+        "events.proposal_published",
+    )
     assert AuditLogEntry.objects.filter(action="event.proposal_published").exists()
     assert list(selectors.event_proposal_queue()) == []
 
@@ -114,7 +117,9 @@ def test_staff_decline_with_a_reason_that_the_organization_reads(
         )
     event.refresh_from_db()
     assert event.status == EventStatus.DRAFT
-    assert "Jahrestreffen" in mail.outbox[0].body
+    [declined] = Notification.objects.all()
+    assert declined.recipient == org_admin
+    assert "Jahrestreffen" in declined.message
     for url in (event.get_absolute_url(), organization.get_absolute_url()):
         assert "Jahrestreffen" in client_for(org_admin).get(url).content.decode()
     with pytest.raises(ValidationError):

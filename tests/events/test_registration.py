@@ -19,6 +19,7 @@ from allmende.events.models.registrations import (
 )
 from allmende.events.services import events as event_services
 from allmende.events.services import registrations as services
+from allmende.notifications.models import Notification
 from tests.accounts.factories import UserFactory
 from tests.events.factories import EventFactory
 
@@ -41,7 +42,10 @@ def test_logged_in_person_is_confirmed_while_places_are_free() -> None:
     event.refresh_from_db()
     assert registration.state == S.CONFIRMED
     assert event.places_taken == 1
-    assert any(m.attachments for m in mail.outbox), "confirmation carries an .ics"
+    assert Notification.objects.get(recipient=registration.user).type == (
+        "events.registration_confirmed"
+    )
+    assert mail.outbox == [], "an account holder is notified, not mailed directly"
 
 
 def test_full_event_puts_new_registration_on_waiting_list() -> None:
@@ -150,7 +154,9 @@ def test_participant_cancels_and_first_waiting_person_gets_an_offer() -> None:
     event.refresh_from_db()
     assert second.state == S.OFFERED
     assert event.places_taken == 1
-    assert "A place is free for you" in mail.outbox[-1].subject
+    assert Notification.objects.filter(
+        recipient=second.user, type="events.place_offered"
+    ).exists()
 
 
 def test_stranger_cannot_cancel_a_registration() -> None:

@@ -15,6 +15,7 @@ from allmende.accounts.models import User
 from allmende.events.models import EventType, Registration
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import registrations as services
+from allmende.notifications.models import Notification
 from allmende.organizations.models import Membership, Organization
 from tests.accounts.factories import UserFactory
 from tests.conftest import client_for
@@ -223,22 +224,26 @@ def test_organizer_messages_all_confirmed_participants(staff: User) -> None:
     event = EventFactory(capacity=1)
     first = services.registration_create(event=event, actor=UserFactory())
     services.registration_create(event=event, actor=UserFactory())  # waiting
-    mail.outbox.clear()
+    Notification.objects.all().delete()
     client_for(staff).post(
         f"/events/{event.slug}/message/",
         {"subject": "Raumänderung", "body": "Wir treffen uns im Saal 2."},
     )
-    assert [m.to for m in mail.outbox] == [[first.email]]
+    [message] = Notification.objects.all()
+    assert message.recipient == first.user
+    assert message.context["body"] == "Wir treffen uns im Saal 2."
 
 
 def test_event_cancellation_tells_participants(staff: User) -> None:
     event = EventFactory()
     services.registration_create(event=event, actor=UserFactory())
-    mail.outbox.clear()
+    Notification.objects.all().delete()
     client_for(staff).post(f"/events/{event.slug}/cancel/", {"reason": "Krankheit"})
     event.refresh_from_db()
     assert event.status == "cancelled"
-    assert len(mail.outbox) == 1 and "Krankheit" in mail.outbox[0].body
+    [cancelled] = Notification.objects.all()
+    assert cancelled.type == "events.event_cancelled"
+    assert cancelled.context["reason"] == "Krankheit"
 
 
 def test_my_events_shows_the_private_feed_address(user: User) -> None:

@@ -6,11 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from allmende.accounts.models import User
 from allmende.legal.models import AccessibilityFeedback
+from allmende.notifications.models import Notification
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import client_for
 
@@ -28,9 +29,13 @@ def _form(**fields: str) -> dict[str, str]:
     }
 
 
-def test_anonymous_feedback_is_kept_and_mailed_to_staff() -> None:
+def _told() -> list[Notification]:
+    return list(Notification.objects.filter(type="legal.barrier_reported"))
+
+
+def test_anonymous_feedback_is_kept_and_the_staff_notified() -> None:
     staff = [StaffFactory(), StaffFactory()]
-    UserFactory()  # a member gets no mail
+    UserFactory()  # a member is not told
     page = Client().get("/barrierefreiheit/")
     assert f'action="{URL}"' in page.content.decode()
     response = Client().post(
@@ -42,12 +47,21 @@ def test_anonymous_feedback_is_kept_and_mailed_to_staff() -> None:
     assert feedback.user is None
     assert feedback.email == "ada@example.org"
     assert "Tastatur" in feedback.message
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert sorted(message.to) == sorted(s.email for s in staff)
-    assert message.reply_to == ["ada@example.org"]
-    assert "Tastatur" in message.body
-    assert "/barrierefreiheit/rueckmeldungen/" in message.body
+    told = _told()
+    assert sorted(n.recipient_id for n in told) == sorted(s.pk for s in staff)
+    notification = told[0]
+    assert notification.url == "/barrierefreiheit/rueckmeldungen/"
+    assert notification.context["reply_to"] == "ada@example.org"
+    with translation.override("en"):
+        assert notification.message == (
+            "Ada <ada@example.org> reported a barrier on /accounts/signup/: "
+            + feedback.message
+        )
+    with translation.override("de"):
+        assert notification.message == (
+            "Ada <ada@example.org> hat eine Barriere auf /accounts/signup/ "
+            "gemeldet: " + feedback.message
+        )
     listing = client_for(staff[0]).get("/barrierefreiheit/rueckmeldungen/")
     assert "Tastatur" in listing.content.decode()
 
@@ -59,7 +73,25 @@ def test_feedback_of_a_logged_in_person_carries_their_account() -> None:
     feedback = AccessibilityFeedback.objects.get()
     assert feedback.user == user
     assert feedback.email == user.email
-    assert mail.outbox[0].reply_to == [user.email]
+    [notification] = _told()
+    assert notification.context["reply_to"] == user.email
+    assert notification.actor == user
+
+
+def test_feedback_without_name_or_address_is_anonymous_in_each_language() -> None:
+    StaffFactory()
+    Client().post(URL, _form(page_url=""))
+    [notification] = _told()
+    with translation.override("en"):
+        assert notification.message.startswith("anonymous reported a barrier on –:")
+    with translation.override("de"):
+        assert notification.message.startswith("anonym hat eine Barriere auf –")
+
+
+def test_a_staff_member_reporting_a_barrier_is_not_told_of_it() -> None:
+    reporter, colleague = StaffFactory(), StaffFactory()
+    client_for(reporter).post(URL, _form())
+    assert [n.recipient for n in _told()] == [colleague]
 
 
 def test_filled_in_trap_field_is_thanked_but_dropped() -> None:
@@ -67,7 +99,7 @@ def test_filled_in_trap_field_is_thanked_but_dropped() -> None:
     response = Client().post(URL, _form(homepage="https://spam.example"))
     assert response.status_code == 302
     assert not AccessibilityFeedback.objects.exists()
-    assert mail.outbox == []
+    assert _told() == []
 
 
 def test_empty_message_is_refused_with_a_message() -> None:
@@ -83,7 +115,7 @@ def test_sending_the_form_twice_keeps_one_message() -> None:
     for _ in range(2):
         assert Client().post(URL, data).status_code == 302
     assert AccessibilityFeedback.objects.count() == 1
-    assert len(mail.outbox) == 1
+    assert len(_told()) == 1
 
 
 def test_feedback_is_limited_like_other_mails_of_a_visitor(settings: Any) -> None:
@@ -92,7 +124,7 @@ def test_feedback_is_limited_like_other_mails_of_a_visitor(settings: Any) -> Non
     statuses = [Client().post(URL, _form()).status_code for _ in range(4)]
     assert statuses == [302, 302, 429, 429]
     assert AccessibilityFeedback.objects.count() == 2
-    assert len(mail.outbox) == 2
+    assert len(_told()) == 2
     other = Client(REMOTE_ADDR="203.0.113.9")
     assert other.post(URL, _form()).status_code == 302
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
 from allmende.accounts.models import User
 from allmende.core.models import AuditLogEntry
+from allmende.notifications.models import Notification
 from allmende.organizations import selectors, services
 from allmende.organizations.models import (
     VERIFICATION_TRANSITIONS,
@@ -29,7 +29,7 @@ from tests.organizations.factories import MembershipFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_asks_and_staff_verify_and_the_admins_get_a_mail(
+def test_admin_asks_and_staff_verify_and_the_admins_are_notified(
     organization: Organization,
     org_admin: User,
     staff: User,
@@ -48,13 +48,13 @@ def test_admin_asks_and_staff_verify_and_the_admins_get_a_mail(
     assert organization.is_verified
     assert organization.verified_by == staff
     assert list(selectors.verification_queue()) == []
-    assert [m.to for m in mail.outbox] == [[org_admin.email]]
-    assert organization.name in mail.outbox[0].subject
-    assert "verified" in mail.outbox[0].subject
+    [verified] = Notification.objects.all()
+    assert (verified.recipient, verified.type) == (org_admin, "organizations.verified")
+    assert verified.message == f"{organization.name} has been verified."
     assert AuditLogEntry.objects.filter(action="organization.verified").exists()
 
 
-def test_declining_needs_a_reason_which_the_mail_carries(
+def test_declining_needs_a_reason_which_the_notification_carries(
     organization: Organization,
     org_admin: User,
     staff: User,
@@ -74,7 +74,9 @@ def test_declining_needs_a_reason_which_the_mail_carries(
         )
     organization.refresh_from_db()
     assert not organization.is_verified
-    assert "Bitte ergänzen Sie das Impressum." in mail.outbox[0].body
+    [declined] = Notification.objects.all()
+    assert declined.recipient == org_admin
+    assert "Bitte ergänzen Sie das Impressum." in declined.message
     assert AuditLogEntry.objects.filter(
         action="organization.verification_declined"
     ).exists()

@@ -7,14 +7,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allmende.accounts import notifications as kinds
 from allmende.accounts.models import ApiToken, Skill, User
 from allmende.core.models import AuditLogEntry, FocusArea
 from allmende.core.plugins import app_modules
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
+from allmende.notifications.services import notify
 
 
 def person_index(user: User) -> None:
@@ -209,6 +212,17 @@ def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     audit_log_record(
         actor=actor, action="api_token.created", obj=token, data={"name": token.name}
     )
+    # The owner is told even though they acted: whoever holds a stolen session
+    # could otherwise make a key to the account unnoticed.
+    notify(
+        kinds.API_TOKEN_CREATED,
+        actor,
+        obj=token,
+        context={"name": token.name},
+        actor=actor,
+        include_actor=True,
+        url=reverse("accounts:api_tokens"),
+    )
     return token, secret
 
 
@@ -223,6 +237,15 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_log_record(actor=actor, action="api_token.revoked", obj=token)
+    # Revoking one's own token needs no notice; the actor is left out.
+    notify(
+        kinds.API_TOKEN_REVOKED,
+        [token.user_id],
+        obj=token,
+        context={"name": token.name},
+        actor=actor,
+        url=reverse("accounts:api_tokens"),
+    )
 
 
 def api_token_user(secret: str) -> User | None:

@@ -21,6 +21,7 @@ from allmende.events.models import (
     CourseUnit,
     Event,
     EventFormat,
+    EventStatus,
     EventType,
     LearningPath,
     LearningPathCourse,
@@ -30,6 +31,9 @@ from allmende.events.models import (
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services.events import consultation_series_generate, event_create
 from allmende.events.services.proposals import event_propose
+from allmende.events.services.registrations import registration_create
+from allmende.notifications.models import Notification
+from allmende.notifications.services import notification_mark_read
 from allmende.organizations.models import Membership
 
 EVENTS: list[dict[str, Any]] = [
@@ -184,6 +188,8 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
             topics=[areas["digitales"]] if "digitales" in areas else [],
         )
         proposed = _propose(today=today, zone=zone)
+        _register_admin(admin)
+    _read_oldest(admin)
     stdout.write(
         f"Demo events loaded: {count} events, a consultation hour on "
         f"{len(occurrences)} dates, {len(courses)} courses"
@@ -226,6 +232,24 @@ def _propose(*, today: date, zone: ZoneInfo) -> bool:
         city="Leipzig",
     )
     return True
+
+
+def _register_admin(admin: User) -> None:
+    """The staff account signs up for two events through the service, so that
+    its inbox shows a confirmed place and a place on a waiting list."""
+    events = Event.objects.filter(status=EventStatus.PUBLISHED).order_by("starts_at")
+    free = next((e for e in events if e.places_taken < e.capacity), None)
+    full = next((e for e in events if e.places_taken >= e.capacity), None)
+    for event in (free, full):
+        if event is not None and not event.has_slots:
+            registration_create(event=event, actor=admin)
+
+
+def _read_oldest(user: User) -> None:
+    """Mark the first notification read, so the inbox shows both kinds."""
+    oldest = Notification.objects.filter(recipient=user).order_by("pk").first()
+    if oldest is not None:
+        notification_mark_read(actor=user, notification=oldest)
 
 
 def _fill(event: Event, people: list[User]) -> None:

@@ -8,21 +8,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
 from allmende.core.services import audit_log_record
-from allmende.core.site import site_url
 from allmende.legal import selectors
 from allmende.legal.defaults import DEFAULT_TEXTS
 from allmende.legal.models import AccessibilityFeedback, LegalPage, LegalText
+from allmende.legal.notifications import BARRIER_REPORTED
+from allmende.notifications.services import notify, staff_users
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ def accessibility_feedback_create(
     email: str = "",
     page_url: str = "",
 ) -> AccessibilityFeedback:
-    """Keep a report about a barrier and tell staff about it by mail."""
+    """Keep a report about a barrier and tell the staff about it."""
     user = actor if isinstance(actor, User) else None
     feedback = AccessibilityFeedback(
         user=user,
@@ -145,34 +144,36 @@ def accessibility_feedback_create(
     audit_log_record(
         actor=actor, action="accessibility_feedback.received", obj=feedback
     )
-    _mail_staff(feedback)
+    _notify_staff(feedback, user)
     return feedback
 
 
-def _mail_staff(feedback: AccessibilityFeedback) -> None:
-    recipients = sorted(
-        set(
-            User.objects.filter(is_staff=True, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+def _notify_staff(feedback: AccessibilityFeedback, actor: User | None) -> None:
+    """Tell the staff; the message names the sender's address, so that they can
+    answer (``reply_to`` in the context, for a mail's Reply-To)."""
+    recipients = staff_users()
+    if not recipients.filter(is_active=True).exists():
+        logger.warning("Accessibility feedback %s: no staff to tell.", feedback.pk)
+    sender: str | dict[str, str]
+    if feedback.email:
+        sender = f"{feedback.name} <{feedback.email}>".strip()
+    elif feedback.name:
+        sender = feedback.name
+    else:
+        sender = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                sender[code] = _("anonymous")
+    notify(
+        BARRIER_REPORTED,
+        recipients,
+        obj=feedback,
+        context={
+            "sender": sender,
+            "page": feedback.page_url or "–",
+            "message": feedback.message,
+            "reply_to": feedback.email,
+        },
+        actor=actor,
+        url=reverse("legal:feedback_list"),
     )
-    if not recipients:
-        logger.warning("Accessibility feedback %s: no staff address.", feedback.pk)
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Accessibility feedback on %(site)s") % {"site": settings.SITE_NAME}
-        body = render_to_string(
-            "legal/email/feedback.txt",
-            {
-                "feedback": feedback,
-                "url": site_url() + reverse("legal:feedback_list"),
-                "site_name": settings.SITE_NAME,
-            },
-        )
-    EmailMessage(
-        subject=subject,
-        body=body,
-        to=recipients,
-        reply_to=[feedback.email] if feedback.email else [],
-    ).send()

@@ -31,9 +31,13 @@ from importlib import import_module
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
+
+from allmende.core.translation import translated
 
 
 class Channel(models.TextChoices):
@@ -91,9 +95,36 @@ class NotificationType:
         """The message in the active language, its placeholders filled.
 
         A placeholder missing from ``context`` (an older notification, a type
-        whose message gained a field) shows as empty rather than failing.
+        whose message gained a field) shows as empty rather than failing, and
+        an optional one left empty at the end leaves no trailing space. A
+        value given in several languages (``{"de": …, "en": …}``, see
+        :func:`in_languages`) shows in the active one.
         """
-        return str(self.message) % _Lenient(context)
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        values = {
+            name: _in_language(value, language) for name, value in context.items()
+        }
+        return (str(self.message) % _Lenient(values)).strip()
+
+
+def in_languages(obj: Any, field: str) -> dict[str, str]:
+    """A two-language field (``<field>_de``, ``<field>_en``) as a context value,
+    so that the message shows it in the reader's language."""
+    values = {}
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            values[code] = translated(obj, field)
+    return values
+
+
+def _in_language(value: Any, language: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return (
+        value.get(language)
+        or value.get(settings.LANGUAGE_CODE)
+        or next((text for text in value.values() if text), "")
+    )
 
 
 class _Lenient(dict[str, Any]):

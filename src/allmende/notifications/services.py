@@ -42,6 +42,11 @@ def organization_members(organization: Organization) -> QuerySet[User]:
     return get_user_model().objects.filter(memberships__organization=organization)
 
 
+def staff_users() -> QuerySet[User]:
+    """Recipients: the platform's staff (who verify, publish and moderate)."""
+    return get_user_model().objects.filter(is_staff=True)
+
+
 def _recipient_ids(recipients: Any) -> Iterator[int]:
     """The ids of active accounts among ``recipients``, each once."""
     user_model = get_user_model()

@@ -30,6 +30,8 @@ from allmende.core.models import FocusArea
 from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
+from allmende.notifications.services import notify, organization_admins, staff_users
+from allmende.organizations import notifications as kinds
 from allmende.organizations.models import (
     STAFF,
     Invitation,
@@ -218,6 +220,14 @@ def organization_set_verified(
         action="organization.verified" if verified else "organization.unverified",
         obj=organization,
     )
+    if verified:
+        notify(
+            kinds.VERIFIED,
+            organization_admins(organization),
+            obj=organization,
+            context={"organization": organization.name},
+            actor=actor,
+        )
     return organization
 
 
@@ -437,6 +447,17 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
         obj=invitation.organization,
         data={"email": invitation.email, "role": membership.role},
     )
+    if created:
+        organization = invitation.organization
+        notify(
+            kinds.INVITATION_ACCEPTED,
+            invitation.invited_by
+            if invitation.invited_by is not None
+            else organization_admins(organization),
+            obj=organization,
+            context={"person": actor.public_name, "organization": organization.name},
+            actor=actor,
+        )
     return membership
 
 
@@ -482,6 +503,14 @@ def verification_request(
     audit_log_record(
         actor=actor, action="organization.verification_requested", obj=organization
     )
+    notify(
+        kinds.VERIFICATION_REQUESTED,
+        staff_users(),
+        obj=organization,
+        context={"organization": organization.name},
+        actor=actor,
+        url=reverse("organizations:verification_queue"),
+    )
     return request
 
 
@@ -490,7 +519,7 @@ def verification_decide(
     *, request: VerificationRequest, verified: bool, reason: str, actor: User
 ) -> VerificationRequest:
     """Staff verify the organization or decline the request with a reason; the
-    organization's administrators are told by e-mail after commit."""
+    organization's administrators are notified after commit."""
     _require(actor, "organizations.verify_organization", request.organization)
     request = (
         VerificationRequest.objects.select_for_update()
@@ -531,38 +560,11 @@ def verification_decide(
         obj=organization,
         data={"request": request.pk, "reason": reason},
     )
-    _send_verification_mail(request)
-    return request
-
-
-def _send_verification_mail(request: VerificationRequest) -> None:
-    organization = request.organization
-    recipients = sorted(
-        {
-            email
-            for email in Membership.objects.filter(
-                organization=organization, role=Membership.Role.ADMIN
-            ).values_list("user__email", flat=True)
-            if email
-        }
+    notify(
+        kinds.VERIFIED if verified else kinds.VERIFICATION_DECLINED,
+        organization_admins(organization),
+        obj=organization,
+        context={"organization": organization.name, "reason": reason},
+        actor=actor,
     )
-    if not recipients:
-        return
-    context = {
-        "request": request,
-        "organization": organization,
-        "url": site_url() + organization.get_absolute_url(),
-        "site_name": settings.SITE_NAME,
-    }
-    # Accounts keep no language of their own; mail goes in the platform's.
-    with translation.override(settings.LANGUAGE_CODE):
-        if request.state == VerificationState.VERIFIED:
-            subject = _("%(organization)s is now verified") % {
-                "organization": organization.name
-            }
-        else:
-            subject = _("Verification of %(organization)s declined") % {
-                "organization": organization.name
-            }
-        body = render_to_string("organizations/email/verification_decided.txt", context)
-    send_mail(subject, body, None, recipients)
+    return request

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_noop
 from allmende.core.models import FocusArea
 from allmende.core.search import index_object
 from allmende.core.services import audit_log_record
+from allmende.events import notifications as kinds
 from allmende.events.models import (
     CalendarToken,
     ConsultationSeries,
@@ -40,8 +42,13 @@ from allmende.events.services.common import (
     require,
     require_aware,
 )
-from allmende.events.services.mail import send_message, send_to_registration
+from allmende.events.services.mail import (
+    event_context,
+    send_message,
+    send_to_registration,
+)
 from allmende.events.services.registrations import fill_places
+from allmende.notifications.services import notify
 from allmende.organizations.models import Organization
 
 EVENT_FIELDS = (
@@ -216,9 +223,19 @@ def event_cancel(*, actor: User, event: Event, reason: str = "") -> Event:
     audit_log_record(
         actor=actor, action="event.cancelled", obj=event, data={"reason": reason}
     )
-    for registration in Registration.objects.filter(
+    told = Registration.objects.filter(
         event=event, state__in=ACTIVE_STATES - {S.UNCONFIRMED}
-    ).select_related("event"):
+    )
+    notify(
+        kinds.EVENT_CANCELLED,
+        get_user_model().objects.filter(
+            event_registrations__in=told.filter(user__isnull=False)
+        ),
+        obj=event,
+        context=event_context(event, reason=reason),
+        actor=account(actor),
+    )
+    for registration in told.filter(user__isnull=True).select_related("event"):
         send_to_registration(
             registration,
             template="event_cancelled",
@@ -232,25 +249,44 @@ def event_cancel(*, actor: User, event: Event, reason: str = "") -> Event:
 def event_message_participants(
     *, actor: User, event: Event, subject: str, body: str
 ) -> int:
-    """Send one message to every confirmed participant, each in a mail of their own."""
+    """Send one message to every confirmed participant: a notification to each
+    account holder, a mail of their own to each guest. Returns how many people
+    it is sent to."""
     require(actor, "events.manage_registrations", event)
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
         raise ValidationError(_("Please write a subject and a message."))
+    participants = Registration.objects.filter(
+        event=event, state__in=[S.CONFIRMED, S.ATTENDED]
+    )
+    users = list(
+        participants.filter(user__isnull=False)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    if users:
+        notify(
+            kinds.ORGANIZER_MESSAGE,
+            users,
+            obj=event,
+            context=event_context(event, subject=subject, body=body),
+            actor=account(actor),
+        )
     emails = list(
-        Registration.objects.filter(event=event, state__in=[S.CONFIRMED, S.ATTENDED])
+        participants.filter(user__isnull=True)
         .values_list("email", flat=True)
         .distinct()
     )
     for email in emails:
         send_message(event, email, subject, body)
+    count = len(users) + len(emails)
     audit_log_record(
         actor=actor,
         action="event.participants_messaged",
         obj=event,
-        data={"recipients": len(emails), "subject": subject[:200]},
+        data={"recipients": count, "subject": subject[:200]},
     )
-    return len(emails)
+    return count
 
 
 @transaction.atomic

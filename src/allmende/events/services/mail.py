@@ -1,4 +1,10 @@
-"""E-mails to participants, in the language each one registered in."""
+"""Telling participants: a notification for account holders, a mail for guests.
+
+A person who registered with an account hears about the registration through
+the notifications (their inbox, and e-mail as the type and their settings
+decide). A guest who gave only an e-mail address has no inbox and gets a mail
+of their own, in the language they registered in.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from django.utils import translation
 
 from allmende.core.site import site_url
 from allmende.events.models import Event, Registration
+from allmende.events.services.common import User, account
+from allmende.notifications.registry import NotificationType, in_languages
+from allmende.notifications.services import notify
 
 
 def registration_url(registration: Registration) -> str:
@@ -73,3 +82,44 @@ def send_to_registration(
 
 def send_message(event: Event, email: str, subject: str, body: str) -> None:
     EmailMessage(subject=subject, body=body, to=[email]).send()
+
+
+def event_context(event: Event, **values: Any) -> dict[str, Any]:
+    """A notification's context about ``event``: its title in every language."""
+    return {"event": in_languages(event, "title"), **values}
+
+
+def tell_participant(
+    registration: Registration,
+    kind: NotificationType,
+    *,
+    template: str,
+    subject: str,
+    context: dict[str, str] | None = None,
+    actor: User | None = None,
+    attach_ics: bool = False,
+) -> None:
+    """Tell one participant about their registration, after commit.
+
+    An account holder gets a notification of ``kind`` about the event, with
+    ``context`` for its message; ``actor`` is the organizer who acted, if one
+    did (the participant is told even about what they did themselves). A guest
+    gets the mail ``template`` with ``subject`` instead.
+    """
+    if registration.user_id is not None:
+        notify(
+            kind,
+            [registration.user_id],
+            obj=registration.event,
+            context=event_context(registration.event, **(context or {})),
+            actor=account(actor) if actor is not None else None,
+            include_actor=True,
+        )
+        return
+    send_to_registration(
+        registration,
+        template=template,
+        subject=subject,
+        context=context,
+        attach_ics=attach_ics,
+    )

@@ -3,7 +3,7 @@
 An administrator of any organization proposes an event; it stays a draft,
 visible to the organization's administrators and the staff, until the staff
 publish it or decline it with a reason. The proposer and the organization's
-administrators are told by e-mail after commit.
+administrators are told (notifications) after commit.
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allmende.core.models import FocusArea
 from allmende.core.services import audit_log_record
-from allmende.core.site import site_url
+from allmende.events import notifications as kinds
 from allmende.events.models import Event, EventProposal, EventStatus, ProposalState
 from allmende.events.models.proposals import STAFF, proposal_transition_allowed
 from allmende.events.services.common import User, account, require
@@ -30,7 +28,9 @@ from allmende.events.services.events import (
     _unique_slug,
     event_index,
 )
-from allmende.organizations.models import Membership, Organization
+from allmende.events.services.mail import event_context
+from allmende.notifications.services import notify, organization_admins, staff_users
+from allmende.organizations.models import Organization
 
 
 @transaction.atomic
@@ -65,6 +65,14 @@ def event_propose(
         data={"organization": organization.pk},
     )
     event_index(event)
+    notify(
+        kinds.PROPOSAL_SUBMITTED,
+        staff_users(),
+        obj=event,
+        context=event_context(event, organization=organization.name),
+        actor=account(actor),
+        url=reverse("events:proposal_decide", kwargs={"pk": proposal.pk}),
+    )
     return event
 
 
@@ -108,37 +116,18 @@ def event_proposal_decide(
         obj=event,
         data={"reason": reason},
     )
-    _send_decision_mail(proposal)
-    return proposal
-
-
-def _send_decision_mail(proposal: EventProposal) -> None:
-    event = proposal.event
     recipients = set(
-        Membership.objects.filter(
-            organization=event.organization, role=Membership.Role.ADMIN
-        ).values_list("user__email", flat=True)
+        organization_admins(event.organization).values_list("pk", flat=True)
+        if event.organization is not None
+        else []
     )
-    if proposal.proposed_by is not None:
-        recipients.add(proposal.proposed_by.email)
-    recipients.discard("")
-    if not recipients:
-        return
-    context = {
-        "proposal": proposal,
-        "event": event,
-        "event_url": site_url() + event.get_absolute_url(),
-        "site_name": settings.SITE_NAME,
-    }
-    # Accounts keep no language of their own; mail goes in the platform's.
-    with translation.override(settings.LANGUAGE_CODE):
-        if proposal.state == ProposalState.PUBLISHED:
-            subject = _("Published: %(event)s")
-        else:
-            subject = _("Not published: %(event)s")
-        body = render_to_string("events/email/proposal_decided.txt", context)
-        EmailMessage(
-            subject=subject % {"event": event.title},
-            body=body,
-            to=sorted(recipients),
-        ).send()
+    if proposal.proposed_by_id is not None:
+        recipients.add(proposal.proposed_by_id)
+    notify(
+        kinds.PROPOSAL_PUBLISHED if publish else kinds.PROPOSAL_DECLINED,
+        sorted(recipients),
+        obj=event,
+        context=event_context(event, reason=reason),
+        actor=account(actor),
+    )
+    return proposal

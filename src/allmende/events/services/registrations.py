@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from allmende.core import ratelimit
 from allmende.core.services import audit_log_record
+from allmende.events import notifications as kinds
 from allmende.events.models import Event, EventStatus, Registration, Slot
 from allmende.events.models.registrations import (
     ACTIVE_STATES,
@@ -35,7 +36,8 @@ from allmende.events.models.registrations import (
 )
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services.common import User, account, current_time
-from allmende.events.services.mail import send_to_registration
+from allmende.events.services.mail import send_to_registration, tell_participant
+from allmende.notifications.registry import NotificationType
 
 LINK_PURPOSE = "allmende.events.registration"
 
@@ -161,25 +163,40 @@ def _admit(registration: Registration, event: Event, now: datetime) -> None:
         _set_state(registration, event, S.WAITING, role=role, now=now)
 
 
-def _notify_placed(registration: Registration) -> None:
+def _notify_placed(
+    registration: Registration,
+    *,
+    actor: User | None = None,
+    promoted: bool = False,
+) -> None:
+    """Tell the person where their registration stands now.
+
+    ``promoted``: the organizers gave them a place from the waiting list.
+    """
     if registration.state == S.CONFIRMED:
-        send_to_registration(
+        tell_participant(
             registration,
+            kinds.REGISTRATION_PROMOTED if promoted else kinds.REGISTRATION_CONFIRMED,
             template="confirmed",
             subject=gettext_noop("Your place: %(event)s"),
             attach_ics=True,
+            actor=actor,
         )
     elif registration.state == S.WAITING:
-        send_to_registration(
+        tell_participant(
             registration,
+            kinds.REGISTRATION_WAITING,
             template="waiting",
             subject=gettext_noop("Waiting list: %(event)s"),
+            actor=actor,
         )
     elif registration.state == S.PENDING:
-        send_to_registration(
+        tell_participant(
             registration,
+            kinds.REGISTRATION_PENDING,
             template="pending",
             subject=gettext_noop("Registration received: %(event)s"),
+            actor=actor,
         )
 
 
@@ -200,8 +217,9 @@ def fill_places(event: Event, now: datetime) -> list[Registration]:
             break
         candidate.offer_expires_at = now + event.offer_validity
         _set_state(candidate, event, S.OFFERED, role=SYSTEM, now=now)
-        send_to_registration(
+        tell_participant(
             candidate,
+            kinds.PLACE_OFFERED,
             template="offer",
             subject=gettext_noop("A place is free for you: %(event)s"),
         )
@@ -394,7 +412,7 @@ def registration_accept_offer(
             _set_state(
                 registration, event, S.CONFIRMED, role=role, now=now, actor=actor
             )
-            _notify_placed(registration)
+            _notify_placed(registration, actor=actor if role == ORGANIZER else None)
     if expired:
         raise ValidationError(
             _("Sorry, this offer has expired and passed to the next person.")
@@ -423,7 +441,14 @@ def registration_cancel(
         )
     _set_state(registration, event, S.CANCELLED, role=role, now=now, actor=actor)
     if role == ORGANIZER:
-        _notify_moved(registration)
+        _notify_moved(registration, actor=actor)
+    else:
+        tell_participant(
+            registration,
+            kinds.REGISTRATION_CANCELLED,
+            template="cancelled",
+            subject=gettext_noop("Registration cancelled: %(event)s"),
+        )
     fill_places(event, now)
     return registration
 
@@ -466,51 +491,68 @@ def registration_move(
             _set_state(
                 registration, event, S.WAITING, role=ORGANIZER, now=now, actor=actor
             )
-        _notify_placed(registration)
+        _notify_placed(registration, actor=actor)
         return registration
     target = MOVES[move]
     if registration.state == target:
         return registration
+    source = registration.state
     _set_state(registration, event, target, role=ORGANIZER, now=now, actor=actor)
     if target == S.CONFIRMED and move == "confirm":
-        _notify_placed(registration)
+        _notify_placed(
+            registration,
+            actor=actor,
+            promoted=source in (S.WAITING, S.OFFERED),
+        )
     else:
-        _notify_moved(registration, reason=reason)
+        _notify_moved(registration, reason=reason, actor=actor)
     if target in (S.WAITING, S.CANCELLED, S.REJECTED):
         fill_places(event, now)
     return registration
 
 
-# Mails for the changes an organizer makes by hand; a confirmation by hand
-# sends the usual confirmation with its calendar file.
-MOVED_MAILS: dict[str, tuple[str, str]] = {
+# What the participant is told about a change an organizer makes by hand (the
+# notification, or for a guest the mail and its subject); a confirmation by
+# hand sends the usual confirmation.
+MOVED_MAILS: dict[str, tuple[NotificationType, str, str]] = {
     S.WAITING: (
+        kinds.MOVED_TO_WAITING,
         "moved_to_waiting",
         gettext_noop("Moved to the waiting list: %(event)s"),
     ),
     S.CANCELLED: (
+        kinds.REGISTRATION_CANCELLED_BY_ORGANIZER,
         "cancelled_by_organizer",
         gettext_noop("Your registration was cancelled: %(event)s"),
     ),
-    S.REJECTED: ("rejected", gettext_noop("Your registration was declined: %(event)s")),
+    S.REJECTED: (
+        kinds.REGISTRATION_DECLINED,
+        "rejected",
+        gettext_noop("Your registration was declined: %(event)s"),
+    ),
 }
 
 
-def _notify_moved(registration: Registration, *, reason: str = "") -> None:
+def _notify_moved(
+    registration: Registration, *, reason: str = "", actor: User | None = None
+) -> None:
     if registration.state in MOVED_MAILS:
-        template, subject = MOVED_MAILS[registration.state]
-        send_to_registration(
+        kind, template, subject = MOVED_MAILS[registration.state]
+        tell_participant(
             registration,
+            kind,
             template=template,
             subject=subject,
             context={"reason": reason.strip()},
+            actor=actor,
         )
 
 
 def _expire(registration: Registration, event: Event, now: datetime) -> None:
     _set_state(registration, event, S.EXPIRED, role=SYSTEM, now=now)
-    send_to_registration(
+    tell_participant(
         registration,
+        kinds.OFFER_EXPIRED,
         template="offer_expired",
         subject=gettext_noop("Your offer has expired: %(event)s"),
     )

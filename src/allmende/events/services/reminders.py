@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
+from allmende.events import notifications as kinds
 from allmende.events.models import Event, EventStatus, Registration, SentReminder
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services.common import current_time
-from allmende.events.services.mail import send_to_registration
+from allmende.events.services.mail import tell_participant
 
 
 def due_reminder(event: Event, now: datetime) -> int | None:
@@ -77,8 +78,9 @@ def reminders_send(*, now: datetime | None = None) -> int:
                         minutes_before=minutes,
                         sent_at=now,
                     )
-                    send_to_registration(
+                    tell_participant(
                         registration,
+                        kinds.REMINDER,
                         template="reminder",
                         subject=gettext_noop("Reminder: %(event)s"),
                     )
