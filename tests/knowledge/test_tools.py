@@ -222,3 +222,20 @@ def test_a_name_that_is_a_page_gets_another_address() -> None:
     tool = make_tool(name="Maintenance")
     assert tool.slug == "maintenance-2"
     assert Client().get(tool.get_absolute_url()).status_code == 200
+
+
+def test_demo_lists_real_tools_with_spdx_licences_once() -> None:
+    import random
+    from io import StringIO
+
+    from allmende.knowledge import demo
+
+    StaffFactory()
+    demo.load_demo(rng=random.Random(1), stdout=StringIO())
+    demo.load_demo(rng=random.Random(1), stdout=StringIO())
+    tools = {tool.name: tool for tool in Tool.objects.all()}
+    assert len(tools) == len(demo.TOOLS) >= 10
+    assert tools["Nextcloud"].licence == "AGPL-3.0-or-later"
+    assert tools["Jitsi Meet"].licence_family == "permissive"
+    assert all(tool.categories.exists() for tool in tools.values())
+    assert all(tool.checked_at is None for tool in tools.values())
