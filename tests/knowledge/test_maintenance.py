@@ -37,6 +37,11 @@ ATOM = f"""<?xml version="1.0" encoding="utf-8"?>
 
 class _Forge(BaseHTTPRequestHandler):
     requests: list[str] = []  # noqa: RUF012 - shared on purpose, reset per test
+    # Requests being answered at this moment, by Host header, and the most
+    # seen at once (per host and in all).
+    lock = threading.Lock()
+    busy: dict[str, int] = {}  # noqa: RUF012
+    most: dict[str, int] = {}  # noqa: RUF012
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -55,6 +60,17 @@ class _Forge(BaseHTTPRequestHandler):
         type(self).requests.append(self.path)
         path = self.path.split("?")[0]
         if path in ("/", "/home", "/privacy", "/jitsi/jitsi-meet"):
+            self._send(200, b"<!doctype html><title>ok</title>", "text/html")
+        elif path == "/slow-page":
+            host = self.headers.get("Host", "").split(":")[0]
+            with _Forge.lock:
+                _Forge.busy[host] = _Forge.busy.get(host, 0) + 1
+                _Forge.most[host] = max(_Forge.most.get(host, 0), _Forge.busy[host])
+                everyone = sum(_Forge.busy.values())
+                _Forge.most["*"] = max(_Forge.most.get("*", 0), everyone)
+            time.sleep(0.2)
+            with _Forge.lock:
+                _Forge.busy[host] -= 1
             self._send(200, b"<!doctype html><title>ok</title>", "text/html")
         elif path == "/gone":
             self._send(404, b"not here", "text/plain")
@@ -102,6 +118,7 @@ def forge(settings: Any) -> Iterator[str]:
     # One local server plays three forges, told apart by the first path part.
     settings.ALLMENDE_KNOWLEDGE_FORGE_HOSTS = {host: ("github", f"{base}/api/gh")}
     _Forge.requests = []
+    _Forge.busy, _Forge.most = {}, {}
     yield base
     server.shutdown()
     server.server_close()
@@ -241,6 +258,24 @@ def test_the_periodic_job_checks_due_tools_and_goes_on_after_a_failure(
     second.refresh_from_db()
     assert first.links_broken and not second.links_broken
     assert _Forge.requests.count("/home") == 1  # the fresh one waited
+
+
+def test_checks_run_side_by_side_but_one_at_a_time_per_host(
+    forge: str, settings: Any
+) -> None:
+    settings.ALLMENDE_KNOWLEDGE_CHECK_CONCURRENCY = 4
+    port = forge.rsplit(":", 1)[1]
+    for number in range(4):
+        make_tool(name=f"Hier {number}", homepage_url=f"{forge}/slow-page")
+        make_tool(
+            name=f"Dort {number}", homepage_url=f"http://localhost:{port}/slow-page"
+        )
+    assert services.tools_check_due() == 8
+    assert not Tool.objects.filter(links_broken=True).exists()
+    assert _Forge.most["127.0.0.1"] == 1
+    assert _Forge.most["localhost"] == 1
+    assert _Forge.most["*"] == 2
+    assert not Tool.objects.filter(check_started_at__isnull=False).exists()
 
 
 def test_a_claimed_tool_is_not_checked_twice(forge: str) -> None:

@@ -12,11 +12,15 @@ staff, never an exception for the caller.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext_noop
@@ -78,6 +82,49 @@ def forge_for(source_url: str) -> Forge | None:
     return Forge(kind=kind, api=api.rstrip("/"), project="/".join(segments))
 
 
+class HostLimiter:
+    """One request at a time per host, however many checks run at once."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def hold(self, url: str) -> Iterator[None]:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._guard:
+            lock = self._locks.setdefault(host, threading.Lock())
+        with lock:
+            yield
+
+
+class PoliteClient:
+    """A guarded :class:`http.Client` that holds its host's turn for every
+    request (redirects to another host are followed within that turn)."""
+
+    def __init__(self, client: http.Client, limiter: HostLimiter) -> None:
+        self.client = client
+        self.limiter = limiter
+
+    @contextmanager
+    def stream(self, url: str, *, headers: dict[str, str]) -> Iterator[httpx.Response]:
+        with self.limiter.hold(url), self.client.stream(url, headers=headers) as r:
+            yield r
+
+    def get(
+        self,
+        url: str,
+        *,
+        accept: str,
+        max_bytes: int,
+        params: dict[str, str] | None = None,
+    ) -> http.Answer:
+        with self.limiter.hold(url):
+            return self.client.get(
+                url, accept=accept, max_bytes=max_bytes, params=params
+            )
+
+
 def _client() -> http.Client:
     timeout = settings.ALLMENDE_KNOWLEDGE_CHECK_TIMEOUT
     return http.Client(
@@ -89,7 +136,7 @@ def _client() -> http.Client:
     )
 
 
-def probe(client: http.Client, url: str) -> LinkResult:
+def probe(client: PoliteClient, url: str) -> LinkResult:
     """Whether ``url`` still answers; the body is not read."""
     try:
         with client.stream(
@@ -112,7 +159,7 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def _json(client: http.Client, url: str, params: dict[str, str]) -> Any:
+def _json(client: PoliteClient, url: str, params: dict[str, str]) -> Any:
     answer = client.get(
         url, accept="application/json", max_bytes=MAX_SIGNAL_BYTES, params=params
     )
@@ -152,7 +199,7 @@ def _status_of(exc: FetchError) -> int | None:
     return status if isinstance(status, int) else None
 
 
-def _github(client: http.Client, forge: Forge) -> Activity:
+def _github(client: PoliteClient, forge: Forge) -> Activity:
     base = f"{forge.api}/repos/{forge.project}"
     try:
         release = _json(client, f"{base}/releases/latest", {})
@@ -169,7 +216,7 @@ def _github(client: http.Client, forge: Forge) -> Activity:
     )
 
 
-def _gitlab(client: http.Client, forge: Forge) -> Activity:
+def _gitlab(client: PoliteClient, forge: Forge) -> Activity:
     base = f"{forge.api}/projects/{quote(forge.project, safe='')}"
     releases = _json(client, f"{base}/releases", {"per_page": "1"})
     released = _dig(releases, 0, "released_at")
@@ -179,7 +226,7 @@ def _gitlab(client: http.Client, forge: Forge) -> Activity:
     return Activity(_date(_dig(commits, 0, "committed_date"), base), "commit")
 
 
-def _gitea(client: http.Client, forge: Forge) -> Activity:
+def _gitea(client: PoliteClient, forge: Forge) -> Activity:
     base = f"{forge.api}/repos/{forge.project}"
     releases = _json(client, f"{base}/releases", {"limit": "1", "draft": "false"})
     published = _dig(releases, 0, "published_at")
@@ -195,7 +242,7 @@ def _gitea(client: http.Client, forge: Forge) -> Activity:
     )
 
 
-def _feed(client: http.Client, url: str) -> Activity:
+def _feed(client: PoliteClient, url: str) -> Activity:
     answer = client.get(
         url,
         accept="application/atom+xml,application/xml;q=0.9",
@@ -224,7 +271,7 @@ def _feed(client: http.Client, url: str) -> Activity:
 READERS = {"github": _github, "gitlab": _gitlab, "gitea": _gitea}
 
 
-def activity(client: http.Client, *, source_url: str, feed_url: str) -> Activity:
+def activity(client: PoliteClient, *, source_url: str, feed_url: str) -> Activity:
     """The last release or commit; an :class:`Activity` without a date when
     there is nothing to ask, or with the error that came up."""
     forge = forge_for(source_url)
@@ -244,10 +291,19 @@ class CheckResult:
     activity: Activity
 
 
-def check(addresses: dict[str, str], *, source_url: str, feed_url: str) -> CheckResult:
+def check(
+    addresses: dict[str, str],
+    *,
+    source_url: str,
+    feed_url: str,
+    limiter: HostLimiter | None = None,
+) -> CheckResult:
     """Check every address (kind -> address, empty ones left out) and read the
-    last release or commit, one request at a time."""
-    with _client() as client:
+    last release or commit, one request after the other; ``limiter`` is
+    shared by checks that run at the same time. Touches no database, so it
+    may run in any thread."""
+    with _client() as guarded:
+        client = PoliteClient(guarded, limiter or HostLimiter())
         links = {
             kind: (url, probe(client, url)) for kind, url in addresses.items() if url
         }

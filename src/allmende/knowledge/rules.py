@@ -24,7 +24,12 @@ def is_staff(user: Any) -> bool:
 def is_editor(user: Any) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(user.groups.filter(name=EDITOR_GROUP).exists())
+    # Asked on every page (the navigation's modules); one query per request.
+    cached = getattr(user, "_knowledge_editor", None)
+    if cached is None:
+        cached = bool(user.groups.filter(name=EDITOR_GROUP).exists())
+        user._knowledge_editor = cached
+    return bool(cached)
 
 
 rules.add_perm("knowledge.add_tool", is_staff | is_editor)

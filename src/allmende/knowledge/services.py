@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
@@ -188,8 +189,9 @@ def enqueue_check(tool: Tool) -> None:
 # A claim older than this belongs to a check that died; another may take over.
 CLAIM_SECONDS = 15 * 60
 # How long one round of the periodic check may run before it leaves the rest
-# to the next round.
+# to the next round, and how many tools it claims at a time.
 ROUND_SECONDS = 10 * 60
+CHUNK = 50
 
 
 def _addresses(tool: Tool) -> dict[str, str]:
@@ -214,15 +216,7 @@ def tool_check(*, tool_id: int, now: datetime | None = None) -> bool:
     what was there.
     """
     started = now or timezone.now()
-    claimed = (
-        Tool.objects.filter(pk=tool_id)
-        .filter(
-            Q(check_started_at__isnull=True)
-            | Q(check_started_at__lt=started - timedelta(seconds=CLAIM_SECONDS))
-        )
-        .update(check_started_at=started)
-    )
-    if not claimed:
+    if not _claim(tool_id, started):
         return False
     try:
         tool = Tool.objects.get(pk=tool_id)
@@ -290,11 +284,27 @@ def _store(tool: Tool, result: maintenance.CheckResult, now: datetime) -> None:
         )
 
 
+def _claim(tool_id: int, started: datetime) -> bool:
+    return bool(
+        Tool.objects.filter(pk=tool_id)
+        .filter(
+            Q(check_started_at__isnull=True)
+            | Q(check_started_at__lt=started - timedelta(seconds=CLAIM_SECONDS))
+        )
+        .update(check_started_at=started)
+    )
+
+
 def tools_check_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Check the tools whose last check is older than the configured interval,
-    the longest unchecked first, one after the other (so never two requests
-    at once to any server), until the round's time is up; returns how many
-    were checked. A failure of one tool is logged and the next one follows."""
+    the longest unchecked first, until the round's time is up; returns how many
+    were checked.
+
+    ``ALLMENDE_KNOWLEDGE_CHECK_CONCURRENCY`` checks run at once, in threads
+    that only read from other servers, never more than one request at a time
+    to any one host; this thread claims the tools and stores the results, a
+    chunk at a time. A failure of one tool is logged and the next follows.
+    """
     now = now or timezone.now()
     interval = timedelta(days=settings.ALLMENDE_KNOWLEDGE_CHECK_DAYS)
     due = (
@@ -305,16 +315,38 @@ def tools_check_due(*, now: datetime | None = None, limit: int | None = None) ->
         .values_list("pk", flat=True)
     )
     ids = list(due[:limit] if limit is not None else due)
+    workers = max(1, settings.ALLMENDE_KNOWLEDGE_CHECK_CONCURRENCY)
+    limiter = maintenance.HostLimiter()
     deadline = time.monotonic() + ROUND_SECONDS
     checked = 0
-    for tool_id in ids:
-        if time.monotonic() > deadline:
-            break
-        try:
-            if tool_check(tool_id=tool_id):
-                checked += 1
-        except Exception:
-            logger.exception("Checking tool %s failed", tool_id)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tool") as pool:
+        for start in range(0, len(ids), CHUNK):
+            if time.monotonic() > deadline:
+                break
+            started = timezone.now()
+            claimed = [pk for pk in ids[start : start + CHUNK] if _claim(pk, started)]
+            tools = Tool.objects.in_bulk(claimed)
+            futures = {
+                pool.submit(
+                    maintenance.check,
+                    _addresses(tool),
+                    source_url=tool.source_url,
+                    feed_url=tool.release_feed_url,
+                    limiter=limiter,
+                ): tool
+                for tool in tools.values()
+            }
+            for future in as_completed(futures):
+                tool = futures[future]
+                try:
+                    _store(tool, future.result(), timezone.now())
+                    checked += 1
+                except Exception:
+                    logger.exception("Checking tool %s failed", tool.pk)
+                finally:
+                    Tool.objects.filter(pk=tool.pk, check_started_at=started).update(
+                        check_started_at=None
+                    )
     return checked
 
 
