@@ -151,3 +151,30 @@ def test_the_form_refuses_an_unknown_licence_and_keeps_the_input() -> None:
     assert page.status_code == 200
     assert "is not on the SPDX licence list" in page.content.decode()
     assert not Tool.objects.exists()
+
+
+def test_the_forms_show_the_stored_entry() -> None:
+    tool = make_tool(alternative_to=["Zoom", "Microsoft Teams"])
+    client = client_for(editor())
+    assert client.get("/tools/new/").status_code == 200
+    page = client.get(f"/tools/{tool.slug}/edit/").content.decode()
+    assert 'value="Zoom, Microsoft Teams"' in page
+    assert 'value="Apache-2.0"' in page
+
+
+def test_the_maintenance_list_runs_a_fixed_number_of_queries() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(StaffFactory())
+    make_tool(name="Erstes")
+    Tool.objects.update(links_broken=True)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/tools/maintenance/")
+    for number in range(8):
+        make_tool(name=f"Werkzeug {number}")
+    Tool.objects.update(links_broken=True)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/tools/maintenance/")
+    assert "Werkzeug 7" in page.content.decode()
+    assert len(many) == len(few)
