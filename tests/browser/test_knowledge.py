@@ -69,7 +69,11 @@ def test_list_and_tool_page_are_accessible_and_fit_the_screen(
     _tools()
     context = new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
-    for address in ("/tools/", "/tools/jitsi-meet/"):
+    for address in (
+        "/tools/",
+        "/tools/jitsi-meet/",
+        "/tools/compare/?tool=jitsi-meet&tool=limesurvey",
+    ):
         page.goto(address)
         expect(page.locator("h1")).to_be_visible()
         assert_no_axe_violations(page)

@@ -239,3 +239,26 @@ def test_demo_lists_real_tools_with_spdx_licences_once() -> None:
     assert tools["Jitsi Meet"].licence_family == "permissive"
     assert all(tool.categories.exists() for tool in tools.values())
     assert all(tool.checked_at is None for tool in tools.values())
+
+
+def test_up_to_four_tools_are_compared_side_by_side() -> None:
+    for name in ["Eins", "Zwei", "Drei", "Vier", "Fünf"]:
+        make_tool(name=name, alternative_to=[f"Ersatz für {name}"])
+    client = Client()
+    page = client.get(
+        "/tools/compare/",
+        {"tool": ["zwei", "unbekannt", "eins", "zwei", "drei", "vier", "funf"]},
+    ).content.decode()
+    assert page.index(">Zwei</a>") < page.index(">Eins</a>") < page.index(">Drei</a>")
+    assert "Ersatz für Vier" in page
+    assert "Ersatz für Fünf" not in page
+    assert "the first 4 are shown" in page
+    empty = client.get("/tools/compare/").content.decode()
+    assert "Choose up to four tools" in empty
+
+
+def test_the_list_offers_to_compare_each_tool() -> None:
+    make_tool()
+    page = Client().get("/tools/").content.decode()
+    assert 'name="tool" value="jitsi-meet"' in page
+    assert 'action="/tools/compare/"' in page

@@ -84,6 +84,25 @@ def tool_detail(*, slug: str) -> Tool | None:
     )
 
 
+# Tools shown side by side at most.
+COMPARE_MAX = 4
+
+
+def tools_for_comparison(*, slugs: list[str]) -> list[Tool]:
+    """The tools named by ``slugs`` (unknown ones left out), in that order,
+    at most :data:`COMPARE_MAX`."""
+    wanted = list(dict.fromkeys(slugs))[: COMPARE_MAX * 5]
+    found = {
+        tool.slug: tool
+        for tool in visible_tools()
+        .filter(slug__in=wanted)
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.order_by("name_de"))
+        )
+    }
+    return [found[slug] for slug in wanted if slug in found][:COMPARE_MAX]
+
+
 def categories() -> list[Category]:
     return list(Category.objects.order_by("name_de"))
 

@@ -67,6 +67,21 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
+def tool_compare(request: HttpRequest) -> HttpResponse:
+    slugs = [slug for slug in request.GET.getlist("tool") if slug][:50]
+    tools = selectors.tools_for_comparison(slugs=slugs)
+    return render(
+        request,
+        "knowledge/tool_compare.html",
+        {
+            "tools": tools,
+            "too_many": len(set(slugs)) > selectors.COMPARE_MAX,
+            "most": selectors.COMPARE_MAX,
+        },
+    )
+
+
 @login_required
 def tool_create(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
