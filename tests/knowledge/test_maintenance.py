@@ -42,6 +42,7 @@ class _Forge(BaseHTTPRequestHandler):
     lock = threading.Lock()
     busy: dict[str, int] = {}  # noqa: RUF012
     most: dict[str, int] = {}  # noqa: RUF012
+    authorization: dict[str, str] = {}  # noqa: RUF012 - by path
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -58,6 +59,9 @@ class _Forge(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: C901 - one branch per thing servers do
         type(self).requests.append(self.path)
+        type(self).authorization[self.path.split("?")[0]] = self.headers.get(
+            "Authorization", ""
+        )
         path = self.path.split("?")[0]
         if path in ("/", "/home", "/privacy", "/jitsi/jitsi-meet"):
             self._send(200, b"<!doctype html><title>ok</title>", "text/html")
@@ -118,7 +122,7 @@ def forge(settings: Any) -> Iterator[str]:
     # One local server plays three forges, told apart by the first path part.
     settings.ALLMENDE_KNOWLEDGE_FORGE_HOSTS = {host: ("github", f"{base}/api/gh")}
     _Forge.requests = []
-    _Forge.busy, _Forge.most = {}, {}
+    _Forge.busy, _Forge.most, _Forge.authorization = {}, {}, {}
     yield base
     server.shutdown()
     server.server_close()
@@ -163,6 +167,18 @@ def test_without_a_release_the_last_commit_counts_and_an_old_one_is_flagged(
     staff = client_for(StaffFactory())
     assert b"Jitsi Meet" in staff.get("/tools/maintenance/").content
     assert b"Jitsi Meet" in staff.get("/dashboard/").content
+
+
+def test_a_github_token_goes_to_the_api_only(forge: str, settings: Any) -> None:
+    settings.ALLMENDE_KNOWLEDGE_GITHUB_TOKEN = "ghp_example"
+    _check(make_tool(homepage_url=f"{forge}/home", source_url=f"{forge}/old/project"))
+    assert _Forge.authorization["/api/gh/repos/old/project/releases/latest"] == (
+        "Bearer ghp_example"
+    )
+    assert _Forge.authorization["/api/gh/repos/old/project/commits"] == (
+        "Bearer ghp_example"
+    )
+    assert _Forge.authorization["/home"] == ""
 
 
 def test_gitlab_and_gitea_are_read_through_their_apis(

@@ -453,6 +453,9 @@ ALLMENDE_KNOWLEDGE_FORGE_HOSTS: dict[str, tuple[str, str]] = {
     "codeberg.org": ("gitea", "https://codeberg.org/api/v1"),
     "gitea.com": ("gitea", "https://gitea.com/api/v1"),
 }
+# A GitHub token (no scopes needed) raises GitHub's limit for the check from
+# 60 to 5,000 requests an hour.
+ALLMENDE_KNOWLEDGE_GITHUB_TOKEN = env.str("ALLMENDE_KNOWLEDGE_GITHUB_TOKEN", default="")
 _FORGE_API_PATHS = {"gitlab": "/api/v4", "gitea": "/api/v1"}
 for _pair in env.list("ALLMENDE_KNOWLEDGE_FORGES", default=[]):
     _host, _, _kind = _pair.partition("=")
