@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "allmende.ckan",
     "allmende.harvest",
     "allmende.legal",
+    "allmende.knowledge",
     "allmende.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -423,6 +424,46 @@ ALLMENDE_HARVEST_TOTAL_SECONDS = env.float(
 )
 # A run that has shown no progress for this long counts as interrupted.
 ALLMENDE_HARVEST_STALE_MINUTES = 30
+# The tool directory's maintenance check: how often each tool's addresses and
+# its last release or commit are fetched again (days), the time limit of one
+# request (seconds), and after how many months without a release or commit a
+# tool counts as unmaintained.
+ALLMENDE_KNOWLEDGE_CHECK_DAYS = env.float("ALLMENDE_KNOWLEDGE_CHECK_DAYS", default=7.0)
+ALLMENDE_KNOWLEDGE_CHECK_TIMEOUT = env.float(
+    "ALLMENDE_KNOWLEDGE_CHECK_TIMEOUT", default=15.0
+)
+# Tools checked at the same time (never two requests at once to one host).
+ALLMENDE_KNOWLEDGE_CHECK_CONCURRENCY = env.int(
+    "ALLMENDE_KNOWLEDGE_CHECK_CONCURRENCY", default=4
+)
+ALLMENDE_KNOWLEDGE_UNMAINTAINED_MONTHS = env.float(
+    "ALLMENDE_KNOWLEDGE_UNMAINTAINED_MONTHS", default=12.0
+)
+ALLMENDE_KNOWLEDGE_PAGE_SIZE = 24
+# Git forges whose public API tells the date of a tool's last release or
+# commit: host of the source address -> (kind, API base). More GitLab or
+# Gitea/Forgejo hosts are added with ALLMENDE_KNOWLEDGE_FORGES, e.g.
+# "git.example.org=gitlab,code.example.org=gitea".
+ALLMENDE_KNOWLEDGE_FORGE_HOSTS: dict[str, tuple[str, str]] = {
+    "github.com": ("github", "https://api.github.com"),
+    "gitlab.com": ("gitlab", "https://gitlab.com/api/v4"),
+    "gitlab.opencode.de": ("gitlab", "https://gitlab.opencode.de/api/v4"),
+    "framagit.org": ("gitlab", "https://framagit.org/api/v4"),
+    "salsa.debian.org": ("gitlab", "https://salsa.debian.org/api/v4"),
+    "codeberg.org": ("gitea", "https://codeberg.org/api/v1"),
+    "gitea.com": ("gitea", "https://gitea.com/api/v1"),
+}
+# A GitHub token (no scopes needed) raises GitHub's limit for the check from
+# 60 to 5,000 requests an hour.
+ALLMENDE_KNOWLEDGE_GITHUB_TOKEN = env.str("ALLMENDE_KNOWLEDGE_GITHUB_TOKEN", default="")
+_FORGE_API_PATHS = {"gitlab": "/api/v4", "gitea": "/api/v1"}
+for _pair in env.list("ALLMENDE_KNOWLEDGE_FORGES", default=[]):
+    _host, _, _kind = _pair.partition("=")
+    if _kind.strip() in _FORGE_API_PATHS:
+        ALLMENDE_KNOWLEDGE_FORGE_HOSTS[_host.strip().lower()] = (
+            _kind.strip(),
+            f"https://{_host.strip().lower()}{_FORGE_API_PATHS[_kind.strip()]}",
+        )
 
 _loggers: dict[str, dict[str, str]] = {"django.db.backends": {"level": "INFO"}}
 if ALLMENDE_TASK_MODE != "celery":

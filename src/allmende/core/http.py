@@ -232,10 +232,13 @@ class Client:
         accept: str,
         max_bytes: int,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         """The whole answer of ``url``, at most ``max_bytes`` long; an error
-        status is a :class:`FetchError`."""
-        with self.stream(url, headers={"Accept": accept}, params=params) as response:
+        status is a :class:`FetchError`. ``headers`` are sent besides
+        ``Accept`` (for example an API's token)."""
+        sent = {**(headers or {}), "Accept": accept}
+        with self.stream(url, headers=sent, params=params) as response:
             final = str(response.url)
             if response.status_code >= 400:
                 raise FetchError(

@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from allmende.core.idempotency import SubmissionKeyField
+from allmende.core.iri import IRIFormField
+from allmende.events.models import Level
+from allmende.knowledge.licences import LicenceFamily, normalize_licence
+from allmende.knowledge.models import (
+    Category,
+    Cost,
+    HostingOption,
+    Platform,
+    Tool,
+    language_choices,
+)
+from allmende.knowledge.selectors import ToolFilters
+from allmende.knowledge.services import ToolData
+
+
+class ToolForm(forms.ModelForm):
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories"),
+        queryset=Category.objects.order_by("name_de"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    licence = forms.CharField(
+        label=_("Licence (SPDX identifier)"),
+        max_length=200,
+        help_text=_(
+            "As on spdx.org/licenses, for example AGPL-3.0-or-later, MIT or "
+            "“MIT OR Apache-2.0”."
+        ),
+    )
+    hosting = forms.MultipleChoiceField(
+        label=_("Hosting options"),
+        choices=HostingOption.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    platforms = forms.MultipleChoiceField(
+        label=_("Platforms"),
+        choices=Platform.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Interface languages"),
+        choices=language_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    source_url = IRIFormField(
+        label=_("Source code address"), required=False, assume_scheme="https"
+    )
+    homepage_url = IRIFormField(
+        label=_("Homepage"), required=False, assume_scheme="https"
+    )
+    release_feed_url = IRIFormField(
+        label=_("Atom feed of releases"), required=False, assume_scheme="https"
+    )
+    privacy_url = IRIFormField(
+        label=_("Privacy policy"), required=False, assume_scheme="https"
+    )
+    terms_url = IRIFormField(
+        label=_("Terms of use"), required=False, assume_scheme="https"
+    )
+    alternative_to = forms.CharField(
+        label=_("Alternative to"),
+        required=False,
+        max_length=400,
+        help_text=_("Products this tool can replace, separated by commas."),
+    )
+
+    class Meta:
+        model = Tool
+        fields = [
+            "name",
+            "purpose_de",
+            "purpose_en",
+            "description_de",
+            "description_en",
+            "categories",
+            "licence",
+            "source_url",
+            "homepage_url",
+            "release_feed_url",
+            "hosting",
+            "platforms",
+            "data_location",
+            "processing_agreement",
+            "privacy_url",
+            "terms_url",
+            "privacy_notes_de",
+            "privacy_notes_en",
+            "cost",
+            "nonprofit_discount",
+            "cost_notes_de",
+            "cost_notes_en",
+            "difficulty",
+            "languages",
+            "accessibility_notes_de",
+            "accessibility_notes_en",
+            "alternative_to",
+        ]
+        help_texts = {
+            "description_de": _("Markdown is allowed: **bold**, lists, links."),
+            "release_feed_url": _(
+                "Only needed when the source code is not on a known Git forge, "
+                "for example https://example.org/releases.atom."
+            ),
+            "source_url": _(
+                "On GitHub, GitLab or Codeberg the date of the last release is "
+                "read from there."
+            ),
+        }
+        widgets = {
+            "description_de": forms.Textarea(attrs={"rows": 6}),
+            "description_en": forms.Textarea(attrs={"rows": 6}),
+            "privacy_notes_de": forms.Textarea(attrs={"rows": 3}),
+            "privacy_notes_en": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_notes_de": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_notes_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["alternative_to"] = ", ".join(self.instance.alternative_to)
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        others = Tool.objects.filter(name__iexact=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("A tool with this name is already listed."), code="duplicate"
+            )
+        return name
+
+    def clean_licence(self) -> str:
+        return normalize_licence(str(self.cleaned_data["licence"]))
+
+    def clean_alternative_to(self) -> list[str]:
+        text = str(self.cleaned_data.get("alternative_to") or "")
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        return list(dict.fromkeys(names))
+
+    def _post_clean(self) -> None:
+        # The service validates the model; the form checks its own fields.
+        pass
+
+    def tool_data(self) -> ToolData:
+        data = self.cleaned_data
+        return ToolData(
+            name=data["name"],
+            purpose_de=data["purpose_de"],
+            purpose_en=data["purpose_en"],
+            description_de=data["description_de"],
+            description_en=data["description_en"],
+            licence=data["licence"],
+            source_url=data["source_url"],
+            homepage_url=data["homepage_url"],
+            release_feed_url=data["release_feed_url"],
+            hosting=list(data["hosting"]),
+            platforms=list(data["platforms"]),
+            data_location=data["data_location"],
+            processing_agreement=data["processing_agreement"],
+            privacy_url=data["privacy_url"],
+            terms_url=data["terms_url"],
+            privacy_notes_de=data["privacy_notes_de"],
+            privacy_notes_en=data["privacy_notes_en"],
+            cost=data["cost"],
+            nonprofit_discount=data["nonprofit_discount"],
+            cost_notes_de=data["cost_notes_de"],
+            cost_notes_en=data["cost_notes_en"],
+            difficulty=data["difficulty"],
+            languages=list(data["languages"]),
+            accessibility_notes_de=data["accessibility_notes_de"],
+            accessibility_notes_en=data["accessibility_notes_en"],
+            alternative_to=data["alternative_to"],
+        )
+
+
+class ToolCreateForm(ToolForm):
+    submission_key = SubmissionKeyField()
+
+
+class ToolFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    licence_family = forms.ChoiceField(
+        label=_("Licence"),
+        required=False,
+        choices=[("", _("All licences")), *LicenceFamily.choices],
+    )
+    hosting = forms.ChoiceField(
+        label=_("Hosting"),
+        required=False,
+        choices=[("", _("All hosting options")), *HostingOption.choices],
+    )
+    platform = forms.ChoiceField(
+        label=_("Platform"),
+        required=False,
+        choices=[("", _("All platforms")), *Platform.choices],
+    )
+    cost = forms.ChoiceField(
+        label=_("Cost"),
+        required=False,
+        choices=[("", _("Any cost")), *Cost.choices],
+    )
+    difficulty = forms.ChoiceField(
+        label=_("Difficulty"),
+        required=False,
+        choices=[("", _("Any difficulty")), *Level.choices],
+    )
+    language = forms.ChoiceField(label=_("Interface language"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("All categories"))
+        ] + [(c.slug, str(c)) for c in Category.objects.order_by("name_de")]
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", _("Any language")),
+            *language_choices(),
+        ]
+
+    def filters(self) -> ToolFilters:
+        if not self.is_bound:
+            return ToolFilters()
+        if not self.is_valid():
+            # Keep the filters that are valid; drop only the broken ones.
+            data = {
+                name: value
+                for name, value in self.cleaned_data.items()
+                if name not in self.errors
+            }
+            return ToolFilters(**{k: v for k, v in data.items() if v})
+        return ToolFilters(**self.cleaned_data)

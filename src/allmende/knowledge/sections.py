@@ -1,0 +1,67 @@
+"""What the knowledge hub adds to the navigation, the start page and the
+dashboard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from allmende.core.modules import Module, Section
+from allmende.knowledge import selectors
+
+if TYPE_CHECKING:
+    from allmende.core.modules import Viewer
+
+
+def start_section(request: HttpRequest) -> Section | None:
+    tools = selectors.new_and_updated_tools(limit=START_SHOWN)
+    if not tools:
+        return None
+    return Section(
+        title=_("New and updated tools"),
+        template="knowledge/sections/start.html",
+        context={"tools": tools},
+    )
+
+
+def maintenance_queue(request: HttpRequest) -> Section:
+    queue = list(selectors.maintenance_queue()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Tools with broken links or without recent releases"),
+        template="knowledge/_maintenance_queue.html",
+        context={"maintenance_queue": queue},
+        urgent=any(tool.links_broken for tool in queue),
+    )
+
+
+def _maintainer(user: Viewer) -> bool:
+    has_perm = getattr(user, "has_perm", None)
+    return bool(has_perm and has_perm("knowledge.view_maintenance"))
+
+
+START_SHOWN = 6
+# Tools shown on the dashboard; the maintenance page lists all of them.
+QUEUE_SHOWN = 10
+
+MODULE = Module(
+    key="knowledge",
+    label=_("Knowledge"),
+    url_name="knowledge:tool_list",
+    icon="lightbulb",
+    order=10,
+    start_section=start_section,
+)
+
+# The maintenance queue on the dashboard of staff and editors; no navigation
+# entry of its own.
+MAINTENANCE_QUEUE = Module(
+    key="knowledge-maintenance",
+    label=_("Tool maintenance"),
+    url_name="",
+    icon="triangle-alert",
+    order=11,
+    visible=_maintainer,
+    dashboard=maintenance_queue,
+)

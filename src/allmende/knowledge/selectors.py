@@ -1,0 +1,130 @@
+"""Reads of the tool directory: lists, filters, the start page and the
+staff's queue of tools that need attention."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from allmende.core.search import search_queryset
+from allmende.knowledge.models import Category, Tool, ToolLink, unmaintained_before
+
+
+@dataclass(frozen=True)
+class ToolFilters:
+    q: str = ""
+    category: str = ""
+    licence_family: str = ""
+    hosting: str = ""
+    platform: str = ""
+    cost: str = ""
+    difficulty: str = ""
+    language: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any(asdict(self).values())
+
+
+def visible_tools(viewer: Any = None) -> QuerySet[Tool]:
+    """Every tool entry is public."""
+    return Tool.objects.all()
+
+
+def _with_value(queryset: QuerySet[Tool], field: str, value: str) -> QuerySet[Tool]:
+    """Tools whose JSON list ``field`` holds ``value``.
+
+    The list is compared as text, which works alike on SQLite and PostgreSQL
+    (SQLite has no JSON containment lookup); values are choice values without
+    quotes, so ``"value"`` matches exactly one element.
+    """
+    alias = f"{field}_text"
+    return queryset.alias(**{alias: Cast(field, output_field=TextField())}).filter(
+        **{f"{alias}__contains": f'"{value}"'}
+    )
+
+
+def tool_list(*, filters: ToolFilters) -> QuerySet[Tool]:
+    """The public directory, filtered; best match first with a query,
+    else by name."""
+    queryset = visible_tools().prefetch_related(
+        Prefetch("categories", queryset=Category.objects.order_by("name_de"))
+    )
+    if filters.category:
+        queryset = queryset.filter(categories__slug=filters.category)
+    if filters.licence_family:
+        queryset = queryset.filter(licence_family=filters.licence_family)
+    if filters.cost:
+        queryset = queryset.filter(cost=filters.cost)
+    if filters.difficulty:
+        queryset = queryset.filter(difficulty=filters.difficulty)
+    if filters.hosting:
+        queryset = _with_value(queryset, "hosting", filters.hosting)
+    if filters.platform:
+        queryset = _with_value(queryset, "platforms", filters.platform)
+    if filters.language:
+        queryset = _with_value(queryset, "languages", filters.language)
+    if filters.q:
+        return search_queryset(queryset, filters.q)
+    return queryset.order_by("name")
+
+
+def tool_detail(*, slug: str) -> Tool | None:
+    return (
+        visible_tools()
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.order_by("name_de")),
+            Prefetch("links", queryset=ToolLink.objects.order_by("kind")),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+# Tools shown side by side at most.
+COMPARE_MAX = 4
+
+
+def tools_for_comparison(*, slugs: list[str]) -> list[Tool]:
+    """The tools named by ``slugs`` (unknown ones left out), in that order,
+    at most :data:`COMPARE_MAX`."""
+    wanted = list(dict.fromkeys(slugs))[: COMPARE_MAX * 5]
+    found = {
+        tool.slug: tool
+        for tool in visible_tools()
+        .filter(slug__in=wanted)
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.order_by("name_de"))
+        )
+    }
+    return [found[slug] for slug in wanted if slug in found][:COMPARE_MAX]
+
+
+def categories() -> list[Category]:
+    return list(Category.objects.order_by("name_de"))
+
+
+def new_and_updated_tools(*, limit: int = 6) -> list[Tool]:
+    """The tools most recently added or changed by editors, for the start page."""
+    return list(
+        visible_tools()
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.order_by("name_de"))
+        )
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def maintenance_queue() -> QuerySet[Tool]:
+    """Tools whose addresses broke or that look unmaintained, broken links
+    first, then the longest quiet."""
+    return (
+        Tool.objects.filter(
+            Q(links_broken=True) | Q(activity_at__lt=unmaintained_before())
+        )
+        .prefetch_related(Prefetch("links", queryset=ToolLink.objects.filter(ok=False)))
+        .order_by("-links_broken", "activity_at", "name")
+    )
