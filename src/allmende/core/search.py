@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -250,7 +251,6 @@ MAX_QUERY_CHARS = 500
 # The best match first; the extra select or annotation of
 # :func:`_matching_entries` provides ``search_rank``.
 RANKING = ("-search_rank", "pk")
-COARSE_RANKING = ("-search_rank", "-pk")
 # Matches of a type are counted up to this many; a facet then says "more".
 COUNT_LIMIT = 1000
 # Above this many matches only the newest RANK_CANDIDATES matches are ranked
@@ -419,23 +419,23 @@ def _site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearc
         ContentType.objects.get_for_model(t.model, for_concrete_model=False).pk: t
         for t in types
     }
-    visible = Q()
+    visible_of: dict[int, Q] = {}
     for ct_id, search_type in by_ct.items():
         shown = search_type.visible(viewer)
         if shown.query.where or shown.model is not search_type.model:
             # A lookup per match, not a list of every visible object built
             # for each query: a rare word then costs little.
-            visible |= Q(content_type_id=ct_id) & Q(
+            visible_of[ct_id] = Q(content_type_id=ct_id) & Q(
                 Exists(shown.filter(pk=OuterRef("object_id")))
             )
         else:
             # Everyone sees every object of this type: no list of them needed.
-            visible |= Q(content_type_id=ct_id)
-    matching = _matching_entries(terms).filter(visible)
+            visible_of[ct_id] = Q(content_type_id=ct_id)
     # One count per type that stops at COUNT_LIMIT: a word in most entries
     # is not counted to the end.
     counts = {
-        ct_id: matching.filter(content_type_id=ct_id)
+        ct_id: _matching_entries(terms)
+        .filter(visible_of[ct_id])
         .values("pk")
         .order_by()[: COUNT_LIMIT + 1]
         .count()
@@ -455,36 +455,55 @@ def _site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearc
     ]
     ct_of = {t.key: ct_id for ct_id, t in by_ct.items()}
     if selected:
-        matching = matching.filter(content_type_id=ct_of[selected])
+        visible = visible_of[ct_of[selected]]
         total = counts.get(ct_of[selected], 0)
     else:
+        visible = functools.reduce(operator.or_, visible_of.values())
         total = sum(counts.values())
+    matching = _matching_entries(terms).filter(visible)
     stems = [stem(t) for t in terms]
 
-    ranked, ranking, more = matching, RANKING, False
-    if total > FINE_RANK_LIMIT:
-        # The newest visible matches, read in the index's order (on SQLite
-        # FTS5's rowids backwards) until there are enough; only they are
-        # ranked.
-        newest = (
-            matching.order_by("-pk")
-            if is_postgresql()
-            else matching.extra(order_by=["-core_searchentry_fts.rowid"])  # noqa: S610
-        )
-        candidates = list(newest.values_list("pk", flat=True)[:RANK_CANDIDATES])
-        ranked = _matching_entries(terms, fine_rank=is_postgresql()).filter(
-            pk__in=candidates
-        )
-        if not is_postgresql():
-            ranking = COARSE_RANKING
-        more, total = True, len(candidates)
+    more = False
 
-    def hits(offset: int, limit: int) -> list[Hit]:
-        entries = list(
-            ranked.order_by(*ranking).only(
+    def page_of(offset: int, limit: int) -> list[SearchEntry]:
+        return list(
+            matching.order_by(*RANKING).only(
                 "pk", "content_type_id", "object_id", "body"
             )[offset : offset + limit]
         )
+
+    if total > FINE_RANK_LIMIT:
+        # Only the newest visible matches are ranked, read in the index's
+        # order (on SQLite FTS5's rowids backwards) until there are enough,
+        # with their rank; they are put in order here, and a page reads its
+        # entries by key.
+        coarse = _matching_entries(terms, fine_rank=is_postgresql()).filter(visible)
+        newest = (
+            coarse.order_by("-pk")
+            if is_postgresql()
+            else coarse.extra(order_by=["-core_searchentry_fts.rowid"])  # noqa: S610
+        )
+        # search_rank is an extra select on SQLite, unknown to the type check.
+        ranks = newest.values_list("pk", "search_rank")  # type: ignore[misc]
+        candidates = list(ranks[:RANK_CANDIDATES])
+        # Best first; within one rank the older first on PostgreSQL (as
+        # RANKING), on SQLite (where the rank only says whether the title
+        # matches) the newer first.
+        tie = 1 if is_postgresql() else -1
+        ordered = [
+            pk for pk, _ in sorted(candidates, key=lambda c: (-c[1], tie * c[0]))
+        ]
+        more, total = True, len(ordered)
+
+        def page_of(offset: int, limit: int) -> list[SearchEntry]:  # noqa: F811
+            keys = ordered[offset : offset + limit]
+            found = SearchEntry.objects.only(
+                "pk", "content_type_id", "object_id", "body"
+            ).in_bulk(keys)
+            return [found[pk] for pk in keys if pk in found]
+
+    def hits(offset: int, limit: int) -> list[Hit]:
+        entries = page_of(offset, limit)
         wanted: dict[int, list[int]] = {}
         for entry in entries:
             wanted.setdefault(entry.content_type_id, []).append(entry.object_id)
