@@ -324,7 +324,7 @@ def main() -> None:
         print(f"\nload average after: {_load()}")
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=60)
 
 
 if __name__ == "__main__":
