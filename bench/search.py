@@ -20,6 +20,7 @@ import os
 import random
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,9 +165,8 @@ def _fill(organizations: int, events: int, datasets: int) -> str:
                 event_index(event)
             for dataset in Dataset.objects.select_related("organization"):
                 dataset_index(dataset)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(
         f"loaded and indexed {organizations} organizations, {events} events and "
         f"{datasets} datasets in {time.perf_counter() - started:.1f} s "
@@ -179,6 +179,36 @@ def _fill(organizations: int, events: int, datasets: int) -> str:
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _server_time(path: str, cookie: str, count: int = 30) -> tuple[float, float, float]:
+    """Median and 95th percentile in ms of ``count`` requests of ``path`` in
+    this process, one after the other (no waiting for other requests), and
+    the median CPU time of this process (on SQLite it includes the queries)."""
+    from django.test import Client
+
+    client = Client(headers={"accept-language": "de"})
+    if cookie:
+        name, _, value = cookie.partition("=")
+        client.cookies[name] = value
+    client.get(path)
+    times, cpu = [], []
+    for _ in range(count):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    times.sort()
+    return (
+        statistics.median(times),
+        times[int(count * 0.95) - 1],
+        statistics.median(cpu),
+    )
 
 
 def main() -> None:
@@ -196,6 +226,7 @@ def main() -> None:
         "ALLMENDE_DATA_DIR", tempfile.mkdtemp(prefix="allmende-bench-")
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "allmende.config.settings")
+    os.environ.setdefault("ALLMENDE_ALLOWED_HOSTS", "127.0.0.1,testserver")
     os.environ["ALLMENDE_DEBUG"] = "0"
     os.environ["ALLMENDE_SCHEDULER_THREAD"] = "0"
     os.environ.setdefault("ALLMENDE_LOG_LEVEL", "WARNING")
@@ -242,12 +273,21 @@ def main() -> None:
                 base + path, headers={"Cookie": session} if session else {}
             )
             urllib.request.urlopen(request, timeout=60).read()  # noqa: S310
+        server_times = {
+            name: _server_time(path, session) for name, (path, session) in pages.items()
+        }
+        from django.db import connection
+
         print(
             f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-            f"server: gunicorn, {args.workers} workers (DEBUG off)\n"
+            f"server: gunicorn, {args.workers} workers (DEBUG off), "
+            f"{connection.vendor}; load average before: {_load()}\n"
         )
-        print("| search | requests/s | p50 ms | p95 ms | p99 ms | errors |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print(
+            "| search | requests/s | p50 ms | p95 ms | p99 ms | errors "
+            "| server median ms | server p95 ms | CPU median ms |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for name, (path, session) in pages.items():
             headers = ["-H", "Accept-Language: de"]
             if session:
@@ -276,10 +316,15 @@ def main() -> None:
             )
             assert match, output
             rps, p50, p95, p99, errors = match.groups()
-            print(f"| {name} | {rps} | {p50} | {p95} | {p99} | {errors} |")
+            median, p95_server, cpu = server_times[name]
+            print(
+                f"| {name} | {rps} | {p50} | {p95} | {p99} | {errors} "
+                f"| {median:.1f} | {p95_server:.1f} | {cpu:.1f} |"
+            )
+        print(f"\nload average after: {_load()}")
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=60)
 
 
 if __name__ == "__main__":

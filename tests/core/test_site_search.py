@@ -328,3 +328,88 @@ def test_search_page_speaks_german() -> None:
     response = Client(headers={"accept-language": "de"}).get(URL, {"q": "kranich"})
     assert "1 Treffer" in response.text
     assert "Suche: kranich" in response.text
+
+
+def test_many_matches_count_up_to_a_limit_and_page_the_newest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from allmende.core import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(search, "FINE_RANK_LIMIT", 3)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 4)
+    for number in range(6):
+        _organization(name=f"Lerche {number}")
+    event = EventFactory(title_de="Lerche zählen", title_en="")
+    event_index(event)
+    response = Client().get(URL, {"q": "lerche"})
+    assert '<span class="count">(3+)</span>' in response.text
+    assert '<span class="count">(1)</span>' in response.text
+    assert "More than 4 results; the newest 4 are shown" in response.text
+    # Only the four newest entries are ranked and shown.
+    assert sorted(_titles(Client(), "lerche")) == [
+        "Lerche 3",
+        "Lerche 4",
+        "Lerche 5",
+        "Lerche zählen",
+    ]
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_many_matches_keep_the_query_count(
+    logged_in: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from allmende.core import search
+
+    monkeypatch.setattr(search, "FINE_RANK_LIMIT", 3)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    client = client_for(UserFactory() if logged_in else None)
+    for number in range(8):
+        _organization(name=f"Amsel {number}")
+    client.get(URL, {"q": "amsel"})
+    search.cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        assert client.get(URL, {"q": "amsel"}).status_code == 200
+    for number in range(8, 30):
+        _organization(name=f"Amsel {number}")
+    search.cache.clear()
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(URL, {"q": "amsel"}).status_code == 200
+    assert len(more) == len(cold)
+
+
+def test_anonymous_results_come_from_the_cache_until_the_index_changes() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _organization(name="Stieglitz Hilfe")
+    client = Client()
+    assert _titles(client, "stieglitz") == ["Stieglitz Hilfe"]
+    with CaptureQueriesContext(connection) as warm:
+        assert _titles(client, "stieglitz") == ["Stieglitz Hilfe"]
+    assert len(warm) == 0
+    german = Client(headers={"accept-language": "de"}).get(URL, {"q": "stieglitz"})
+    assert "1 Treffer" in german.text
+    _organization(name="Stieglitz Freunde")
+    assert sorted(_titles(client, "stieglitz")) == [
+        "Stieglitz Freunde",
+        "Stieglitz Hilfe",
+    ]
+
+
+def test_logged_in_results_are_not_taken_from_the_anonymous_cache() -> None:
+    organization = _organization(name="Zeisig Verein")
+    member = MembershipFactory(organization=organization).user
+    dataset = PublishedDatasetFactory(
+        title_de="Zeisig intern", organization=organization, is_private=True
+    )
+    dataset_index(dataset)
+    assert _titles(Client(), "zeisig") == ["Zeisig Verein"]
+    assert sorted(_titles(client_for(member), "zeisig")) == [
+        "Zeisig Verein",
+        "Zeisig intern",
+    ]
+    assert _titles(Client(), "zeisig") == ["Zeisig Verein"]

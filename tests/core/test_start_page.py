@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.core.models import AuditLogEntry, ProgrammeText
 from allmende.events.models import EventStatus
+from allmende.events.services import registrations as event_services
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import DatasetFactory, PublishedDatasetFactory
 from tests.conftest import client_for
@@ -71,12 +75,92 @@ def test_start_page_queries_do_not_grow_with_data(
     client = client_for(user if logged_in else None)
     add_content(2)
     client.get("/")
+    cache.clear()
     with django_assert_max_num_queries(12) as small:  # type: ignore[operator]
         client.get("/")
     add_content(15)
+    cache.clear()
     with django_assert_max_num_queries(len(small.captured_queries)):  # type: ignore[operator]
         response = client.get("/")
     assert response.status_code == 200
+
+
+def _section_queries(queries: list[dict[str, str]]) -> list[str]:
+    return [
+        query["sql"]
+        for query in queries
+        if any(
+            f'FROM "{table}"' in query["sql"]
+            for table in (
+                "events_event",
+                "organizations_organization",
+                "catalog_dataset",
+            )
+        )
+    ]
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_start_sections_come_from_the_cache(logged_in: bool) -> None:
+    user = UserFactory()
+    MembershipFactory(user=user)
+    client = client_for(user if logged_in else None)
+    add_content(3)
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        second = client.get("/").content.decode()
+    assert len(_section_queries(cold.captured_queries)) >= 3
+    # Logged in, one query asks whether the person sees more datasets than
+    # the public.
+    assert len(_section_queries(warm.captured_queries)) == (1 if logged_in else 0)
+    assert len(warm) < len(cold)
+    # Three events, three datasets, four organizations (one of them the user's).
+    assert first.count('class="card"') == second.count('class="card"') == 10
+
+
+def test_a_change_shows_on_the_start_page_at_once(user: User, client: Client) -> None:
+    event = EventFactory(title_en="Open workshop", capacity=5)
+    OrganizationFactory(name="Erster Verein")
+    assert "5 places left" in client.get("/").content.decode()
+    event_services.registration_create(event=event, actor=user)
+    OrganizationFactory(name="Zweiter Verein")
+    PublishedDatasetFactory(title_de="Neue Daten")
+    html = client.get("/").content.decode()
+    assert "4 places left" in html
+    assert "Zweiter Verein" in html
+    assert "Neue Daten" in html
+    event.delete()
+    assert "Open workshop" not in client.get("/").content.decode()
+
+
+def test_cached_sections_keep_each_language_apart(client: Client) -> None:
+    EventFactory(title_en="Open workshop", title_de="Offene Werkstatt")
+    for _ in range(2):
+        english = client.get("/").content.decode()
+        german = client.get("/", headers={"accept-language": "de"}).content.decode()
+        assert "Open workshop" in english
+        assert "Offene Werkstatt" not in english
+        assert "Offene Werkstatt" in german
+        assert "Open workshop" not in german
+
+
+def test_private_dataset_is_shown_to_members_only_despite_the_cache(
+    client: Client,
+) -> None:
+    organization = OrganizationFactory()
+    member = MembershipFactory(organization=organization).user
+    PublishedDatasetFactory(title_de="Offene Liste")
+    PublishedDatasetFactory(
+        title_de="Interne Liste", organization=organization, is_private=True
+    )
+    stranger = client_for(UserFactory())
+    for _ in range(2):
+        assert "Interne Liste" in client_for(member).get("/").content.decode()
+        for visitor in (client, stranger):
+            html = visitor.get("/").content.decode()
+            assert "Offene Liste" in html
+            assert "Interne Liste" not in html
 
 
 def test_programme_text_defaults_without_a_saved_row(client: Client) -> None:

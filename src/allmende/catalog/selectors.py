@@ -282,6 +282,19 @@ def dcat_datasets(*, modified_since: datetime | None = None) -> QuerySet[Dataset
     )
 
 
+def sees_only_public_published_datasets(*, viewer: Viewer) -> bool:
+    """Whether the published datasets ``viewer`` may see are the public ones."""
+    if not viewer.is_authenticated:
+        return True
+    if viewer.is_staff:
+        return False
+    return not Dataset.objects.filter(
+        organization__memberships__user=viewer,
+        status=Dataset.Status.PUBLISHED,
+        is_private=True,
+    ).exists()
+
+
 def datasets_recently_changed(*, viewer: Viewer, limit: int = 6) -> list[Dataset]:
     """Published datasets ``viewer`` may see, the latest new or changed first."""
     return list(

@@ -12,6 +12,15 @@ verification) register a :class:`Module` whose ``visible`` admits only staff
 and whose ``dashboard`` returns the queue; ``url_name`` may then be empty so the
 module adds nothing to the navigation.
 
+A start section that many visitors see alike names who shares it
+(``start_section_audience(request)``: ``"everyone"``, or for example one name
+for all visitors who are not logged in); its rendered HTML is then kept in the
+cache for that audience and language for up to ``START_SECTION_SECONDS``, and
+dropped at once when one of the module's ``start_section_models`` is saved or
+deleted or the module calls :func:`start_section_changed`. Such a section's
+template sees only its own context (no request, no user), so nothing personal
+can end up in what others are shown.
+
 The order follows the navigation the programme wants: knowledge 10, events 20
 (academy 25), data 30, calls 40, help 50, campaigns 60, organizations 70,
 people 80.
@@ -23,7 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.crypto import get_random_string
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
@@ -39,20 +55,28 @@ class Section:
     """One block of the start page or dashboard, rendered from ``template``
     with ``context`` (and ``section`` itself).
 
-    An ``urgent`` section asks the person to act and comes first.
+    An ``urgent`` section asks the person to act and comes first. ``html`` is
+    the section already rendered (from the cache of shared start sections).
     """
 
     title: str | Promise
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     urgent: bool = False
+    html: str = ""
 
 
 SectionHook = Callable[["HttpRequest"], Section | None]
+AudienceHook = Callable[["HttpRequest"], str | None]
 
 
 def _everyone(user: Viewer) -> bool:
     return True
+
+
+def everyone(request: HttpRequest) -> str:
+    """The audience of a start section that is the same for every visitor."""
+    return "everyone"
 
 
 @dataclass(frozen=True)
@@ -62,7 +86,9 @@ class Module:
     ``key`` names it uniquely, ``label`` is shown in the navigation and links to
     ``url_name`` (empty for a module without a page of its own), ``icon`` is the
     name of an icon of the sprite, ``order`` places it among the others and
-    ``visible(user)`` says who sees it.
+    ``visible(user)`` says who sees it. ``start_section_audience`` and
+    ``start_section_models`` let the start section be cached (see the module's
+    documentation).
     """
 
     key: str
@@ -72,6 +98,8 @@ class Module:
     order: int
     visible: Callable[[Viewer], bool] = _everyone
     start_section: SectionHook | None = None
+    start_section_audience: AudienceHook | None = None
+    start_section_models: tuple[type[Model], ...] = ()
     dashboard: SectionHook | None = None
 
 
@@ -81,6 +109,14 @@ _modules: dict[str, Module] = {}
 def register(module: Module) -> None:
     """Add or replace (same ``key``) a module; call it in ``AppConfig.ready()``."""
     _modules[module.key] = module
+    for model in module.start_section_models:
+        uid = f"start-section:{module.key}:{model._meta.label}"
+        post_save.connect(
+            _model_changed(module.key), model, weak=False, dispatch_uid=uid
+        )
+        post_delete.connect(
+            _model_changed(module.key), model, weak=False, dispatch_uid=uid
+        )
 
 
 def unregister(key: str) -> None:
@@ -113,9 +149,89 @@ def _sections(request: HttpRequest, hook: str) -> list[Section]:
     return sections
 
 
+# How long a shared start section may be shown from the cache at most: the
+# sections also change with time (an event starts, registration closes).
+START_SECTION_SECONDS = 60
+
+
+def _version_key(module_key: str) -> str:
+    return f"start-section-version:{module_key}"
+
+
+def start_section_changed(module_key: str) -> None:
+    """Drop the cached start sections of the module ``module_key``.
+
+    Called when something the section shows has changed; again after the
+    transaction commits, so a request that read the old rows in the meantime
+    does not keep them in the cache.
+    """
+
+    def drop() -> None:
+        cache.set(_version_key(module_key), get_random_string(12), None)
+
+    drop()
+    transaction.on_commit(drop)
+
+
+def _model_changed(module_key: str) -> Callable[..., None]:
+    def receiver(**kwargs: Any) -> None:
+        start_section_changed(module_key)
+
+    return receiver
+
+
 def start_sections(request: HttpRequest) -> list[Section]:
-    """The sections of the start page, one per module that supplies one."""
-    return _sections(request, "start_section")
+    """The sections of the start page, one per module that supplies one.
+
+    Shared sections come from the cache (two cache reads for all of them).
+    """
+    hooks = [
+        (module, module.start_section)
+        for module in modules_for(request.user)
+        if module.start_section is not None
+    ]
+    audiences = {
+        module.key: module.start_section_audience(request)
+        for module, _ in hooks
+        if module.start_section_audience is not None
+    }
+    shared = [key for key, audience in audiences.items() if audience is not None]
+    versions = cache.get_many([_version_key(key) for key in shared])
+    language = translation.get_language()
+    keys = {
+        key: (
+            f"start-section:{key}:{language}:{audiences[key]}:"
+            f"{versions.get(_version_key(key), '')}"
+        )
+        for key in shared
+    }
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    sections: list[Section] = []
+    for module, supply in hooks:
+        key = keys.get(module.key)
+        if key is not None and key in cached:
+            section = cached[key]
+        else:
+            section = supply(request)
+            if key is not None:
+                section = _rendered(section)
+                cache.set(key, section, START_SECTION_SECONDS)
+        if section is not None:
+            sections.append(section)
+    return sections
+
+
+def _rendered(section: Section | None) -> Section | None:
+    """``section`` with its HTML, rendered from its own context alone."""
+    if section is None:
+        return None
+    html = render_to_string(section.template, {**section.context, "section": section})
+    return Section(
+        title=str(section.title),
+        template=section.template,
+        urgent=section.urgent,
+        html=html,
+    )
 
 
 def dashboard_sections(request: HttpRequest) -> list[Section]:

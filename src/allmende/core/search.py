@@ -15,7 +15,9 @@ words and each word is quoted.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,8 +27,11 @@ from typing import Any, TypeVar, cast, overload
 import snowballstemmer
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.cache import cache
 from django.db import connection, models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.utils import translation
+from django.utils.crypto import get_random_string
 from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -70,6 +75,7 @@ def is_postgresql() -> bool:
 
 def index_object(obj: models.Model, *, title: str, body: str) -> None:
     """Store or replace the searchable text of ``obj``."""
+    _index_changed()
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     entry, _ = SearchEntry.objects.update_or_create(
         content_type=ct, object_id=obj.pk, defaults={"title": title, "body": body}
@@ -94,6 +100,7 @@ def fts_replace(conn: Any, rowid: int, title: str, body: str) -> None:
 
 
 def unindex_object(obj: models.Model) -> None:
+    _index_changed()
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     SearchEntry.objects.filter(content_type=ct, object_id=obj.pk).delete()
 
@@ -194,6 +201,8 @@ class Facet:
     label: str | Promise
     count: int
     selected: bool
+    # More than ``count`` match (counting stopped at COUNT_LIMIT).
+    more: bool = False
 
 
 @dataclass
@@ -213,6 +222,8 @@ class SiteSearch:
     facets: list[Facet]
     total: int
     hits: Callable[[int, int], list[Hit]]
+    # More match than ``total``: only the newest RANK_CANDIDATES are shown.
+    more: bool = False
 
     # A paginator reads the results as a sequence: only the page it slices
     # is fetched.
@@ -240,9 +251,13 @@ MAX_QUERY_CHARS = 500
 # The best match first; the extra select or annotation of
 # :func:`_matching_entries` provides ``search_rank``.
 RANKING = ("-search_rank", "pk")
-COARSE_RANKING = ("-search_rank", "-pk")
-# Above this many matches SQLite ranks by title matches instead of bm25().
-FINE_RANK_LIMIT = 2000
+# Matches of a type are counted up to this many; a facet then says "more".
+COUNT_LIMIT = 1000
+# Above this many matches only the newest RANK_CANDIDATES matches are ranked
+# and paged, and SQLite ranks them by title matches instead of bm25(): ranking
+# every match of a word that is in most entries costs more than the page.
+FINE_RANK_LIMIT = 1000
+RANK_CANDIDATES = 1000
 SNIPPET_WORDS = 30
 # A match further into a text than this is not looked for (the title matched).
 SNIPPET_SCAN_WORDS = 300
@@ -325,12 +340,76 @@ def _matching_entries(
     )
 
 
+# How long visitors who are not logged in (who all see the same) are shown a
+# search's results from the cache; a change to the index drops them at once.
+ANONYMOUS_RESULTS_SECONDS = 60
+_INDEX_VERSION_KEY = "site-search:index-version"
+
+
+def _index_changed() -> None:
+    cache.set(_INDEX_VERSION_KEY, get_random_string(12), None)
+
+
 def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch:
     """Search every registered type for what ``viewer`` may see.
 
-    A fixed number of queries whatever the data: one for the counts per type,
-    one for a page of entries, and one per type on that page for the objects.
+    A fixed number of queries whatever the data: one count per type, one for
+    a page of entries, and one per type on that page for the objects (one
+    more for the newest matches when there are many). The results of visitors
+    who are not logged in come from the cache when the same search ran
+    shortly before.
     """
+    if viewer.is_authenticated:
+        return _site_search(viewer=viewer, query=query, type_key=type_key)
+    query = clean_query(query)
+    terms = search_terms(query)
+    if not terms:
+        return _site_search(viewer=viewer, query=query, type_key=type_key)
+    words = hashlib.sha256("\x00".join([*terms, type_key]).encode()).hexdigest()
+    key = (
+        f"site-search:{cache.get(_INDEX_VERSION_KEY, '')}:"
+        f"{translation.get_language()}:{words}"
+    )
+    search: SiteSearch | None = None
+    summary = cache.get(key)
+    if summary is None:
+        search = _site_search(viewer=viewer, query=query, type_key=type_key)
+        summary = (
+            [(f.key, f.count, f.selected, f.more) for f in search.facets],
+            search.total,
+            search.more,
+        )
+        cache.set(key, summary, ANONYMOUS_RESULTS_SECONDS)
+    facet_rows, total, more = summary
+
+    def hits(offset: int, limit: int) -> list[Hit]:
+        nonlocal search
+        rows = cache.get(f"{key}:{offset}:{limit}")
+        if rows is None:
+            if search is None:
+                search = _site_search(viewer=viewer, query=query, type_key=type_key)
+            rows = [
+                (hit.type.key, str(hit.title), str(hit.snippet), hit.url)
+                for hit in search.hits(offset, limit)
+            ]
+            cache.set(f"{key}:{offset}:{limit}", rows, ANONYMOUS_RESULTS_SECONDS)
+        # Titles and snippets were escaped and highlighted before they were
+        # kept.
+        return [
+            Hit(_types[type_], mark_safe(title), mark_safe(snippet), url)  # noqa: S308
+            for type_, title, snippet, url in rows
+            if type_ in _types
+        ]
+
+    facets = [
+        Facet(key_, _types[key_].label, count, selected, more=more_)
+        for key_, count, selected, more_ in facet_rows
+        if key_ in _types
+    ]
+    return SiteSearch(query, terms, facets, total, hits, more)
+
+
+def _site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch:
     query = clean_query(query)
     terms = search_terms(query)
     types = search_types()
@@ -340,50 +419,91 @@ def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch
         ContentType.objects.get_for_model(t.model, for_concrete_model=False).pk: t
         for t in types
     }
-    visible = Q()
+    visible_of: dict[int, Q] = {}
     for ct_id, search_type in by_ct.items():
         shown = search_type.visible(viewer)
         if shown.query.where or shown.model is not search_type.model:
             # A lookup per match, not a list of every visible object built
             # for each query: a rare word then costs little.
-            visible |= Q(content_type_id=ct_id) & Q(
+            visible_of[ct_id] = Q(content_type_id=ct_id) & Q(
                 Exists(shown.filter(pk=OuterRef("object_id")))
             )
         else:
             # Everyone sees every object of this type: no list of them needed.
-            visible |= Q(content_type_id=ct_id)
-    matching = _matching_entries(terms).filter(visible)
+            visible_of[ct_id] = Q(content_type_id=ct_id)
+    # One count per type that stops at COUNT_LIMIT: a word in most entries
+    # is not counted to the end.
     counts = {
-        row["content_type_id"]: row["n"]
-        for row in matching.values("content_type_id").annotate(n=Count("pk")).order_by()
+        ct_id: _matching_entries(terms)
+        .filter(visible_of[ct_id])
+        .values("pk")
+        .order_by()[: COUNT_LIMIT + 1]
+        .count()
+        for ct_id in by_ct
     }
     selected = type_key if type_key in _types else ""
     facets = [
-        Facet(t.key, t.label, counts.get(ct_id, 0), t.key == selected)
+        Facet(
+            t.key,
+            t.label,
+            min(counts[ct_id], COUNT_LIMIT),
+            t.key == selected,
+            more=counts[ct_id] > COUNT_LIMIT,
+        )
         for ct_id, t in by_ct.items()
-        if counts.get(ct_id)
+        if counts[ct_id]
     ]
     ct_of = {t.key: ct_id for ct_id, t in by_ct.items()}
     if selected:
-        matching = matching.filter(content_type_id=ct_of[selected])
+        visible = visible_of[ct_of[selected]]
         total = counts.get(ct_of[selected], 0)
     else:
+        visible = functools.reduce(operator.or_, visible_of.values())
         total = sum(counts.values())
+    matching = _matching_entries(terms).filter(visible)
     stems = [stem(t) for t in terms]
 
-    ranked, ranking = matching, RANKING
-    if total > FINE_RANK_LIMIT and not is_postgresql():
-        ranked = _matching_entries(terms, fine_rank=False).filter(visible)
-        if selected:
-            ranked = ranked.filter(content_type_id=ct_of[selected])
-        ranking = COARSE_RANKING
+    more = False
 
-    def hits(offset: int, limit: int) -> list[Hit]:
-        entries = list(
-            ranked.order_by(*ranking).only(
+    def page_of(offset: int, limit: int) -> list[SearchEntry]:
+        return list(
+            matching.order_by(*RANKING).only(
                 "pk", "content_type_id", "object_id", "body"
             )[offset : offset + limit]
         )
+
+    if total > FINE_RANK_LIMIT:
+        # Only the newest visible matches are ranked, read in the index's
+        # order (on SQLite FTS5's rowids backwards) until there are enough,
+        # with their rank; they are put in order here, and a page reads its
+        # entries by key.
+        coarse = _matching_entries(terms, fine_rank=is_postgresql()).filter(visible)
+        newest = (
+            coarse.order_by("-pk")
+            if is_postgresql()
+            else coarse.extra(order_by=["-core_searchentry_fts.rowid"])  # noqa: S610
+        )
+        # search_rank is an extra select on SQLite, unknown to the type check.
+        ranks = newest.values_list("pk", "search_rank")  # type: ignore[misc]
+        candidates = list(ranks[:RANK_CANDIDATES])
+        # Best first; within one rank the older first on PostgreSQL (as
+        # RANKING), on SQLite (where the rank only says whether the title
+        # matches) the newer first.
+        tie = 1 if is_postgresql() else -1
+        ordered = [
+            pk for pk, _ in sorted(candidates, key=lambda c: (-c[1], tie * c[0]))
+        ]
+        more, total = True, len(ordered)
+
+        def page_of(offset: int, limit: int) -> list[SearchEntry]:  # noqa: F811
+            keys = ordered[offset : offset + limit]
+            found = SearchEntry.objects.only(
+                "pk", "content_type_id", "object_id", "body"
+            ).in_bulk(keys)
+            return [found[pk] for pk in keys if pk in found]
+
+    def hits(offset: int, limit: int) -> list[Hit]:
+        entries = page_of(offset, limit)
         wanted: dict[int, list[int]] = {}
         for entry in entries:
             wanted.setdefault(entry.content_type_id, []).append(entry.object_id)
@@ -408,4 +528,4 @@ def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch
             )
         return result
 
-    return SiteSearch(query, terms, facets, total, hits)
+    return SiteSearch(query, terms, facets, total, hits, more)

@@ -35,12 +35,17 @@ logger = logging.getLogger(__name__)
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The programme in one sentence and a section per module."""
+    user = request.user
     return render(
         request,
         "core/home.html",
         {
             "programme": selectors.programme_text(),
             "sections": start_sections(request),
+            # Only staff may edit it (core.rules); asking for anyone else
+            # would read their permissions from the database on every visit.
+            "can_edit_programme": user.is_staff
+            and user.has_perm("core.change_programmetext"),
         },
     )
 

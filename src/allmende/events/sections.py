@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from allmende.core.modules import Module, Section
+from allmende.core.modules import Module, Section, everyone
 from allmende.events import selectors
+from allmende.events.models import Event
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -62,6 +63,8 @@ EVENTS = Module(
     icon="calendar",
     order=20,
     start_section=start_section,
+    start_section_audience=everyone,
+    start_section_models=(Event,),
     dashboard=dashboard,
 )
 

@@ -334,6 +334,15 @@ def upcoming_registrations_of(
         Registration.objects.filter(pk__in=active, event__ends_at__gte=now)
         .exclude(event__status=EventStatus.DRAFT)
         .select_related("event", "slot")
+        # What the list shows: an event's texts are long and not needed.
+        .only(
+            "state",
+            "event__title_de",
+            "event__title_en",
+            "event__slug",
+            "event__starts_at",
+            "slot__starts_at",
+        )
         .order_by("event__starts_at", "id")[:limit]
     )
 

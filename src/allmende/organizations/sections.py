@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from allmende.core.modules import Module, Section
+from allmende.core.modules import Module, Section, everyone
 from allmende.organizations import selectors
-from allmende.organizations.models import Membership
+from allmende.organizations.models import Membership, Organization
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -71,6 +71,8 @@ MODULE = Module(
     icon="users",
     order=70,
     start_section=start_section,
+    start_section_audience=everyone,
+    start_section_models=(Organization,),
     dashboard=dashboard,
 )
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from allmende.core import ratelimit
+from allmende.core.modules import start_section_changed
 from allmende.core.services import audit_log_record
 from allmende.events import notifications as kinds
 from allmende.events.models import Event, EventStatus, Registration, Slot
@@ -69,11 +70,14 @@ def _lock_event(event: Event) -> Event:
 def _take_place(event: Event) -> None:
     Event.objects.filter(pk=event.pk).update(places_taken=F("places_taken") + 1)
     event.places_taken += 1
+    # The start page shows the places left.
+    start_section_changed("events")
 
 
 def _release_place(event: Event) -> None:
     Event.objects.filter(pk=event.pk).update(places_taken=F("places_taken") - 1)
     event.places_taken -= 1
+    start_section_changed("events")
 
 
 def _check_open(event: Event, now: datetime) -> None:
