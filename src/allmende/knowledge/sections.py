@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from allmende.core.modules import Module, Section
+from allmende.core.modules import Module, Section, everyone
 from allmende.knowledge import selectors
+from allmende.knowledge.models import Category, Tool
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -52,6 +53,8 @@ MODULE = Module(
     icon="lightbulb",
     order=10,
     start_section=start_section,
+    start_section_audience=everyone,
+    start_section_models=(Tool, Category),
 )
 
 # The maintenance queue on the dashboard of staff and editors; no navigation
