@@ -59,6 +59,8 @@ def test_autosave_keeps_answers_and_reports_errors_per_field(
     body = response.content.decode()
     assert 'id="errors-amount" hx-swap-oob="true"' in body
     assert "Please enter an amount in euros" in body
+    # A heading holds no answer and has no message box to fill.
+    assert 'id="errors-intro"' not in body
     application.refresh_from_db()
     # What was typed is kept, even what does not pass yet.
     assert application.answers["title"] == "Luftdaten"

@@ -468,7 +468,9 @@ def application_save(request: HttpRequest, pk: int) -> HttpResponse:
             "programmes/_autosave.html",
             {
                 "rows": [
-                    r for r in _rows(application, fields, errors) if r["editable"]
+                    row
+                    for row in _rows(application, fields, errors)
+                    if row["editable"] and row["field"].holds_answer
                 ],
             },
         )
