@@ -106,6 +106,17 @@ def test_the_system_closes_calls_after_their_closing_time() -> None:
     assert services.calls_close_due() == 1
     assert Call.objects.get(pk=due.pk).state == "closed"
     assert Call.objects.get(pk=running.pk).state == "published"
+    # A second run finds nothing left to do.
+    assert services.calls_close_due() == 0
+    entry = AuditLogEntry.objects.get(action="call.state_changed")
+    assert entry.actor is None and entry.data["role"] == "system"
+
+
+def test_closing_is_a_periodic_job() -> None:
+    from allmende.core import scheduler
+
+    scheduler.autodiscover()
+    assert "programmes.close_due_calls" in {job.name for job in scheduler.jobs()}
 
 
 def test_list_shows_open_and_upcoming_first_then_past(client: Client) -> None:
