@@ -113,3 +113,65 @@ def test_member_applies_by_keyboard_leaves_resumes_and_submits(
     assert "eingegangen" in page.locator("main").inner_text()
     assert "Luftdaten <b>für</b> alle" in page.locator("main").inner_text()
     check_both_widths(page, assert_no_axe_violations)
+
+
+def test_staff_build_the_form_and_screen_by_keyboard(
+    page: Any,
+    live_server: Any,
+    assert_no_axe_violations: Callable[[Any], None],
+) -> None:
+    from allmende.programmes import services
+    from allmende.programmes.models import FormField
+    from tests.accounts.factories import StaffFactory
+    from tests.browser.test_harvest import log_in_staff
+    from tests.programmes.conftest import GOOD_ANSWERS
+
+    call = CallFactory(title_de="Datenlabor", title_en="Data lab")
+    full_form(call)
+    member = MembershipFactory()
+    application = services.application_start(
+        actor=member.user, call=call, organization=member.organization
+    )
+    application.answers = dict(GOOD_ANSWERS)
+    application.save()
+    services.application_submit(actor=member.user, application=application)
+    log_in_staff(page, live_server, StaffFactory())
+
+    page.goto("/calls/new/")
+    check_both_widths(page, assert_no_axe_violations)
+
+    page.goto(f"/calls/{call.slug}/form/")
+    check_both_widths(page, assert_no_axe_violations)
+    tab_to(page, f"a[href='/calls/{call.slug}/form/new/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_both_widths(page, assert_no_axe_violations)
+    tab_to(page, "#id_kind")
+    page.keyboard.type("Lang")  # "Langer Text"
+    tab_to(page, "#id_label_de")
+    page.keyboard.type("Was haben Sie schon gemacht?")
+    tab_to(page, "#id_max_words")
+    page.keyboard.type("100")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # The form was in use: the new question is in version 2.
+    added = FormField.objects.get(label_de="Was haben Sie schon gemacht?")
+    assert added.kind == "long_text" and added.max_words == 100
+    assert added.version.number == 2
+    tab_to(page, f"#field-{added.key} button[value=up]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    moved = FormField.objects.get(version=added.version, key=added.key)
+    assert moved.position == added.position - 1
+
+    page.goto(f"/calls/{call.slug}/applications/")
+    check_both_widths(page, assert_no_axe_violations)
+    page.goto(application.get_absolute_url())
+    check_both_widths(page, assert_no_axe_violations)
+    tab_to(page, "button[value=screening]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    application.refresh_from_db()
+    assert application.state == ApplicationState.SCREENING
+    # Staff read the internal name.
+    assert "Vorprüfung" in page.locator("main").inner_text()
