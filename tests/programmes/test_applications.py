@@ -431,3 +431,41 @@ def test_changing_a_form_in_use_creates_a_new_version(
     # The old application is still shown with its own questions.
     page = client_for(application.applicant).get(application.get_absolute_url())
     assert "People" in page.content.decode()
+
+
+def test_in_screening_staff_can_only_reject(
+    application: Application, org_member: User, staff: User
+) -> None:
+    _submitted(application, org_member)
+    services.application_transition(
+        actor=staff, application=application, target="screening"
+    )
+    client = client_for(staff)
+    page = client.get(application.get_absolute_url()).content.decode()
+    assert 'value="rejected"' in page and 'value="accepted"' not in page
+    response = client.post(
+        f"/calls/applications/{application.pk}/move/",
+        {
+            "target": "decision",
+            "state": "screening",
+            "decision": "accepted",
+            "message": "Ja",
+        },
+    )
+    assert response.status_code == 400
+    application.refresh_from_db()
+    assert application.state == ApplicationState.SCREENING
+
+
+def test_the_pages_speak_german(
+    application: Application, org_member: User, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "de"
+    client = client_for(org_member)
+    listing = client.get("/calls/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Offene und kommende Ausschreibungen" in listing
+    assert 'data-module="calls"' in listing and "Ausschreibungen</" in listing
+    page = client.get(
+        application.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    assert "Antrag einreichen" in page and "Entwurf" in page

@@ -284,17 +284,24 @@ class QuestionForm(forms.Form):
         ]
 
 
+DECISIONS = [
+    (ApplicationState.ACCEPTED.value, _("Accept")),
+    (ApplicationState.REJECTED.value, _("Reject")),
+]
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[
-            (ApplicationState.ACCEPTED, _("Accept")),
-            (ApplicationState.REJECTED, _("Reject")),
-        ],
-        widget=forms.RadioSelect,
+        label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect
     )
     message = forms.CharField(
         label=_("Message to the applicant"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=10000,
     )
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        """``allowed`` are the decisions the application's state permits."""
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["decision"])
+        field.choices = [(v, label) for v, label in DECISIONS if v in allowed]

@@ -400,6 +400,15 @@ def _rows(
     return rows
 
 
+def _decisions(application: Application) -> list[str]:
+    """The decisions staff may take on ``application`` in its state."""
+    return [
+        target
+        for target in targets_for(application.state, STAFF)
+        if target in (A.ACCEPTED, A.REJECTED)
+    ]
+
+
 def _application_context(
     request: HttpRequest,
     application: Application,
@@ -425,9 +434,10 @@ def _application_context(
             if t not in (A.MORE_INFORMATION, A.ACCEPTED, A.REJECTED)
         ]
         context["can_ask"] = A.MORE_INFORMATION in targets_for(application.state, STAFF)
-        context["can_decide"] = A.ACCEPTED in targets_for(application.state, STAFF)
+        decisions = _decisions(application)
+        context["can_decide"] = bool(decisions)
         context["question_form"] = QuestionForm(form_fields=fields)
-        context["decision_form"] = DecisionForm()
+        context["decision_form"] = DecisionForm(allowed=decisions)
     return context
 
 
@@ -642,7 +652,7 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
             reopened_fields=question_form.cleaned_data["reopen"],
         )
     elif target == "decision":
-        decision_form = DecisionForm(request.POST)
+        decision_form = DecisionForm(request.POST, allowed=_decisions(application))
         if not decision_form.is_valid():
             context = _application_context(request, application)
             context["decision_form"] = decision_form
