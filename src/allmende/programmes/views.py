@@ -400,11 +400,11 @@ def _rows(
     return rows
 
 
-def _decisions(application: Application) -> list[str]:
-    """The decisions staff may take on ``application`` in its state."""
+def _decisions(state: str) -> list[str]:
+    """The decisions staff may take on an application in ``state``."""
     return [
         target
-        for target in targets_for(application.state, STAFF)
+        for target in targets_for(state, STAFF)
         if target in (A.ACCEPTED, A.REJECTED)
     ]
 
@@ -434,7 +434,7 @@ def _application_context(
             if t not in (A.MORE_INFORMATION, A.ACCEPTED, A.REJECTED)
         ]
         context["can_ask"] = A.MORE_INFORMATION in targets_for(application.state, STAFF)
-        decisions = _decisions(application)
+        decisions = _decisions(application.state)
         context["can_decide"] = bool(decisions)
         context["question_form"] = QuestionForm(form_fields=fields)
         context["decision_form"] = DecisionForm(allowed=decisions)
@@ -652,7 +652,12 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
             reopened_fields=question_form.cleaned_data["reopen"],
         )
     elif target == "decision":
-        decision_form = DecisionForm(request.POST, allowed=_decisions(application))
+        # Checked against the state staff saw; if it changed meanwhile, the
+        # service says so.
+        decision_form = DecisionForm(
+            request.POST,
+            allowed=_decisions(request.POST.get("state") or application.state),
+        )
         if not decision_form.is_valid():
             context = _application_context(request, application)
             context["decision_form"] = decision_form
