@@ -469,3 +469,35 @@ def test_the_pages_speak_german(
         application.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de"
     ).content.decode()
     assert "Antrag einreichen" in page and "Entwurf" in page
+
+
+def test_a_new_file_replaces_the_old_one(
+    application: Application,
+    org_member: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _upload(org_member, application, "one.pdf", PDF)
+    first = application.files.get()
+    name = first.file.name
+    storage = first.file.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(org_member, application, "two.pdf", PDF)
+    assert [f.original_name for f in application.files.all()] == ["two.pdf"]
+    assert not storage.exists(name)
+
+
+def test_a_person_applies_on_their_own_where_the_call_allows_it(user: User) -> None:
+    from tests.programmes.factories import CallFactory
+
+    call = CallFactory(individuals_allowed=True)
+    client = client_for(user)
+    page = client.get(call.get_absolute_url()).content.decode()
+    assert "Myself, as a person" in page
+    data = {"submission_key": str(uuid.uuid4()), "organization": ""}
+    assert client.post(f"/calls/{call.slug}/apply/", data).status_code == 302
+    application = Application.objects.get(applicant=user)
+    assert application.organization is None
+    again = {"submission_key": str(uuid.uuid4()), "organization": ""}
+    response = client.post(f"/calls/{call.slug}/apply/", again, follow=True)
+    assert "There is already an application to this call" in response.content.decode()
+    assert Application.objects.filter(applicant=user).count() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -498,6 +499,12 @@ def application_upload(
                 % {"types": ", ".join(t.upper() for t in field.file_types)}
             }
         )
+    # The file it replaces goes, row now and content once this has committed.
+    replaced = ApplicationFile.objects.filter(application=locked, field_key=key)
+    names = [old.file.name for old in replaced if old.file.name]
+    replaced.delete()
+    if names:
+        transaction.on_commit(partial(_delete_files, names), robust=True)
     stored = ApplicationFile(
         application=locked,
         field_key=key,
@@ -516,6 +523,12 @@ def application_upload(
         data={"field": key, "size": upload.size},
     )
     return stored
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = files.private_storage()
+    for name in names:
+        storage.delete(name)
 
 
 def _size(size: int) -> str:
