@@ -49,6 +49,7 @@ def test_existing_apps_register_their_modules_in_order() -> None:
         "events",
         "academy",
         "data",
+        "calls",
         "organizations",
         "people",
     ]
@@ -61,6 +62,7 @@ def test_header_links_come_from_the_registry(client: Client) -> None:
         ("events", "/events/"),
         ("academy", "/events/academy/"),
         ("data", "/datasets/"),
+        ("calls", "/calls/"),
         ("organizations", "/organizations/"),
     ]:
         assert f'href="{url}" data-module="{key}"' in html
@@ -68,7 +70,7 @@ def test_header_links_come_from_the_registry(client: Client) -> None:
 
 def test_a_module_not_built_is_not_in_the_navigation(client: Client) -> None:
     html = client.get("/").content.decode()
-    assert 'data-module="calls"' not in html
+    assert 'data-module="helpdesk"' not in html
 
 
 def test_current_module_is_the_longest_matching_address(client: Client) -> None:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "allmende.accounts",
     "allmende.organizations",
     "allmende.events",
+    "allmende.programmes",
     "allmende.catalog",
     "allmende.ckan",
     "allmende.harvest",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import uuid
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -121,12 +122,53 @@ def image_extension(upload: File) -> str | None:
         upload.seek(0)
 
 
+DOCUMENT_TYPES = {"pdf": "application/pdf"}
+
+
+def document_extension(upload: File) -> str | None:
+    """The extension of a file people attach to a text, from its content.
+
+    PDF (by its signature), the raster images of :data:`IMAGE_FORMATS`, XLSX
+    (a ZIP holding a workbook) and CSV (text that is not markup); ``None`` for
+    anything else, whatever the file is called.
+    """
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    if not isinstance(head, bytes):
+        return None
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return None
+        finally:
+            upload.seek(0)
+        return "xlsx" if "xl/workbook.xml" in names else None
+    image = image_extension(upload)
+    if image is not None:
+        return image
+    if looks_like_markup(head) or b"\x00" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still text.
+        if exc.start < len(head) - 3:
+            return None
+    return "csv"
+
+
 def content_type_of(name: str) -> str:
     """The media type of a stored file, from the extension the platform chose."""
     extension = Path(name).suffix.lower().lstrip(".")
     return (
         IMAGE_TYPES.get(extension)
         or DATA_TYPES.get(extension)
+        or DOCUMENT_TYPES.get(extension)
         or ("application/octet-stream")
     )
 

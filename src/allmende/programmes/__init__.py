@@ -1,0 +1,1 @@
+"""Data-project programmes: calls, their application forms, applications."""

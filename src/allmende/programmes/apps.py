@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgrammesConfig(AppConfig):
+    name = "allmende.programmes"
+    label = "programmes"
+    verbose_name = _("Calls and applications")
+
+    def ready(self) -> None:
+        from allmende.core.modules import register
+        from allmende.programmes import rules, sections  # noqa: F401
+
+        register(sections.CALLS)
+        register(sections.SCREENING_QUEUE)
+
+        from allmende.core import search
+        from allmende.programmes.models import Call
+        from allmende.programmes.selectors import visible_calls
+
+        search.register(
+            search.SearchType(
+                key="call",
+                label=_("Calls"),
+                model=Call,
+                visible=visible_calls,
+                order=40,
+            )
+        )

@@ -1,0 +1,54 @@
+"""What calls and applications tell people."""
+
+from django.utils.translation import gettext_lazy as _
+
+from allmende.notifications.registry import Channel, NotificationType, register
+
+MODULE = _("Calls and applications")
+
+APPLICATION_RECEIVED = register(
+    NotificationType(
+        key="programmes.application_received",
+        module=MODULE,
+        label=_("Application received"),
+        description=_("The receipt when you submit an application."),
+        message=_("Your application to %(call)s has been received."),
+        default=Channel.IMMEDIATE,
+        mandatory=True,
+    )
+)
+
+APPLICATION_QUESTION = register(
+    NotificationType(
+        key="programmes.application_question",
+        module=MODULE,
+        label=_("Question about an application"),
+        description=_("When the team needs more information about your application."),
+        message=_("The team has a question about your application to %(call)s."),
+        default=Channel.IMMEDIATE,
+        mandatory=True,
+    )
+)
+
+APPLICATION_DECIDED = register(
+    NotificationType(
+        key="programmes.application_decided",
+        module=MODULE,
+        label=_("Decision on an application"),
+        description=_("When the team decides on your application."),
+        message=_("The team has decided on your application to %(call)s."),
+        default=Channel.IMMEDIATE,
+        mandatory=True,
+    )
+)
+
+APPLICATION_STATUS = register(
+    NotificationType(
+        key="programmes.application_status",
+        module=MODULE,
+        label=_("Status of an application"),
+        description=_("When your application moves on, for example into review."),
+        message=_("Your application to %(call)s has moved to the next step."),
+        default=Channel.APP,
+    )
+)

@@ -1,0 +1,75 @@
+"""Who may do what with calls and applications.
+
+Every check asks ``user.has_perm("programmes.<permission>", obj)``; the answers
+are decided here. Staff run calls; a member of an eligible organization (or,
+where the call allows it, any registered person) may apply; an application is
+seen and changed by the person who started it, and by staff.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.contrib.auth.models import AnonymousUser
+
+from allmende.accounts.models import User as Account
+from allmende.organizations.models import Membership, Organization
+from allmende.programmes.models import Application, Call, CallState, Eligibility
+
+User = Account | AnonymousUser
+
+
+@rules.predicate
+def is_staff(user: User) -> bool:
+    return bool(user.is_authenticated and getattr(user, "is_staff", False))
+
+
+@rules.predicate
+def is_public_call(user: User, call: Call | None) -> bool:
+    return call is not None and call.state != CallState.DRAFT
+
+
+def organization_eligible(call: Call, organization: Organization) -> bool:
+    if call.eligibility == Eligibility.VERIFIED and not organization.is_verified:
+        return False
+    if call.legal_forms and organization.legal_form not in call.legal_forms:
+        return False
+    return not (call.regions and organization.region not in call.regions)
+
+
+def eligible_organizations(user: User, call: Call) -> list[Organization]:
+    """The organizations ``user`` is a member of that may apply to ``call``."""
+    if not user.is_authenticated:
+        return []
+    organizations = Organization.objects.filter(
+        pk__in=Membership.objects.filter(user_id=user.pk).values("organization_id")
+    ).order_by("name")
+    return [o for o in organizations if organization_eligible(call, o)]
+
+
+@rules.predicate
+def may_apply(user: User, call: Call | None) -> bool:
+    if call is None or not user.is_authenticated:
+        return False
+    if call.state != CallState.PUBLISHED:
+        return False
+    return call.individuals_allowed or bool(eligible_organizations(user, call))
+
+
+@rules.predicate
+def is_applicant(user: User, application: Application | None) -> bool:
+    return (
+        application is not None
+        and user.is_authenticated
+        and application.applicant_id == user.pk
+    )
+
+
+rules.add_perm("programmes.view_call", is_public_call | is_staff)
+rules.add_perm("programmes.add_call", is_staff)
+rules.add_perm("programmes.change_call", is_staff)
+rules.add_perm("programmes.change_form", is_staff)
+rules.add_perm("programmes.apply", may_apply)
+rules.add_perm("programmes.view_application", is_applicant | is_staff)
+rules.add_perm("programmes.edit_application", is_applicant)
+rules.add_perm("programmes.withdraw_application", is_applicant)
+rules.add_perm("programmes.manage_applications", is_staff)

@@ -1,0 +1,19 @@
+"""Background jobs of calls: thin tasks, each safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from allmende.core import scheduler
+
+
+@shared_task(name="programmes.close_due_calls")
+def close_due_calls() -> int:
+    from allmende.programmes.services import calls_close_due
+
+    return calls_close_due()
+
+
+scheduler.register("programmes.close_due_calls", timedelta(minutes=1), close_due_calls)

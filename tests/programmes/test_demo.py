@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from allmende.programmes.demo import load_demo
+from allmende.programmes.models import Application, Call, FieldKind, FormField
+from tests.accounts.factories import UserFactory
+from tests.organizations.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_an_open_call_with_every_kind_and_a_closed_one_once() -> None:
+    UserFactory(is_superuser=True, is_staff=True)
+    for _ in range(6):
+        MembershipFactory()
+    load_demo(rng=random.Random(1), stdout=io.StringIO())
+    open_call = Call.objects.get(title_en="Data lab 2027")
+    closed = Call.objects.get(title_en="Data lab 2026")
+    assert open_call.is_open()
+    assert closed.state == "closed"
+    kinds = set(
+        FormField.objects.filter(version__call=open_call).values_list("kind", flat=True)
+    )
+    assert kinds == {choice.value for choice in FieldKind}
+    states = set(
+        Application.objects.filter(call=closed).values_list("state", flat=True)
+    )
+    assert states == {"submitted", "screening", "in_review", "accepted", "rejected"}
+    load_demo(rng=random.Random(1), stdout=io.StringIO())
+    assert Call.objects.count() == 2

@@ -1,0 +1,267 @@
+"""Every role × every view that changes something: the status and the effect."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from allmende.accounts.models import User
+from allmende.organizations.models import Membership
+from allmende.programmes import services
+from allmende.programmes.models import Application, Call, FormField
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.conftest import client_for
+from tests.organizations.factories import MembershipFactory, OrganizationFactory
+from tests.programmes.conftest import GOOD_ANSWERS
+from tests.programmes.factories import CallFactory, full_form
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "user", "org_member", "org_admin", "other_member", "staff"]
+
+
+@dataclass
+class World:
+    people: dict[str, User | None]
+    call: Call
+    other_call: Call
+    application: Application
+
+
+def _world() -> World:
+    organization = OrganizationFactory()
+    member = MembershipFactory(organization=organization).user
+    admin = MembershipFactory(
+        organization=organization, role=Membership.Role.ADMIN
+    ).user
+    other = MembershipFactory(organization=OrganizationFactory()).user
+    call = CallFactory()
+    full_form(call)
+    other_call = CallFactory()
+    full_form(other_call)
+    application = services.application_start(
+        actor=member, call=call, organization=organization
+    )
+    application.answers = dict(GOOD_ANSWERS)
+    application.save()
+    return World(
+        people={
+            "anonymous": None,
+            "user": UserFactory(),
+            "org_member": member,
+            "org_admin": admin,
+            "other_member": other,
+            "staff": StaffFactory(),
+        },
+        call=call,
+        other_call=other_call,
+        application=application,
+    )
+
+
+def _call_data(title: str) -> dict[str, Any]:
+    now = timezone.localtime()
+    return {
+        "title_de": title,
+        "title_en": title,
+        "description_de": "Text",
+        "description_en": "",
+        "eligibility": "any",
+        "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
+        "contact_name": "",
+        "contact_email": "",
+    }
+
+
+FIELD = {"kind": "short_text", "label_de": "Neue Frage", "label_en": "New question"}
+
+
+def _submitted(world: World) -> None:
+    services.application_submit(
+        actor=world.application.applicant, application=world.application
+    )
+
+
+def _app_state(world: World) -> str:
+    return Application.objects.get(pk=world.application.pk).state
+
+
+@dataclass
+class Case:
+    url: Callable[[World], str]
+    data: Callable[[World], dict[str, Any]]
+    changed: Callable[[World], bool]
+    allowed: dict[str, int]
+    # For the others: 302 to the login page for anonymous, else this status.
+    refused: int = 403
+    prepare: Callable[[World], None] | None = None
+
+
+STAFF_ONLY = {"staff": 302}
+
+CASES: dict[str, Case] = {
+    "call_create": Case(
+        url=lambda w: "/calls/new/",
+        data=lambda w: _call_data("Neu"),
+        changed=lambda w: Call.objects.filter(title_de="Neu").exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "call_edit": Case(
+        url=lambda w: f"/calls/{w.call.slug}/edit/",
+        data=lambda w: _call_data("Geändert"),
+        changed=lambda w: Call.objects.get(pk=w.call.pk).title_de == "Geändert",
+        allowed=STAFF_ONLY,
+    ),
+    "call_transition": Case(
+        url=lambda w: f"/calls/{w.call.slug}/state/",
+        data=lambda w: {"target": "closed"},
+        changed=lambda w: Call.objects.get(pk=w.call.pk).state == "closed",
+        allowed=STAFF_ONLY,
+    ),
+    "field_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/form/new/",
+        data=lambda w: FIELD,
+        changed=lambda w: FormField.objects.filter(label_de="Neue Frage").exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "field_edit": Case(
+        url=lambda w: f"/calls/{w.call.slug}/form/title/",
+        data=lambda w: FIELD,
+        changed=lambda w: FormField.objects.filter(label_de="Neue Frage").exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "field_delete": Case(
+        url=lambda w: f"/calls/{w.other_call.slug}/form/title/delete/",
+        data=lambda w: {},
+        changed=lambda w: (
+            not FormField.objects.filter(
+                version__call=w.other_call, key="title"
+            ).exists()
+        ),
+        allowed=STAFF_ONLY,
+    ),
+    "field_move": Case(
+        url=lambda w: f"/calls/{w.other_call.slug}/form/title/move/",
+        data=lambda w: {"direction": "up"},
+        changed=lambda w: (
+            FormField.objects.get(version__call=w.other_call, key="title").position == 1
+        ),
+        allowed=STAFF_ONLY,
+    ),
+    "apply": Case(
+        url=lambda w: f"/calls/{w.other_call.slug}/apply/",
+        data=lambda w: {
+            "submission_key": str(uuid.uuid4()),
+            "organization": str(_organization_of(w)),
+        },
+        changed=lambda w: w.other_call.applications.exists(),
+        # Members of any eligible organization may apply; their own one.
+        allowed={"org_member": 302, "org_admin": 302, "other_member": 302},
+    ),
+    "save": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/save/",
+        data=lambda w: {"title": "Geändert"},
+        changed=lambda w: (
+            Application.objects.get(pk=w.application.pk).answers["title"] == "Geändert"
+        ),
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "upload": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/upload/",
+        data=lambda w: {
+            "upload": "plan",
+            "plan": SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n"),
+        },
+        changed=lambda w: w.application.files.exists(),
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "submit": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/submit/",
+        data=lambda w: {"submission_key": str(uuid.uuid4())},
+        changed=lambda w: _app_state(w) == "submitted",
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "withdraw": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/withdraw/",
+        data=lambda w: {},
+        changed=lambda w: _app_state(w) == "withdrawn",
+        allowed={"org_member": 302},
+        refused=404,
+        prepare=_submitted,
+    ),
+    "staff_move": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/move/",
+        data=lambda w: {"target": "screening", "state": "submitted"},
+        changed=lambda w: _app_state(w) == "screening",
+        allowed=STAFF_ONLY,
+        refused=404,
+        prepare=_submitted,
+    ),
+}
+
+
+def _organization_of(world: World) -> int:
+    """The organization the acting person is a member of (set per test)."""
+    return int(world.__dict__.get("acting_organization", 0))
+
+
+# Staff see every application, so a refused change there is 403, not 404.
+VISIBLE_TO = {"org_member", "staff"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", sorted(CASES))
+def test_permission_matrix(view: str, role: str) -> None:
+    world = _world()
+    case = CASES[view]
+    if case.prepare is not None:
+        case.prepare(world)
+    person = world.people[role]
+    if person is not None:
+        membership = Membership.objects.filter(user=person).first()
+        world.__dict__["acting_organization"] = (
+            membership.organization_id if membership else 0
+        )
+    response = client_for(person).post(case.url(world), case.data(world))
+    if role in case.allowed:
+        assert response.status_code == case.allowed[role], response.content[:500]
+        assert case.changed(world), f"{role} could not {view}"
+        return
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    elif case.refused == 404 and role in VISIBLE_TO:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == case.refused
+    assert not case.changed(world), f"{role} could {view}"
+
+
+def test_staff_see_every_application_and_others_only_their_own() -> None:
+    world = _world()
+    url = world.application.get_absolute_url()
+    assert client_for(world.people["org_member"]).get(url).status_code == 200
+    assert client_for(world.people["staff"]).get(url).status_code == 200
+    for role in ("user", "org_admin", "other_member"):
+        assert client_for(world.people[role]).get(url).status_code == 404
+    assert client_for(None).get(url).status_code == 302
+
+
+def test_a_draft_call_is_seen_by_staff_only() -> None:
+    world = _world()
+    Call.objects.filter(pk=world.call.pk).update(state="draft")
+    url = world.call.get_absolute_url()
+    assert client_for(world.people["staff"]).get(url).status_code == 200
+    for role in ("anonymous", "user", "org_member"):
+        assert client_for(world.people[role]).get(url).status_code == 404
