@@ -209,6 +209,7 @@ class VerificationState(models.TextChoices):
     OPEN = "open", _("Waiting for review")
     VERIFIED = "verified", _("Verified")
     DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 V = VerificationState
@@ -222,6 +223,7 @@ STAFF = "staff"
 VERIFICATION_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (V.OPEN, V.VERIFIED): frozenset({STAFF}),
     (V.OPEN, V.DECLINED): frozenset({STAFF}),
+    (V.OPEN, V.WITHDRAWN): frozenset({ORGANIZATION_ADMIN}),
 }
 
 

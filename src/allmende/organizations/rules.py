@@ -56,3 +56,4 @@ def is_unverified(user: User, organization: Organization | None) -> bool:
 rules.add_perm("organizations.request_verification", is_admin & is_unverified)
 rules.add_perm("organizations.view_verification_queue", is_staff)
 rules.add_perm("organizations.view_verification", is_admin)
+rules.add_perm("organizations.withdraw_verification", is_admin)

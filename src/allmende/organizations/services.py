@@ -31,6 +31,7 @@ from allmende.core.search import index_object, unindex_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
 from allmende.organizations.models import (
+    ORGANIZATION_ADMIN,
     STAFF,
     Invitation,
     Membership,
@@ -481,6 +482,38 @@ def verification_request(
         ) from None
     audit_log_record(
         actor=actor, action="organization.verification_requested", obj=organization
+    )
+    return request
+
+
+@transaction.atomic
+def verification_request_withdraw(
+    *, actor: User, request: VerificationRequest
+) -> VerificationRequest:
+    """An administrator takes back the organization's open request; it leaves
+    the staff's queue, and the organization may ask again later."""
+    _require(actor, "organizations.withdraw_verification", request.organization)
+    request = (
+        VerificationRequest.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=request.pk)
+    )
+    if not verification_transition_allowed(
+        request.state, VerificationState.WITHDRAWN, ORGANIZATION_ADMIN
+    ):
+        raise ValidationError(
+            _("This request has already been answered."), code="verification_closed"
+        )
+    request.state = VerificationState.WITHDRAWN
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.full_clean(validate_constraints=False)
+    request.save(update_fields=["state", "decided_by", "decided_at"])
+    audit_log_record(
+        actor=actor,
+        action="organization.verification_withdrawn",
+        obj=request.organization,
+        data={"request": request.pk},
     )
     return request
 

@@ -25,6 +25,11 @@ urlpatterns = [
         views.verification_request,
         name="verification_request",
     ),
+    path(
+        "<slug:slug>/verification/<int:pk>/withdraw/",
+        views.verification_withdraw,
+        name="verification_withdraw",
+    ),
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path(
         "<slug:slug>/invitations/<int:pk>/revoke/",

@@ -96,6 +96,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 else None
             ),
+            "can_withdraw_verification": request.user.has_perm(
+                "organizations.withdraw_verification", organization
+            ),
             "can_request_verification": request.user.has_perm(
                 "organizations.request_verification", organization
             ),
@@ -224,6 +227,22 @@ def verification_request(request: HttpRequest, slug: str) -> HttpResponse:
                 "tell you the result by e-mail."
             ),
         )
+    return redirect(organization)
+
+
+@login_required
+@require_POST
+def verification_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    verification = get_object_or_404(organization.verification_requests, pk=pk)
+    try:
+        services.verification_request_withdraw(
+            actor=request_user(request), request=verification
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your request for verification was withdrawn."))
     return redirect(organization)
 
 
