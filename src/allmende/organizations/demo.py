@@ -1,15 +1,22 @@
-"""Demo data for the staff's queue: an organization that asks to be verified."""
+"""Demo data for the queues: an organization that asks to be verified, and a
+person who asks to join an organization."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
+from allmende.accounts.models import User
 from allmende.organizations import services
-from allmende.organizations.models import Membership, VerificationRequest
+from allmende.organizations.models import JoinRequest, Membership, VerificationRequest
 
 
 def load_demo(*, rng: random.Random, stdout: Any) -> None:
+    _verification_request(stdout)
+    _join_request(stdout)
+
+
+def _verification_request(stdout: Any) -> None:
     if VerificationRequest.objects.exists():
         return
     membership = (
@@ -30,4 +37,31 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
     stdout.write(
         f"Demo verification request: {membership.organization.name} asks to be "
         "verified."
+    )
+
+
+def _join_request(stdout: Any) -> None:
+    """Someone asks to join, so an administrator's dashboard shows it."""
+    if JoinRequest.objects.exists():
+        return
+    membership = (
+        Membership.objects.filter(role=Membership.Role.ADMIN, user__is_staff=False)
+        .select_related("organization")
+        .order_by("organization__name")
+        .first()
+    )
+    if membership is None:
+        return
+    person = (
+        User.objects.filter(is_staff=False, is_active=True)
+        .exclude(memberships__organization=membership.organization)
+        .order_by("username")
+        .first()
+    )
+    if person is None:
+        return
+    services.join_request_create(actor=person, organization=membership.organization)
+    stdout.write(
+        f"Demo request to join: {person.public_name} asks to join "
+        f"{membership.organization.name}."
     )

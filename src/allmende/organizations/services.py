@@ -34,11 +34,14 @@ from allmende.organizations.models import (
     ORGANIZATION_ADMIN,
     STAFF,
     Invitation,
+    JoinRequest,
+    JoinRequestState,
     Membership,
     Organization,
     VerificationRequest,
     VerificationState,
     hash_token,
+    join_transition_allowed,
     verification_transition_allowed,
 )
 
@@ -598,4 +601,104 @@ def _send_verification_mail(request: VerificationRequest) -> None:
                 "organization": organization.name
             }
         body = render_to_string("organizations/email/verification_decided.txt", context)
+    send_mail(subject, body, None, recipients)
+
+
+@transaction.atomic
+def join_request_create(*, actor: User, organization: Organization) -> JoinRequest:
+    """A person asks to become a member of the organization.
+
+    The database keeps one open request per person and organization, so a
+    second click returns the request already waiting instead of a second one.
+    """
+    _require(actor, "organizations.request_membership", organization)
+    join_request = JoinRequest(organization=organization, user=actor)
+    join_request.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            join_request.save()
+    except IntegrityError:
+        return JoinRequest.objects.get(
+            organization=organization, user=actor, state=JoinRequestState.OPEN
+        )
+    audit_log_record(
+        actor=actor,
+        action="membership.requested",
+        obj=organization,
+        data={"user": actor.get_username()},
+    )
+    join_request_notify_admins(join_request)
+    return join_request
+
+
+@transaction.atomic
+def join_request_decide(
+    *, actor: User, join_request: JoinRequest, accept: bool
+) -> JoinRequest:
+    """An administrator accepts the request (the person becomes a member) or
+    declines it."""
+    _require(actor, "organizations.decide_join_request", join_request.organization)
+    join_request = (
+        JoinRequest.objects.select_for_update()
+        .select_related("organization", "user")
+        .get(pk=join_request.pk)
+    )
+    target = JoinRequestState.ACCEPTED if accept else JoinRequestState.DECLINED
+    if not join_transition_allowed(join_request.state, target, ORGANIZATION_ADMIN):
+        raise ValidationError(
+            _("This request has already been answered."), code="join_request_closed"
+        )
+    join_request.state = target
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.full_clean(validate_constraints=False)
+    join_request.save(update_fields=["state", "decided_by", "decided_at"])
+    if accept:
+        # Invited in the meantime: the membership that exists stays as it is.
+        Membership.objects.get_or_create(
+            organization=join_request.organization,
+            user=join_request.user,
+            defaults={"role": Membership.Role.MEMBER},
+        )
+    audit_log_record(
+        actor=actor,
+        action="membership.request_accepted"
+        if accept
+        else "membership.request_declined",
+        obj=join_request.organization,
+        data={"user": join_request.user.get_username()},
+    )
+    return join_request
+
+
+def join_request_notify_admins(join_request: JoinRequest) -> None:
+    """Tell the organization's administrators that someone wants to join.
+
+    The one place that decides how they hear of it: today an e-mail, which the
+    mail backend queues after commit."""
+    organization = join_request.organization
+    recipients = sorted(
+        {
+            email
+            for email in Membership.objects.filter(
+                organization=organization, role=Membership.Role.ADMIN
+            ).values_list("user__email", flat=True)
+            if email
+        }
+    )
+    if not recipients:
+        return
+    context = {
+        "person": join_request.user.public_name,
+        "organization": organization,
+        "url": site_url() + organization.get_absolute_url() + "#join-requests",
+        "site_name": settings.SITE_NAME,
+    }
+    # Accounts keep no language of their own; mail goes in the platform's.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("%(person)s wants to join %(organization)s") % {
+            "person": join_request.user.public_name,
+            "organization": organization.name,
+        }
+        body = render_to_string("organizations/email/join_requested.txt", context)
     send_mail(subject, body, None, recipients)
