@@ -130,6 +130,18 @@ def test_the_admins_dashboard_counts_the_people_who_want_to_join(
     assert "want to join" not in member_dashboard
 
 
+def test_the_data_export_lists_the_persons_requests_to_join(
+    organization: Organization,
+) -> None:
+    from allmende.accounts.services import user_export_data
+
+    person = UserFactory()
+    services.join_request_create(actor=person, organization=organization)
+    exported = user_export_data(user=person)
+    assert exported["requests_to_join"][0]["organization"] == organization.name
+    assert exported["requests_to_join"][0]["state"] == "open"
+
+
 def test_demo_data_has_a_request_to_join_for_an_admin() -> None:
     from io import StringIO
 
