@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from allmende.accounts.models import User
 from allmende.catalog.services import dataset_index
@@ -165,3 +166,41 @@ def test_every_page_linked_from_the_start_page_passes_axe_and_fits(
     logged_in, member_problems = _sweep(page, live_server.url)
     assert "/dashboard/" in logged_in
     assert problems + member_problems == [], "\n".join(problems + member_problems)
+
+
+def test_an_organization_admins_pages_pass_axe_and_fit(
+    page: Any, login: Callable[[Any, User], None]
+) -> None:
+    """The requests to join, the open verification request and a pending
+    proposal, as the organization's administrator sees them."""
+    from datetime import timedelta
+
+    from allmende.events.services import proposals as proposal_services
+
+    member = _demo_like_data()
+    organization = member.memberships.get().organization
+    admin = organization.memberships.get(role=Membership.Role.ADMIN).user
+    start = timezone.now() + timedelta(days=9)
+    proposal = proposal_services.event_propose(
+        actor=admin,
+        organization=organization,
+        title_de="Vorgeschlagene Werkstatt",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=12,
+    )
+    login(page, admin)
+    expect(page.locator("main")).to_contain_text("1 Person möchte")
+    axe = Axe()
+    problems = []
+    for url in (
+        "/dashboard/",
+        organization.get_absolute_url(),
+        proposal.get_absolute_url(),
+        f"/events/{proposal.slug}/edit/",
+    ):
+        problems += _problems(page, url, axe)
+    page.goto(organization.get_absolute_url())
+    expect(page.get_by_role("button", name="Anfrage zurückziehen")).to_be_visible()
+    expect(page.locator("#join-requests")).to_be_visible()
+    assert problems == [], "\n".join(problems)
