@@ -72,6 +72,29 @@ def test_search_uses_german_stemming() -> None:
     assert _search("fördervereine") == ["Förderverein"]
 
 
+def test_search_uses_english_stemming_too() -> None:
+    _indexed(name="Workshop on open data", description_en="We are teaching ducks")
+    _indexed(name="Verein für Gärten", description_de="Wir pflegen Beete")
+    assert _search("workshops") == ["Workshop on open data"]
+    assert _search("teaches duck") == ["Workshop on open data"]
+    assert _search("Vereine") == ["Verein für Gärten"]
+    # A word stemmed in one language and a word stemmed in the other.
+    assert _search("workshops open") == ["Workshop on open data"]
+    assert _search("workshops vereine") == []
+
+
+def test_search_query_words_may_be_english_or_german_in_either_language(
+    settings: object,
+) -> None:
+    from django.utils import translation
+
+    _indexed(name="Förderverein", description_de="Unterstützung für Schulen")
+    with translation.override("en"):
+        assert _search("schools") == []
+        assert _search("schulen") == ["Förderverein"]
+        assert _search("förderverein") == ["Förderverein"]
+
+
 def test_search_index_of_sqlite_is_rebuilt_by_migration() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the FTS5 table exists on SQLite only")
@@ -98,3 +121,35 @@ def test_search_index_of_sqlite_is_rebuilt_by_migration() -> None:
 
     migration.forward(apps, Editor())
     assert _search("vereine") == ["Vereinshaus"]
+
+
+def test_search_index_gets_english_stems_from_migration() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    organization = OrganizationFactory(name="Party am See")
+    organization_index(organization)
+    # The index as it was: German stems only.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE core_searchentry_fts SET title = 'party am see', body = ''"
+            )
+    else:
+        from django.contrib.postgres.search import SearchVector
+
+        from allmende.core.models import SearchEntry
+
+        SearchEntry.objects.update(
+            vector=SearchVector("title", weight="A", config="german")
+        )
+    assert _search("parties") == []
+    migration = import_module("allmende.core.migrations.0005_search_english_stems")
+
+    class Editor:
+        def __init__(self) -> None:
+            self.connection = connection
+
+    migration.forward(apps, Editor())
+    assert _search("parties") == ["Party am See"]

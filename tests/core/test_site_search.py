@@ -46,6 +46,15 @@ def test_inflected_german_word_finds_base_form() -> None:
     assert _titles(Client(), "Gärten") == ["Verein für Gärten"]
 
 
+def test_inflected_english_word_finds_base_form_and_is_highlighted() -> None:
+    _organization(name="Workshop on open data")
+    _organization(name="Kulturhaus Kiel")
+    response = Client().get(URL, {"q": "workshops"})
+    assert "<mark>Workshop</mark> on open data" in response.text
+    assert _titles(Client(), "workshops") == ["Workshop on open data"]
+    assert _titles(Client(), "Vereine") == []
+
+
 def test_base_word_finds_inflected_form_in_description() -> None:
     _organization(name="Förderkreis", description_de="Wir unterstützen Schulen.")
     assert _titles(Client(), "Schule") == ["Förderkreis"]

@@ -153,6 +153,80 @@ def test_only_the_organizations_admins_propose_and_only_staff_decide(
         )
 
 
+def _edit_form(title: str) -> dict:
+    start = timezone.localtime() + timedelta(days=12)
+    return {
+        "title_de": title,
+        "event_type": "workshop",
+        "format": "in_person",
+        "level": "beginner",
+        "language": "de",
+        # Staff edit proposals in the full form, which asks for the status.
+        "status": "draft",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": 20,
+        "offer_hours": 24,
+        "reminder_minutes": "1440, 60",
+    }
+
+
+def test_any_admin_of_the_organization_edits_a_pending_proposal(
+    organization: Organization, org_admin: User
+) -> None:
+    event = _propose(org_admin, organization, "Erster Entwurf")
+    second_admin = MembershipFactory(organization=organization, role="admin").user
+    page = client_for(second_admin).get(event.get_absolute_url()).content.decode()
+    assert f"/events/{event.slug}/edit/" in page
+    form = client_for(second_admin).get(f"/events/{event.slug}/edit/")
+    assert form.status_code == 200
+    assert 'name="status"' not in form.content.decode()
+
+    response = client_for(second_admin).post(
+        f"/events/{event.slug}/edit/",
+        {**_edit_form("Zweiter Entwurf"), "status": "published"},
+    )
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.title_de == "Zweiter Entwurf"
+    assert event.capacity == 20
+    # Editing never publishes: the proposal still waits for the staff.
+    assert event.status == EventStatus.DRAFT
+    assert event.proposal.state == ProposalState.PROPOSED
+    entry = AuditLogEntry.objects.get(action="event.proposal_updated")
+    assert "title_de" in entry.data["fields"]
+
+
+@pytest.mark.parametrize("publish", [True, False], ids=["published", "declined"])
+def test_an_answered_proposal_can_no_longer_be_edited(
+    organization: Organization, org_admin: User, staff: User, publish: bool
+) -> None:
+    event = _propose(org_admin, organization, "Beantwortet")
+    services.event_proposal_decide(
+        proposal=event.proposal, publish=publish, reason="Passt nicht", actor=staff
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.event_proposal_update(actor=org_admin, event=event, title_de="Neu")
+    assert refused.value.code == "proposal_closed"
+
+    client = client_for(org_admin)
+    response = client.post(
+        f"/events/{event.slug}/edit/", _edit_form("Neu"), follow=True
+    )
+    page = response.content.decode()
+    expected = "already published" if publish else "has declined this proposal"
+    assert expected in page
+    assert response.redirect_chain[-1][0] == event.get_absolute_url()
+    assert client.get(f"/events/{event.slug}/edit/").status_code == 302
+    event.refresh_from_db()
+    assert event.title_de == "Beantwortet"
+    assert (
+        f"/events/{event.slug}/edit/"
+        not in client.get(event.get_absolute_url()).content.decode()
+    )
+
+
 def test_organization_page_queries_do_not_grow_with_its_content(
     organization: Organization, org_admin: User
 ) -> None:
@@ -216,6 +290,13 @@ def _propose_view(client: Client, w: World) -> int:
     return client.post("/events/new/", _form(w.organization, "Vorschlag")).status_code
 
 
+def _edit_view(client: Client, w: World) -> int:
+    event = _propose(w.admin, w.organization, "Entwurf")
+    return client.post(
+        f"/events/{event.slug}/edit/", _edit_form("Geänderter Entwurf")
+    ).status_code
+
+
 def _decide(decision: str) -> Callable[[Client, World], int]:
     def request(client: Client, w: World) -> int:
         proposal = _propose(w.admin, w.organization, "Zu entscheiden").proposal
@@ -236,6 +317,8 @@ class Action:
     # Roles that may open the form but not for this organization: the form
     # answers with an error (200) and nothing happens.
     form_error: frozenset[str] = frozenset()
+    # Roles that cannot see the event at all (404).
+    hidden: frozenset[str] = frozenset()
 
 
 ACTIONS = [
@@ -245,6 +328,13 @@ ACTIONS = [
         _propose_view,
         lambda w: EventProposal.objects.filter(event__title_de="Vorschlag").exists(),
         frozenset({"other_org_admin", "staff"}),
+    ),
+    Action(
+        "edit proposal",
+        {"admin", "staff"},
+        _edit_view,
+        lambda w: Event.objects.filter(title_de="Geänderter Entwurf").exists(),
+        hidden=frozenset({"registered", "member", "other_org_admin"}),
     ),
     Action(
         "publish proposal",
@@ -278,6 +368,8 @@ def test_proposal_permission_matrix(world: World, action: Action, role: str) -> 
         expected = 302
     elif role in action.form_error:
         expected = 200
+    elif role in action.hidden:
+        expected = 404
     else:
         expected = 403
     assert status == expected, f"{role} should not be allowed to {action.name}"

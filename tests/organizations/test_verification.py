@@ -165,6 +165,58 @@ def test_the_profile_tells_admins_the_decision_and_its_reason(
     assert "Satzung fehlt" not in client_for(None).get(url).content.decode()
 
 
+def test_admin_withdraws_an_open_request_which_leaves_the_queue(
+    organization: Organization, org_admin: User, staff: User
+) -> None:
+    request = services.verification_request(organization=organization, actor=org_admin)
+    services.verification_request_withdraw(actor=org_admin, request=request)
+
+    request.refresh_from_db()
+    assert request.state == VerificationState.WITHDRAWN
+    assert request.decided_by == org_admin
+    assert list(selectors.verification_queue()) == []
+    assert AuditLogEntry.objects.filter(
+        action="organization.verification_withdrawn"
+    ).exists()
+    queue_page = client_for(staff).get("/organizations/-/verification/")
+    assert organization.name not in queue_page.content.decode()
+    # The staff can no longer answer it, and the organization may ask again.
+    with pytest.raises(ValidationError):
+        services.verification_decide(
+            request=request, verified=True, reason="", actor=staff
+        )
+    assert services.verification_request(organization=organization, actor=org_admin)
+
+
+def test_an_answered_request_cannot_be_withdrawn(
+    organization: Organization, org_admin: User, staff: User
+) -> None:
+    request = services.verification_request(organization=organization, actor=org_admin)
+    services.verification_decide(
+        request=request, verified=False, reason="Satzung fehlt", actor=staff
+    )
+    with pytest.raises(ValidationError):
+        services.verification_request_withdraw(actor=org_admin, request=request)
+    request.refresh_from_db()
+    assert request.state == VerificationState.DECLINED
+
+
+def test_the_profile_offers_the_admin_to_withdraw_the_open_request(
+    organization: Organization, org_admin: User, org_member: User
+) -> None:
+    request = services.verification_request(organization=organization, actor=org_admin)
+    url = organization.get_absolute_url()
+    withdraw = f"/organizations/{organization.slug}/verification/{request.pk}/withdraw/"
+    page = client_for(org_admin).get(url).content.decode()
+    assert withdraw in page
+    assert withdraw not in client_for(org_member).get(url).content.decode()
+    response = client_for(org_admin).post(withdraw, follow=True)
+    page = response.content.decode()
+    assert "Your request for verification was withdrawn." in page
+    assert withdraw not in page
+    assert "Ask for verification" in page
+
+
 # Each role against each view that changes verification.
 
 ROLES = ["anonymous", "registered", "member", "admin", "other_org_admin", "staff"]
@@ -207,6 +259,13 @@ def _open_request(w: World) -> VerificationRequest:
     return services.verification_request(organization=w.organization, actor=w.admin)
 
 
+def _withdraw(client: Client, w: World) -> int:
+    pk = _open_request(w).pk
+    return client.post(
+        f"/organizations/{w.organization.slug}/verification/{pk}/withdraw/"
+    ).status_code
+
+
 def _decide(decision: str) -> Callable[[Client, World], int]:
     def request(client: Client, w: World) -> int:
         pk = _open_request(w).pk
@@ -233,6 +292,14 @@ ACTIONS = [
         _ask,
         lambda w: VerificationRequest.objects.filter(
             organization=w.organization
+        ).exists(),
+    ),
+    Action(
+        "withdraw the request",
+        {"admin"},
+        _withdraw,
+        lambda w: VerificationRequest.objects.filter(
+            organization=w.organization, state=VerificationState.WITHDRAWN
         ).exists(),
     ),
     Action(

@@ -61,7 +61,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
-    from allmende.organizations.models import Invitation, Membership
+    from allmende.organizations.models import Invitation, JoinRequest, Membership
 
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
@@ -93,6 +93,16 @@ def user_export_data(*, user: User) -> dict[str, Any]:
                 "since": m.created_at.isoformat(),
             }
             for m in Membership.objects.filter(user=user).select_related("organization")
+        ],
+        "requests_to_join": [
+            {
+                "organization": r.organization.name,
+                "state": r.state,
+                "requested_at": r.requested_at.isoformat(),
+            }
+            for r in JoinRequest.objects.filter(user=user).select_related(
+                "organization"
+            )
         ],
         "invitations_sent": [
             {

@@ -52,10 +52,10 @@ class AuditLogEntry(models.Model):
 class SearchEntry(models.Model):
     """The text of one searchable object, kept for full-text search.
 
-    PostgreSQL searches ``vector`` (German stemming, GIN index). SQLite searches
-    the FTS5 table ``core_searchentry_fts``, which triggers from the migration
-    keep in step with this table. Code never touches either directly: it goes
-    through :mod:`allmende.core.search`.
+    PostgreSQL searches ``vector`` (German and English stemming, GIN index).
+    SQLite searches the FTS5 table ``core_searchentry_fts``, which triggers from
+    the migration keep in step with this table. Code never touches either
+    directly: it goes through :mod:`allmende.core.search`.
     """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)

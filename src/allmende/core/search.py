@@ -3,11 +3,15 @@
 Modules store what text an object has (:func:`index_object`), filter a
 queryset by a query typed by a person (:func:`search_queryset`) and register
 their searchable types (:func:`register`) for the site-wide search
-(:func:`site_search`). On PostgreSQL this is full-text search with the
-``german`` configuration; on SQLite it is FTS5 over text that the Snowball
-German stemmer has reduced to word stems, here in Python, for the index and
-for every query alike, so "Vereine" finds "Verein" on both databases. Query
-words match as prefixes of stems, so "digital" also finds "Digitalwerkstatt".
+(:func:`site_search`). Entries are written in German, in English or in both,
+and carry no language of their own, so every text is stemmed in both
+languages (:data:`LANGUAGES`) and a query word matches when either of its
+stems does: "Vereine" finds "Verein", "workshops" finds "Workshop". On
+PostgreSQL this is full-text search with a vector of the ``german`` and the
+``english`` configuration; on SQLite it is FTS5 over text that the Snowball
+stemmers of both languages have reduced to word stems, here in Python, for the
+index and for every query alike. Query words match as prefixes of stems, so
+"digital" also finds "Digitalwerkstatt".
 User input never reaches either query language unescaped: it is split into
 words and each word is quoted.
 """
@@ -29,7 +33,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.db import connection, models
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.utils import translation
 from django.utils.crypto import get_random_string
 from django.utils.functional import Promise
@@ -50,23 +62,42 @@ def search_terms(query: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(query)][:MAX_TERMS]
 
 
-@functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The German Snowball stem of one word, lower-cased, umlauts folded.
+# The languages whose stems every text and every query word get: the
+# Snowball stemmers on SQLite, the text search configurations on PostgreSQL.
+LANGUAGES = ("german", "english")
 
-    The stemmer is pure Python and costs about as much per word as a small
+
+@functools.lru_cache(maxsize=65536)
+def stems(word: str) -> tuple[str, ...]:
+    """The distinct Snowball stems of one word in :data:`LANGUAGES`, lower-cased,
+    the German one first (with umlauts folded).
+
+    The stemmers are pure Python and cost about as much per word as a small
     query; words repeat, so their stems are kept.
     """
-    # Stemmer objects keep state while they work: one per thread.
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("german")
-    return cast(str, stemmer.stemWord(word.lower())) or word.lower()
+    # Stemmer objects keep state while they work: one set per thread.
+    stemmers = getattr(_local, "stemmers", None)
+    if stemmers is None:
+        stemmers = _local.stemmers = [
+            snowballstemmer.stemmer(language) for language in LANGUAGES
+        ]
+    lower = word.lower()
+    found: list[str] = []
+    for stemmer in stemmers:
+        stemmed = cast(str, stemmer.stemWord(lower)) or lower
+        if stemmed not in found:
+            found.append(stemmed)
+    return tuple(found)
+
+
+def stem(word: str) -> str:
+    """The German Snowball stem of one word, lower-cased, umlauts folded."""
+    return stems(word)[0]
 
 
 def stemmed_text(text: str) -> str:
     """``text`` as the stems of its words, the form SQLite's index holds."""
-    return " ".join(stem(word) for word in _WORD.findall(text))
+    return " ".join(s for word in _WORD.findall(text) for s in stems(word))
 
 
 def is_postgresql() -> bool:
@@ -82,11 +113,24 @@ def index_object(obj: models.Model, *, title: str, body: str) -> None:
     )
     if is_postgresql():
         SearchEntry.objects.filter(pk=entry.pk).update(
-            vector=SearchVector(Value(title), weight="A", config="german")
-            + SearchVector(Value(body), weight="B", config="german")
+            vector=search_vector(Value(title), Value(body))
         )
     elif connection.vendor == "sqlite":
         fts_replace(connection, entry.pk, title, body)
+
+
+def search_vector(title: Any, body: Any) -> Expression:
+    """PostgreSQL's vector of an entry: title (weight A) and body (weight B),
+    each in every configuration of :data:`LANGUAGES`."""
+    parts = [
+        SearchVector(text, weight=weight, config=language)
+        for text, weight in ((title, "A"), (body, "B"))
+        for language in LANGUAGES
+    ]
+    vector: Expression = parts[0]
+    for part in parts[1:]:
+        vector = vector + part
+    return vector
 
 
 def fts_replace(conn: Any, rowid: int, title: str, body: str) -> None:
@@ -106,14 +150,31 @@ def unindex_object(obj: models.Model) -> None:
 
 
 def fts_match(terms: Sequence[str]) -> str:
-    """An FTS5 query: every word's stem, quoted, as a prefix."""
-    return " ".join('"{}"*'.format(stem(t).replace('"', '""')) for t in terms)
+    """An FTS5 query: every word, as any of its stems, quoted, as a prefix."""
+    groups = []
+    for term in terms:
+        either = " OR ".join('"{}"*'.format(s.replace('"', '""')) for s in stems(term))
+        groups.append(f"({either})")
+    return " AND ".join(groups)
 
 
 def _pg_query(terms: Sequence[str]) -> SearchQuery:
-    # Each word is \w+ only, so quoting it makes it a plain lexeme.
-    tsquery = " & ".join(f"'{t}':*" for t in terms)
-    return SearchQuery(tsquery, config="german", search_type="raw")
+    """Every word, as a prefix, in any configuration of :data:`LANGUAGES`."""
+    query: SearchQuery | None = None
+    for term in terms:
+        # Each word is \w+ only, so quoting it makes it a plain lexeme.
+        raw = f"'{term}':*"
+        either = functools.reduce(
+            lambda a, b: a | b,
+            [
+                SearchQuery(raw, config=language, search_type="raw")
+                for language in LANGUAGES
+            ],
+        )
+        query = either if query is None else query & either
+    if query is None:
+        raise ValueError("a search query needs at least one word")
+    return query
 
 
 def search_queryset(queryset: models.QuerySet[M], query: str) -> models.QuerySet[M]:
@@ -269,18 +330,19 @@ def clean_query(query: str) -> str:
     return _UNPRINTABLE.sub(" ", query[:MAX_QUERY_CHARS]).strip()
 
 
-def _matches(word: str, stems: Sequence[str]) -> bool:
-    word_stem = stem(word)
-    return any(word_stem.startswith(s) for s in stems)
+def _matches(word: str, query_stems: Sequence[str]) -> bool:
+    return any(
+        word_stem.startswith(s) for word_stem in stems(word) for s in query_stems
+    )
 
 
-def highlight(text: str, stems: Sequence[str]) -> SafeString:
+def highlight(text: str, query_stems: Sequence[str]) -> SafeString:
     """``text``, escaped, with the words that match the query in ``<mark>``."""
     text = _UNPRINTABLE.sub(" ", text)
     parts: list[str] = []
     position = 0
     for match in _WORD.finditer(text):
-        if _matches(match.group(), stems):
+        if _matches(match.group(), query_stems):
             parts.append(escape(text[position : match.start()]))
             parts.append(f"<mark>{escape(match.group())}</mark>")
             position = match.end()
@@ -288,19 +350,21 @@ def highlight(text: str, stems: Sequence[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every piece is escaped)
 
 
-def snippet(text: str, stems: Sequence[str]) -> SafeString:
+def snippet(text: str, query_stems: Sequence[str]) -> SafeString:
     """Some words of ``text`` around its first match, highlighted."""
     words = list(itertools.islice(_WORD.finditer(text), SNIPPET_SCAN_WORDS))
     if not words:
         return mark_safe("")
-    first = next((i for i, w in enumerate(words) if _matches(w.group(), stems)), 0)
+    first = next(
+        (i for i, w in enumerate(words) if _matches(w.group(), query_stems)), 0
+    )
     start = max(0, first - SNIPPET_WORDS // 3)
     end = min(len(words), start + SNIPPET_WORDS)
     begin_at = words[start].start() if start else 0
     end_at = words[end - 1].end()
     if end == len(words) and len(words) < SNIPPET_SCAN_WORDS:
         end_at = len(text)
-    result = highlight(text[begin_at:end_at].strip(), stems)
+    result = highlight(text[begin_at:end_at].strip(), query_stems)
     before = "… " if start else ""
     after = " …" if text[end_at:].strip() else ""
     return mark_safe(f"{before}{result}{after}")  # noqa: S308 (escaped above)
@@ -461,7 +525,7 @@ def _site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearc
         visible = functools.reduce(operator.or_, visible_of.values())
         total = sum(counts.values())
     matching = _matching_entries(terms).filter(visible)
-    stems = [stem(t) for t in terms]
+    query_stems = [s for t in terms for s in stems(t)]
 
     more = False
 
@@ -521,8 +585,8 @@ def _site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearc
             result.append(
                 Hit(
                     type=search_type,
-                    title=highlight(search_type.title(obj), stems),
-                    snippet=snippet(entry.body, stems),
+                    title=highlight(search_type.title(obj), query_stems),
+                    snippet=snippet(entry.body, query_stems),
                     url=obj.get_absolute_url(),  # type: ignore[attr-defined]
                 )
             )

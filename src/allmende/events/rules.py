@@ -101,6 +101,12 @@ def is_admin_of_event_organization(user: User, event: Event | None) -> bool:
     ).exists()
 
 
+@rules.predicate
+def is_proposed_event(user: User, event: Event | None) -> bool:
+    """The event came in as an organization's proposal (whatever its state)."""
+    return event is not None and hasattr(event, "proposal")
+
+
 organizer = is_staff | is_host_admin
 
 # Any organization's administrator may open the event form: for a host it
@@ -109,6 +115,11 @@ rules.add_perm("events.add_event", is_staff | is_admin_of_any_organization)
 rules.add_perm("events.host_for_organization", organizer)
 rules.add_perm("events.propose_for_organization", is_organization_admin)
 rules.add_perm("events.decide_proposal", is_staff)
+# The organization's administrators may change what they proposed; the service
+# refuses once the staff have answered.
+rules.add_perm(
+    "events.change_proposal", is_admin_of_event_organization & is_proposed_event
+)
 rules.add_perm(
     "events.view_event",
     is_public_event | organizer | is_admin_of_event_organization,

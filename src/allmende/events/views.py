@@ -30,11 +30,18 @@ from allmende.events.forms import (
 )
 from allmende.events.ics import calendar_bytes
 from allmende.events.jsonld import jsonld_script
-from allmende.events.models import CalendarToken, Event, EventProposal, Registration
+from allmende.events.models import (
+    CalendarToken,
+    Event,
+    EventProposal,
+    ProposalState,
+    Registration,
+)
 from allmende.events.models.registrations import RegistrationState as S
 from allmende.events.services import events as event_services
 from allmende.events.services import proposals as proposal_services
 from allmende.events.services import registrations as registration_services
+from allmende.organizations.models import Organization
 
 
 def _event_or_404(request: HttpRequest, slug: str) -> Event:
@@ -109,6 +116,7 @@ def _detail_context(
         "slots": slots,
         "can_manage": request.user.has_perm("events.manage_registrations", event),
         "proposal": selectors.proposal_of(event=event),
+        "can_edit_proposal": request.user.has_perm("events.change_proposal", event),
         "jsonld": jsonld_script(event),
         "map_tiles": settings.ALLMENDE_MAP_TILE_URL,
         "map_attribution": settings.ALLMENDE_MAP_ATTRIBUTION,
@@ -563,6 +571,8 @@ def series_create(request: HttpRequest) -> HttpResponse:
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_or_404(request, slug)
     if not request.user.has_perm("events.change_event", event):
+        if request.user.has_perm("events.change_proposal", event):
+            return _proposal_edit(request, event)
         raise PermissionDenied
     form = EventForm(
         request.POST or None,
@@ -585,6 +595,41 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
         event.refresh_from_db()
     return render(
         request, "events/form.html", {"form": form, "event": event, "creating": False}
+    )
+
+
+def _proposal_edit(request: HttpRequest, event: Event) -> HttpResponse:
+    """The proposing organization's administrators change their proposal
+    until the staff answer it."""
+    proposal = event.proposal
+    if proposal.state != ProposalState.PROPOSED:
+        messages.error(request, proposal_services.proposal_closed_message(proposal))
+        return redirect(event)
+    form = EventForm(
+        request.POST or None, instance=event, organizations=Organization.objects.none()
+    )
+    del form.fields["organization"]
+    del form.fields["status"]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        topics = data.pop("topics")
+        try:
+            proposal_services.event_proposal_update(
+                actor=request.user, event=event, topics=topics, **data
+            )
+        except ValidationError as exc:
+            if exc.code == "proposal_closed":
+                messages.error(request, " ".join(exc.messages))
+                return redirect(event)
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your proposal has been saved."))
+            return redirect(event)
+        event.refresh_from_db()
+    return render(
+        request,
+        "events/form.html",
+        {"form": form, "event": event, "creating": False, "proposal": proposal},
     )
 
 

@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from allmende.organizations.models import Invitation, Membership, Organization
+from allmende.organizations.models import (
+    Invitation,
+    JoinRequest,
+    Membership,
+    Organization,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,3 +28,11 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "role", "created_at", "accepted_at"]
     readonly_fields = ["token_hash"]
     search_fields = ["email", "organization__name"]
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "state", "requested_at", "decided_at"]
+    list_filter = ["state"]
+    raw_id_fields = ["user", "organization", "decided_by"]
+    search_fields = ["user__username", "organization__name"]

@@ -209,6 +209,7 @@ class VerificationState(models.TextChoices):
     OPEN = "open", _("Waiting for review")
     VERIFIED = "verified", _("Verified")
     DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 V = VerificationState
@@ -222,6 +223,7 @@ STAFF = "staff"
 VERIFICATION_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (V.OPEN, V.VERIFIED): frozenset({STAFF}),
     (V.OPEN, V.DECLINED): frozenset({STAFF}),
+    (V.OPEN, V.WITHDRAWN): frozenset({ORGANIZATION_ADMIN}),
 }
 
 
@@ -292,3 +294,85 @@ class VerificationRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == VerificationState.OPEN
+
+
+class JoinRequestState(models.TextChoices):
+    OPEN = "open", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+J = JoinRequestState
+
+# The state machine of a request to join: every allowed change of state and who
+# may make it. A person who is not a member makes a request open.
+JOIN_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (J.OPEN, J.ACCEPTED): frozenset({ORGANIZATION_ADMIN}),
+    (J.OPEN, J.DECLINED): frozenset({ORGANIZATION_ADMIN}),
+}
+
+
+def join_transition_allowed(source: str, target: str, role: str) -> bool:
+    return role in JOIN_TRANSITIONS.get((source, target), frozenset())
+
+
+class JoinRequest(models.Model):
+    """A person asks to become a member; the organization's administrators
+    accept (the person becomes a member) or decline."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("organization"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("person"),
+    )
+    state = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=JoinRequestState.choices,
+        default=JoinRequestState.OPEN,
+    )
+    requested_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            # A second click, or a second tab, cannot ask twice.
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(state=JoinRequestState.OPEN),
+                name="join_request_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[choice.value for choice in J]),
+                name="join_request_state_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=J.OPEN) | Q(decided_at__isnull=False),
+                name="join_request_decided_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == JoinRequestState.OPEN

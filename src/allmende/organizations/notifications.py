@@ -56,3 +56,35 @@ INVITATION_ACCEPTED = register(
         default=Channel.APP,
     )
 )
+JOIN_REQUESTED = register(
+    NotificationType(
+        key="organizations.join_requested",
+        module=MODULE,
+        label=_("Request to join"),
+        description=_("When someone asks to join an organization you administer."),
+        message=_("%(person)s asks to join %(organization)s."),
+        default=Channel.IMMEDIATE,
+    )
+)
+JOIN_ACCEPTED = register(
+    NotificationType(
+        key="organizations.join_accepted",
+        module=MODULE,
+        label=_("Request to join accepted"),
+        description=_("When an organization accepts your request to join it."),
+        message=_("You are now a member of %(organization)s."),
+        default=Channel.IMMEDIATE,
+        mandatory=True,
+    )
+)
+JOIN_DECLINED = register(
+    NotificationType(
+        key="organizations.join_declined",
+        module=MODULE,
+        label=_("Request to join declined"),
+        description=_("When an organization declines your request to join it."),
+        message=_("%(organization)s has declined your request to join."),
+        default=Channel.IMMEDIATE,
+        mandatory=True,
+    )
+)

@@ -56,3 +56,10 @@ def is_unverified(user: User, organization: Organization | None) -> bool:
 rules.add_perm("organizations.request_verification", is_admin & is_unverified)
 rules.add_perm("organizations.view_verification_queue", is_staff)
 rules.add_perm("organizations.view_verification", is_admin)
+rules.add_perm("organizations.withdraw_verification", is_admin)
+
+# Anyone logged in who is not a member yet may ask to join; the organization's
+# administrators (and the staff, who may manage any organization's members)
+# answer.
+rules.add_perm("organizations.request_membership", is_authenticated & ~is_member)
+rules.add_perm("organizations.decide_join_request", is_admin | is_staff)

@@ -43,6 +43,7 @@ def dashboard(request: HttpRequest) -> Section:
         context={
             "memberships": memberships,
             "missing_description": missing_description,
+            "join_request_counts": selectors.join_request_counts(admin=request.user),
         },
     )
 

@@ -8,13 +8,15 @@ from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from allmende.accounts.models import User
 from allmende.core.models import FocusArea
 from allmende.core.search import search_queryset
 from allmende.organizations.models import (
     Invitation,
+    JoinRequest,
+    JoinRequestState,
     Membership,
     Organization,
     VerificationRequest,
@@ -176,3 +178,45 @@ def organization_highlights(*, limit: int = 6) -> dict[str, Any]:
         # is indexed.
         "newest_organizations": list(Organization.objects.order_by("-pk")[:limit]),
     }
+
+
+def join_requests_open(*, organization: Organization) -> QuerySet[JoinRequest]:
+    """The requests to join that wait for the administrators, oldest first."""
+    return (
+        JoinRequest.objects.filter(
+            organization=organization, state=JoinRequestState.OPEN
+        )
+        .select_related("user")
+        .order_by("requested_at", "id")
+    )
+
+
+def join_request_of(
+    *, organization: Organization, viewer: User | AnonymousUser
+) -> JoinRequest | None:
+    """The viewer's own request to join that is still waiting, if any."""
+    if not viewer.is_authenticated:
+        return None
+    return JoinRequest.objects.filter(
+        organization=organization, user=viewer, state=JoinRequestState.OPEN
+    ).first()
+
+
+def join_request_counts(*, admin: User | AnonymousUser) -> list[Organization]:
+    """The organizations ``admin`` administers that people want to join, each
+    with ``waiting``: how many requests wait for an answer."""
+    if not admin.is_authenticated:
+        return []
+    return list(
+        Organization.objects.filter(
+            memberships__user=admin, memberships__role=Membership.Role.ADMIN
+        )
+        .annotate(
+            waiting=Count(
+                "join_requests",
+                filter=Q(join_requests__state=JoinRequestState.OPEN),
+            )
+        )
+        .filter(waiting__gt=0)
+        .order_by("name")
+    )

@@ -33,13 +33,17 @@ from allmende.core.site import site_url
 from allmende.notifications.services import notify, organization_admins, staff_users
 from allmende.organizations import notifications as kinds
 from allmende.organizations.models import (
+    ORGANIZATION_ADMIN,
     STAFF,
     Invitation,
+    JoinRequest,
+    JoinRequestState,
     Membership,
     Organization,
     VerificationRequest,
     VerificationState,
     hash_token,
+    join_transition_allowed,
     verification_transition_allowed,
 )
 
@@ -515,6 +519,38 @@ def verification_request(
 
 
 @transaction.atomic
+def verification_request_withdraw(
+    *, actor: User, request: VerificationRequest
+) -> VerificationRequest:
+    """An administrator takes back the organization's open request; it leaves
+    the staff's queue, and the organization may ask again later."""
+    _require(actor, "organizations.withdraw_verification", request.organization)
+    request = (
+        VerificationRequest.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=request.pk)
+    )
+    if not verification_transition_allowed(
+        request.state, VerificationState.WITHDRAWN, ORGANIZATION_ADMIN
+    ):
+        raise ValidationError(
+            _("This request has already been answered."), code="verification_closed"
+        )
+    request.state = VerificationState.WITHDRAWN
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.full_clean(validate_constraints=False)
+    request.save(update_fields=["state", "decided_by", "decided_at"])
+    audit_log_record(
+        actor=actor,
+        action="organization.verification_withdrawn",
+        obj=request.organization,
+        data={"request": request.pk},
+    )
+    return request
+
+
+@transaction.atomic
 def verification_decide(
     *, request: VerificationRequest, verified: bool, reason: str, actor: User
 ) -> VerificationRequest:
@@ -568,3 +604,84 @@ def verification_decide(
         actor=actor,
     )
     return request
+
+
+@transaction.atomic
+def join_request_create(*, actor: User, organization: Organization) -> JoinRequest:
+    """A person asks to become a member of the organization.
+
+    The database keeps one open request per person and organization, so a
+    second click returns the request already waiting instead of a second one.
+    """
+    _require(actor, "organizations.request_membership", organization)
+    join_request = JoinRequest(organization=organization, user=actor)
+    join_request.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            join_request.save()
+    except IntegrityError:
+        return JoinRequest.objects.get(
+            organization=organization, user=actor, state=JoinRequestState.OPEN
+        )
+    audit_log_record(
+        actor=actor,
+        action="membership.requested",
+        obj=organization,
+        data={"user": actor.get_username()},
+    )
+    notify(
+        kinds.JOIN_REQUESTED,
+        organization_admins(organization),
+        obj=organization,
+        url=organization.get_absolute_url() + "#join-requests",
+        context={"person": actor.public_name, "organization": organization.name},
+        actor=actor,
+    )
+    return join_request
+
+
+@transaction.atomic
+def join_request_decide(
+    *, actor: User, join_request: JoinRequest, accept: bool
+) -> JoinRequest:
+    """An administrator accepts the request (the person becomes a member) or
+    declines it."""
+    _require(actor, "organizations.decide_join_request", join_request.organization)
+    join_request = (
+        JoinRequest.objects.select_for_update()
+        .select_related("organization", "user")
+        .get(pk=join_request.pk)
+    )
+    target = JoinRequestState.ACCEPTED if accept else JoinRequestState.DECLINED
+    if not join_transition_allowed(join_request.state, target, ORGANIZATION_ADMIN):
+        raise ValidationError(
+            _("This request has already been answered."), code="join_request_closed"
+        )
+    join_request.state = target
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.full_clean(validate_constraints=False)
+    join_request.save(update_fields=["state", "decided_by", "decided_at"])
+    if accept:
+        # Invited in the meantime: the membership that exists stays as it is.
+        Membership.objects.get_or_create(
+            organization=join_request.organization,
+            user=join_request.user,
+            defaults={"role": Membership.Role.MEMBER},
+        )
+    audit_log_record(
+        actor=actor,
+        action="membership.request_accepted"
+        if accept
+        else "membership.request_declined",
+        obj=join_request.organization,
+        data={"user": join_request.user.get_username()},
+    )
+    notify(
+        kinds.JOIN_ACCEPTED if accept else kinds.JOIN_DECLINED,
+        join_request.user,
+        obj=join_request.organization,
+        context={"organization": join_request.organization.name},
+        actor=actor,
+    )
+    return join_request

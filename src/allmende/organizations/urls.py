@@ -25,6 +25,22 @@ urlpatterns = [
         views.verification_request,
         name="verification_request",
     ),
+    path(
+        "<slug:slug>/verification/<int:pk>/withdraw/",
+        views.verification_withdraw,
+        name="verification_withdraw",
+    ),
+    path("<slug:slug>/join/", views.join, name="join"),
+    path(
+        "<slug:slug>/join-requests/<int:pk>/accept/",
+        views.join_request_accept,
+        name="join_request_accept",
+    ),
+    path(
+        "<slug:slug>/join-requests/<int:pk>/decline/",
+        views.join_request_decline,
+        name="join_request_decline",
+    ),
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path(
         "<slug:slug>/invitations/<int:pk>/revoke/",

@@ -23,7 +23,11 @@ from allmende.organizations.forms import (
     RoleForm,
     VerificationDecisionForm,
 )
-from allmende.organizations.models import Membership, Organization, VerificationRequest
+from allmende.organizations.models import (
+    Membership,
+    Organization,
+    VerificationRequest,
+)
 
 
 @require_safe
@@ -96,6 +100,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 else None
             ),
+            "can_withdraw_verification": request.user.has_perm(
+                "organizations.withdraw_verification", organization
+            ),
             "can_request_verification": request.user.has_perm(
                 "organizations.request_verification", organization
             ),
@@ -111,6 +118,19 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 selectors.organization_open_invitations(organization=organization)
                 if can_manage
                 else []
+            ),
+            "join_requests": (
+                list(selectors.join_requests_open(organization=organization))
+                if request.user.has_perm(
+                    "organizations.decide_join_request", organization
+                )
+                else []
+            ),
+            "can_request_membership": request.user.has_perm(
+                "organizations.request_membership", organization
+            ),
+            "own_join_request": selectors.join_request_of(
+                organization=organization, viewer=request.user
             ),
             "role_choices": Membership.Role.choices,
         },
@@ -224,6 +244,22 @@ def verification_request(request: HttpRequest, slug: str) -> HttpResponse:
                 "tell you the result by e-mail."
             ),
         )
+    return redirect(organization)
+
+
+@login_required
+@require_POST
+def verification_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    verification = get_object_or_404(organization.verification_requests, pk=pk)
+    try:
+        services.verification_request_withdraw(
+            actor=request_user(request), request=verification
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your request for verification was withdrawn."))
     return redirect(organization)
 
 
@@ -400,3 +436,65 @@ def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else _("The member has been removed."),
     )
     return redirect(organization)
+
+
+@login_required
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    try:
+        services.join_request_create(
+            actor=request_user(request), organization=organization
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your request has been sent. The administrators of "
+                "%(organization)s will answer it."
+            )
+            % {"organization": organization.name},
+        )
+    return redirect(organization)
+
+
+def _decide_join_request(
+    request: HttpRequest, slug: str, pk: int, *, accept: bool
+) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    join_request = get_object_or_404(
+        organization.join_requests.select_related("user"), pk=pk
+    )
+    try:
+        services.join_request_decide(
+            actor=request_user(request), join_request=join_request, accept=accept
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            (
+                _("%(person)s is now a member.")
+                if accept
+                else _("The request of %(person)s has been declined.")
+            )
+            % {"person": join_request.user.public_name},
+        )
+    return redirect(
+        reverse("organizations:detail", kwargs={"slug": slug}) + "#members-heading"
+    )
+
+
+@login_required
+@require_POST
+def join_request_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _decide_join_request(request, slug, pk, accept=True)
+
+
+@login_required
+@require_POST
+def join_request_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _decide_join_request(request, slug, pk, accept=False)

@@ -76,6 +76,59 @@ def event_propose(
     return event
 
 
+def proposal_closed_message(proposal: EventProposal) -> str:
+    """Why a proposal the staff have answered can no longer be changed."""
+    if proposal.state == ProposalState.PUBLISHED:
+        return _(
+            "The team has already published this event, so it can no longer be "
+            "changed as a proposal. Please write to the team if something needs "
+            "to change."
+        )
+    return _(
+        "The team has declined this proposal, so it can no longer be changed. "
+        "You can propose the event again."
+    )
+
+
+@transaction.atomic
+def event_proposal_update(
+    *,
+    actor: User,
+    event: Event,
+    topics: Iterable[FocusArea] | None = None,
+    **changes: Any,
+) -> Event:
+    """An administrator of the proposing organization changes the proposed
+    event while the staff have not answered yet."""
+    require(actor, "events.change_proposal", event)
+    changes.pop("status", None)
+    _check_fields(changes)
+    # Locked in the order event_proposal_decide locks them.
+    proposal = EventProposal.objects.select_for_update().get(event_id=event.pk)
+    if proposal.state != ProposalState.PROPOSED:
+        raise ValidationError(proposal_closed_message(proposal), code="proposal_closed")
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    changed = [name for name, value in changes.items() if getattr(event, name) != value]
+    for name in changed:
+        setattr(event, name, changes[name])
+    event.full_clean()
+    event.save()
+    if topics is not None:
+        before = set(event.topics.values_list("pk", flat=True))
+        event.topics.set(topics)
+        if before != {topic.pk for topic in topics}:
+            changed.append("topics")
+    if changed:
+        audit_log_record(
+            actor=actor,
+            action="event.proposal_updated",
+            obj=event,
+            data={"fields": sorted(changed)},
+        )
+    event_index(event)
+    return event
+
+
 @transaction.atomic
 def event_proposal_decide(
     *, proposal: EventProposal, publish: bool, reason: str, actor: User
