@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
 from allmende.accounts.models import User
 from allmende.core.models import AuditLogEntry
+from allmende.notifications.models import Notification
 from allmende.organizations import services
 from allmende.organizations.models import (
     JoinRequest,
@@ -40,9 +40,10 @@ def test_a_person_asks_to_join_and_an_admin_accepts(
     join_request = JoinRequest.objects.get()
     assert join_request.user == person
     assert join_request.state == JoinRequestState.OPEN
-    assert [message.to for message in mail.outbox] == [[org_admin.email]]
-    assert "Ada Beispiel" in mail.outbox[0].subject
-    assert organization.get_absolute_url() in mail.outbox[0].body
+    told = Notification.objects.get(type="organizations.join_requested")
+    assert told.recipient == org_admin
+    assert told.url == organization.get_absolute_url()
+    assert told.message == f"Ada Beispiel asks to join {organization.name}."
     assert AuditLogEntry.objects.filter(action="membership.requested").exists()
 
     own_page = client_for(person).get(organization.get_absolute_url()).content.decode()
@@ -51,9 +52,10 @@ def test_a_person_asks_to_join_and_an_admin_accepts(
     admin_page = client_for(org_admin).get(organization.get_absolute_url())
     assert "Accept Ada Beispiel" in admin_page.content.decode()
 
-    response = client_for(org_admin).post(
-        f"/organizations/{organization.slug}/join-requests/{join_request.pk}/accept/"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(org_admin).post(
+            f"/organizations/{organization.slug}/join-requests/{join_request.pk}/accept/"
+        )
     assert response.status_code == 302
     membership = Membership.objects.get(organization=organization, user=person)
     assert membership.role == Membership.Role.MEMBER
@@ -63,6 +65,9 @@ def test_a_person_asks_to_join_and_an_admin_accepts(
     admin_page = client_for(org_admin).get(organization.get_absolute_url())
     assert "Accept Ada Beispiel" not in admin_page.content.decode()
     assert AuditLogEntry.objects.filter(action="membership.request_accepted").exists()
+    accepted = Notification.objects.get(type="organizations.join_accepted")
+    assert accepted.recipient == person
+    assert accepted.message == f"You are now a member of {organization.name}."
 
 
 def test_asking_twice_keeps_one_request(organization: Organization) -> None:

@@ -633,7 +633,6 @@ def join_request_create(*, actor: User, organization: Organization) -> JoinReque
         kinds.JOIN_REQUESTED,
         organization_admins(organization),
         obj=organization,
-        url=organization.get_absolute_url() + "#join-requests",
         context={"person": actor.public_name, "organization": organization.name},
         actor=actor,
     )
