@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from allmende.accounts.utils import request_user
@@ -60,6 +61,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@require_safe
+@never_cache
+@login_required
+def bell(request: HttpRequest) -> HttpResponse:
+    """The header's bell alone, for an open page to refresh its count."""
+    return render(request, "notifications/_bell.html")
 
 
 def _back_to_inbox(request: HttpRequest) -> HttpResponse:
