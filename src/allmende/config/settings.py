@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allmende.accounts.middleware.StaffTwoFactorMiddleware",
     "allmende.legal.middleware.PrivacyNoticeMiddleware",
+    "allmende.notifications.middleware.MarkReadOnViewMiddleware",
     "allmende.core.middleware.SecurityHeadersMiddleware",
 ]
 
