@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from allmende.accounts.utils import request_user
 from allmende.core.api import id_from_text
+from allmende.core.forms import add_validation_error
 from allmende.notifications import selectors, services
+from allmende.notifications.forms import NotificationSettingsForm
 from allmende.notifications.models import Notification
 
 INBOX_PAGE_SIZE = 20
@@ -98,3 +107,26 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     if up_to is not None:
         services.notifications_mark_all_read(actor=user, up_to=up_to)
     return _back_to_inbox(request)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """How each type of notification reaches the person, and quiet hours."""
+    user = request_user(request)
+    choices = selectors.notification_choices(user=user)
+    form = NotificationSettingsForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notification_settings_save(
+                actor=user,
+                channels=form.channels(),
+                quiet_from=form.cleaned_data["quiet_from"],
+                quiet_until=form.cleaned_data["quiet_until"],
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Your notification settings have been saved."))
+            return redirect("notifications:settings")
+    return render(request, "notifications/settings.html", {"form": form})
