@@ -225,6 +225,13 @@ def notification_mark_read(*, actor: User, notification: Notification) -> None:
     )
 
 
+def notifications_mark_read(*, actor: User, ids: Iterable[int]) -> int:
+    """Mark read those of ``ids`` that are ``actor``'s own; others are ignored."""
+    return Notification.objects.filter(
+        recipient=actor, pk__in=sorted(set(ids)), read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
 def notifications_mark_all_read(*, actor: User, up_to: int | None = None) -> int:
     """Mark every unread notification of ``actor`` read (up to an id, if given,
     so that a click does not swallow one that arrived after the page loaded)."""
