@@ -177,3 +177,20 @@ def test_htmx_mark_all_read_answers_with_the_inbox(
     assert response.status_code == 200
     assert 'id="inbox"' in response.content.decode()
     assert "Mark as read" not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["user", "org_admin", "staff"])
+def test_no_role_changes_another_persons_notifications(
+    role: str, request: pytest.FixtureRequest
+) -> None:
+    person: User = request.getfixturevalue(role)
+    owner = UserFactory()
+    theirs = make_notification(owner)
+    mine = make_notification(person)
+    client = client_for(person)
+    assert client.post(f"/notifications/{theirs.pk}/read/").status_code == 404
+    assert client.post("/notifications/read/", {"up_to": mine.pk}).status_code == 302
+    assert client.get(f"/notifications/?before={theirs.pk + 1}").status_code == 200
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert Notification.objects.get(pk=mine.pk).read_at is not None
+    assert client_for(owner).post(f"/notifications/{mine.pk}/read/").status_code == 404

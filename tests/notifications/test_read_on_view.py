@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.notifications.models import Notification
@@ -70,3 +71,24 @@ def test_anonymous_visitors_cost_no_query(organization: Organization) -> None:
     with CaptureQueriesContext(connection) as queries:
         client_for(None).get(organization.get_absolute_url())
     assert not [q for q in queries if "notifications_notification" in q["sql"]]
+
+
+def test_unread_queries_use_the_partial_index_on_postgresql(user: User) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the query plan is PostgreSQL's")
+    others = UserFactory.create_batch(3)
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=others[i % 3],
+            type="tests.something_happened",
+            url=f"/organizations/{i}/",
+            read_at=None if i % 5 == 0 else timezone.now(),
+        )
+        for i in range(300)
+    )
+    make_notification(user, url="/events/")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_notification")
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    assert "notification_unread" in unread.explain()
+    assert "notification_unread" in unread.filter(url="/events/").explain()
