@@ -44,6 +44,10 @@ def test_bell_counts_a_notification_that_arrives_while_the_page_is_open(
     make_notification(user)
     expect(_bell(page)).to_have_attribute("data-unread", "2")
     expect(_bell(page).locator(".bell-count")).to_have_text("2")
+    # The bell itself is an ordinary link to the inbox.
+    _bell(page).click()
+    page.wait_for_url("**/notifications/")
+    expect(page.locator(".notification.is-unread")).to_have_count(2)
 
 
 def test_mark_all_read_in_the_inbox_updates_list_and_bell(
