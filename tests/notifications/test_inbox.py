@@ -194,3 +194,14 @@ def test_no_role_changes_another_persons_notifications(
     assert Notification.objects.get(pk=theirs.pk).read_at is None
     assert Notification.objects.get(pk=mine.pk).read_at is not None
     assert client_for(owner).post(f"/notifications/{mine.pk}/read/").status_code == 404
+
+
+def test_inbox_speaks_german(user: User) -> None:
+    make_notification(user)
+    html = (
+        client_for(user)
+        .get("/notifications/", headers={"accept-language": "de"})
+        .content.decode()
+    )
+    assert "<h1>Benachrichtigungen</h1>" in html
+    assert "Alle als gelesen markieren" in html
