@@ -59,6 +59,12 @@ def test_mark_all_read_in_the_inbox_updates_list_and_bell(
     login(page, user)
     page.goto("/notifications/")
     expect(_bell(page)).to_have_attribute("data-unread", "3")
+    page.locator(".notification form button").first.focus()
+    page.keyboard.press("Enter")
+    expect(_bell(page)).to_have_attribute("data-unread", "2")
+    expect(page.locator(".notification.is-unread")).to_have_count(2)
+    # The keyboard goes on from the list, not from the top of the page.
+    page.wait_for_function("document.activeElement.id === 'inbox'")
     page.get_by_role("button", name="Alle als gelesen markieren").click()
     expect(_bell(page)).to_have_attribute("data-unread", "0")
     expect(page.locator(".notification.is-unread")).to_have_count(0)
