@@ -17,6 +17,7 @@ ICONS = [
     "arrow-left",
     "arrow-right",
     "badge-check",
+    "bell",
     "book-open",
     "building-2",
     "calendar",

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allmende.accounts.middleware.StaffTwoFactorMiddleware",
     "allmende.legal.middleware.PrivacyNoticeMiddleware",
+    "allmende.notifications.middleware.MarkReadOnViewMiddleware",
     "allmende.core.middleware.SecurityHeadersMiddleware",
 ]
 
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "allmende.core.context_processors.site",
                 "allmende.core.context_processors.navigation",
+                "allmende.notifications.context_processors.notifications",
             ],
         },
     },
@@ -370,6 +372,9 @@ SILENCED_SYSTEM_CHECKS = env.list("ALLMENDE_SILENCED_SYSTEM_CHECKS", default=[])
 # Map tiles come only from a server the operator names; with none the directory
 # shows a list instead of a map. Example: https://tiles.example.org/{z}/{x}/{y}.png
 ALLMENDE_MAP_TILE_URL = env.str("ALLMENDE_MAP_TILE_URL", default="")
+
+# How often an open page asks for the header's unread count (also on focus).
+ALLMENDE_NOTIFY_BELL_SECONDS = env.int("ALLMENDE_NOTIFY_BELL_SECONDS", default=60)
 ALLMENDE_MAP_ATTRIBUTION = env.str(
     "ALLMENDE_MAP_ATTRIBUTION", default="© OpenStreetMap contributors"
 )

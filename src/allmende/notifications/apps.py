@@ -8,6 +8,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from allmende.notifications import registry
+        from allmende.core.modules import register
+        from allmende.notifications import registry, sections
 
         registry.autodiscover()
+        register(sections.MODULE)

@@ -7,17 +7,24 @@ app's own views, jobs and API.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import time
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allmende.notifications import registry
-from allmende.notifications.models import Notification, NotificationSetting
+from allmende.notifications.models import (
+    Notification,
+    NotificationPreferences,
+    NotificationSetting,
+)
 from allmende.notifications.registry import Channel, NotificationType
 
 if TYPE_CHECKING:
@@ -165,12 +172,69 @@ def channel_for(*, user: User, kind: NotificationType) -> str:
     return kind.default
 
 
+@transaction.atomic
+def notification_settings_save(
+    *,
+    actor: User,
+    channels: dict[str, str],
+    quiet_from: time | None,
+    quiet_until: time | None,
+) -> None:
+    """Save ``actor``'s channel for each type in ``channels`` and their quiet
+    hours.
+
+    Only choices that differ from a type's default are stored, so a person
+    who never chose follows the defaults as they change.
+    """
+    errors: dict[str, list[str]] = {}
+    for key, channel in channels.items():
+        kind = registry.get(key)
+        if kind is None or not kind.allows(channel):
+            errors.setdefault("__all__", []).append(
+                _("This choice is not available for this notification.")
+            )
+    if (quiet_from is None) != (quiet_until is None):
+        errors["quiet_until"] = [
+            _("Give both the start and the end of your quiet hours, or neither.")
+        ]
+    elif quiet_from is not None and quiet_from == quiet_until:
+        errors["quiet_until"] = [
+            _("Your quiet hours must end at another time than they start.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    NotificationSetting.objects.filter(user=actor, type__in=list(channels)).delete()
+    rows = []
+    for key, channel in channels.items():
+        kind = registry.get(key)
+        if kind is not None and channel != kind.default:
+            row = NotificationSetting(user=actor, type=key, channel=channel)
+            row.full_clean(validate_unique=False)
+            rows.append(row)
+    NotificationSetting.objects.bulk_create(rows)
+    if quiet_from is None:
+        NotificationPreferences.objects.filter(user=actor).delete()
+    else:
+        preferences = NotificationPreferences(
+            user=actor, quiet_from=quiet_from, quiet_until=quiet_until
+        )
+        preferences.full_clean(validate_unique=False)
+        preferences.save()
+
+
 def notification_mark_read(*, actor: User, notification: Notification) -> None:
     if notification.recipient_id != actor.pk:
         raise PermissionError("Only the recipient can mark a notification read")
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notifications_mark_read(*, actor: User, ids: Iterable[int]) -> int:
+    """Mark read those of ``ids`` that are ``actor``'s own; others are ignored."""
+    return Notification.objects.filter(
+        recipient=actor, pk__in=sorted(set(ids)), read_at__isnull=True
+    ).update(read_at=timezone.now())
 
 
 def notifications_mark_all_read(*, actor: User, up_to: int | None = None) -> int:

@@ -23,6 +23,15 @@
       });
     });
   });
+  // When htmx replaces a region together with the button that had focus, put
+  // focus on the new region (marked data-focus-after-swap), so a keyboard user
+  // goes on from there instead of from the top of the page.
+  document.addEventListener("htmx:afterSettle", function () {
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var region = document.querySelector("[data-focus-after-swap]");
+    if (region) region.focus();
+  });
   // Move focus to an error summary so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector(".error-summary");
