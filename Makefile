@@ -13,15 +13,18 @@ export ALLMENDE_SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint typecheck messages setup-dev clean-data
 
-$(BIN)/allmende: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BIN)/allmende: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.dev-installed: $(BIN)/allmende pyproject.toml
+# One installation of Allmende with the test tools (not one, then another).
+$(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	@touch $@
+	@touch $(BIN)/allmende $@
 
 run: $(BIN)/allmende
 	$(BIN)/allmende migrate --noinput

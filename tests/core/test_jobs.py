@@ -12,7 +12,7 @@ import pytest
 from celery import shared_task
 from django.core import mail
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 
 from allmende.config.celery import app as celery_app
 from allmende.core.tasks import run_job
@@ -53,7 +53,10 @@ def test_thread_mode_runs_the_job_without_blocking_the_caller(settings: Any) -> 
 
 
 def _redis_url() -> str:
-    return os.environ.get("ALLMENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    # The test empties its Redis database: the SQLite and the PostgreSQL run of
+    # ``make test`` go side by side, so each has a database of its own.
+    number = 15 if connection.vendor == "sqlite" else 14
+    return os.environ.get("ALLMENDE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{number}")
 
 
 def _reset_broker_pool() -> None:
