@@ -25,6 +25,7 @@ urlpatterns = [
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),
     path("datasets/", include("allmende.catalog.urls")),
     path("harvest/", include("allmende.harvest.urls")),
+    path("notifications/", include("allmende.notifications.urls")),
     path("", include("allmende.accounts.urls")),
     path("", include("allmende.ckan.urls")),
     path("", include("allmende.legal.urls")),
