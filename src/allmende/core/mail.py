@@ -55,7 +55,9 @@ def undeliverable(addresses: Iterable[str]) -> set[str]:
     return refused
 
 
-def deliver(messages: Sequence[EmailMessage]) -> int:
+def deliver(
+    messages: Sequence[EmailMessage], *, connection: BaseEmailBackend | None = None
+) -> int:
     """Hand ``messages`` to the delivery backend; the one way mail leaves.
 
     Marks each as automatic and drops undeliverable recipients; a message
@@ -75,7 +77,8 @@ def deliver(messages: Sequence[EmailMessage]) -> int:
             ready.append(message)
     if not ready:
         return 0
-    connection = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
+    if connection is None:
+        connection = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
     return connection.send_messages(ready) or 0
 
 
