@@ -418,9 +418,13 @@ def mail_message(
         html = render_to_string("notifications/email/mail.html", context)
     headers = {}
     if optional:
-        headers["List-Unsubscribe"] = (
-            f"<{unsubscribe_url(user_id=user.pk, keys=optional)}>"
+        # A mail about one type reuses the footer's link for the header.
+        header_url = (
+            links[0].url
+            if len(optional) == 1
+            else unsubscribe_url(user_id=user.pk, keys=optional)
         )
+        headers["List-Unsubscribe"] = f"<{header_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
         subject=subject, body=text, to=[user.email], headers=headers
@@ -472,8 +476,3 @@ def digests_send(*, now: datetime | None = None) -> int:
     return mails_deliver(now=now, kind=MailKind.DAILY) + mails_deliver(
         now=now, kind=MailKind.WEEKLY
     )
-
-
-def mails_failed() -> Any:
-    """Outbox rows that failed for good, for staff to look at."""
-    return NotificationMail.objects.filter(state=State.FAILED).select_related("user")
