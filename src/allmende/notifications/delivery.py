@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -310,7 +311,41 @@ def mails_send(*, mail_ids: Sequence[int], now: datetime) -> int:
         return 0
     wanted = {pk for mail in mails for pk in mail.notification_ids}
     unread = Notification.objects.filter(pk__in=wanted, read_at__isnull=True).in_bulk()
-    connection = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
+    backend = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
+    with _commit_without_waiting():
+        return _send_claimed(mails, unread, claim, backend, now)
+
+
+@contextmanager
+def _commit_without_waiting() -> Iterator[None]:
+    """On PostgreSQL, let each "sent" mark commit without waiting for the disk.
+
+    Every mail's state is committed on its own, right after the mail server
+    took it, so a killed job leaves at most one mail unrecorded; waiting for
+    the disk at each of these commits made the summary job several times
+    slower. A killed job loses nothing this way (the commits have happened);
+    only a crash of the database server itself could lose the last moment's
+    marks, and those mails would be sent again.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _send_claimed(
+    mails: list[NotificationMail],
+    unread: dict[int, Notification],
+    claim: str,
+    backend: Any,
+    now: datetime,
+) -> int:
     sent = 0
     for mail in mails:
         items = [unread[pk] for pk in mail.notification_ids if pk in unread]
@@ -319,7 +354,7 @@ def mails_send(*, mail_ids: Sequence[int], now: datetime) -> int:
             continue
         try:
             message = mail_message(mail, items)
-            delivered = deliver([message], connection=connection)
+            delivered = deliver([message], connection=backend)
         except Exception as exc:
             logger.exception("Notification mail %s failed", mail.pk)
             _failed(mail, claim, exc, now)
