@@ -410,3 +410,22 @@ def test_digest_footer_links_each_type_and_the_header_switches_them_off(
     assert dict(
         NotificationSetting.objects.filter(user=user).values_list("type", "channel")
     ) == {AT_ONCE.key: "app", DIGESTED.key: "app"}
+
+
+def test_scheduler_runs_the_mail_jobs_every_minute(user: User, frozen: Any) -> None:
+    from django.core.management import call_command
+
+    from allmende.core import scheduler
+
+    intervals = {job.name: job.interval for job in scheduler.jobs()}
+    assert intervals["notifications.send_immediate_mails"] == timedelta(minutes=1)
+    assert intervals["notifications.send_digests"] == timedelta(minutes=1)
+    _note(user, at=MONDAY_7)
+    _note(user, kind=DIGESTED, at=MONDAY_7 - timedelta(hours=3))
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    call_command("run_periodic", "--all")
+    call_command("run_periodic", "--all")
+    assert sorted(m.subject for m in _sent_to(user)) == [
+        "Allmende: Something happened",
+        "Allmende: your daily summary",
+    ]
