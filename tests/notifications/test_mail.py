@@ -290,6 +290,7 @@ def test_mail_has_text_and_html_and_the_headers(user: User, frozen: Any) -> None
     assert mimetype == "text/html"
     assert "&lt;b&gt;Bold&lt;/b&gt; happened" in html
     assert "<img" not in html
+    assert '<html lang="en">' in html
     assert "<b>Bold</b> happened" in sent.body
 
 

@@ -418,7 +418,8 @@ def mail_message(
     keys = list(dict.fromkeys(n.type for n in notifications))
     kinds = [k for k in (registry.get(key) for key in keys) if k is not None]
     optional = [k.key for k in kinds if not k.mandatory]
-    with translation.override(recipient_language(user)):
+    language = recipient_language(user)
+    with translation.override(language):
         items = [
             _Item(
                 message=n.message,
@@ -441,6 +442,7 @@ def mail_message(
         context = {
             "user": user,
             "kind": mail.kind,
+            "language": language,
             "items": items,
             "more": max(0, len(notifications) - MAX_ITEMS),
             "unsubscribe_links": links,
