@@ -26,9 +26,16 @@ def _redis_url() -> str:
 
 
 def _reset_broker_pool() -> None:
+    # Celery keeps its connection pool, and a producer pool bound to it, from
+    # the first job on; both are dropped so the next job (of this test, or a
+    # later one) connects to the broker configured then.
+    from kombu import pools
+
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
