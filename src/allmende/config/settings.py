@@ -273,6 +273,16 @@ DEFAULT_FROM_EMAIL = env.str(
     "ALLMENDE_DEFAULT_FROM_EMAIL", default="Allmende <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Notifications by e-mail: an immediate mail waits this long (and is dropped if
+# the notification was read in the app meanwhile); summaries go out daily at
+# the time and weekly on the weekday given (in the platform's time zone).
+ALLMENDE_NOTIFY_EMAIL_DELAY_SECONDS = env.int(
+    "ALLMENDE_NOTIFY_EMAIL_DELAY_SECONDS", default=120
+)
+ALLMENDE_NOTIFY_DIGEST_TIME = env.str("ALLMENDE_NOTIFY_DIGEST_TIME", default="07:00")
+ALLMENDE_NOTIFY_DIGEST_WEEKDAY = env.str(
+    "ALLMENDE_NOTIFY_DIGEST_WEEKDAY", default="monday"
+)
 
 # --- Accounts ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

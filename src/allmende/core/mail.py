@@ -4,20 +4,82 @@
 JSON-safe data and queues :func:`allmende.core.tasks.send_email`, which hands it
 to the real backend named by ``ALLMENDE_EMAIL_DELIVERY_BACKEND`` (SMTP in
 production; console plus files in the data folder on the embedded default).
+
+Every message leaves through :func:`deliver`, which marks it
+``Auto-Submitted: auto-generated`` (RFC 3834, so that vacation responders stay
+silent) and leaves out addresses known to be undeliverable.
+
+Bounces are not processed here. Whatever learns that an address bounces (a
+webhook of the mail provider, a mailbox reader) calls :func:`address_bounced`;
+a receiver of the :data:`bounced` signal can mark the address, and a check
+added to :data:`undeliverable_checks` makes :func:`deliver` skip it.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from email.mime.base import MIMEBase
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 from django.core.mail.message import EmailMessage, EmailMultiAlternatives
+from django.dispatch import Signal
+
+AUTO_SUBMITTED = "auto-generated"
+
+bounced = Signal()
+"""Sent by :func:`address_bounced` with the argument ``email`` (the address
+that could not be delivered to)."""
+
+undeliverable_checks: list[Callable[[Iterable[str]], set[str]]] = []
+"""Functions that take addresses and return those that must not be mailed
+(for example ones a ``bounced`` receiver marked). Empty until one is added."""
+
+
+def address_bounced(email: str) -> None:
+    """Report that mail to ``email`` bounced; sends :data:`bounced`."""
+    bounced.send(sender=None, email=email)
+
+
+def undeliverable(addresses: Iterable[str]) -> set[str]:
+    """Those of ``addresses`` that a check in :data:`undeliverable_checks` refuses."""
+    wanted = list(addresses)
+    refused: set[str] = set()
+    for check in undeliverable_checks:
+        refused |= check(wanted)
+    return refused
+
+
+def deliver(
+    messages: Sequence[EmailMessage], *, connection: BaseEmailBackend | None = None
+) -> int:
+    """Hand ``messages`` to the delivery backend; the one way mail leaves.
+
+    Marks each as automatic and drops undeliverable recipients; a message
+    left with no recipient is not sent. Returns how many were sent. Errors of
+    the backend (``OSError``, ``SMTPException``) reach the caller, which may
+    retry.
+    """
+    ready = []
+    for message in messages:
+        message.extra_headers.setdefault("Auto-Submitted", AUTO_SUBMITTED)
+        refused = undeliverable([*message.to, *message.cc, *message.bcc])
+        if refused:
+            message.to = [a for a in message.to if a not in refused]
+            message.cc = [a for a in message.cc if a not in refused]
+            message.bcc = [a for a in message.bcc if a not in refused]
+        if message.recipients():
+            ready.append(message)
+    if not ready:
+        return 0
+    if connection is None:
+        connection = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
+    return connection.send_messages(ready) or 0
 
 
 def message_to_dict(message: EmailMessage) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage
 from django.db import close_old_connections, transaction
 
@@ -95,8 +94,7 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
 )
 def send_email(message: dict[str, Any]) -> None:
     """Deliver one e-mail prepared by :class:`allmende.core.mail.QueuedEmailBackend`."""
-    from allmende.core.mail import message_from_dict
+    from allmende.core.mail import deliver, message_from_dict
 
     email: EmailMessage = message_from_dict(message)
-    connection = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
-    connection.send_messages([email])
+    deliver([email])

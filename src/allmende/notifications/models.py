@@ -67,6 +67,14 @@ class Notification(models.Model):
             models.Index(
                 fields=["content_type", "object_id"], name="notification_object"
             ),
+            # The mail jobs: unread notifications of an e-mail channel, per
+            # person in id order (see allmende.notifications.delivery).
+            models.Index(
+                fields=["channel", "recipient", "id"],
+                condition=Q(read_at__isnull=True)
+                & Q(channel__in=["immediate", "daily", "weekly"]),
+                name="notification_unmailed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,3 +162,99 @@ class NotificationPreferences(models.Model):
 
     def __str__(self) -> str:
         return str(self.user_id)
+
+
+class MailKind(models.TextChoices):
+    """The e-mails notifications go out in (the e-mail channels)."""
+
+    IMMEDIATE = "immediate", _("Immediate e-mail")
+    DAILY = "daily", _("Daily summary")
+    WEEKLY = "weekly", _("Weekly summary")
+
+
+class MailCursor(models.Model):
+    """How far one kind of e-mail has got for one person.
+
+    ``last_id`` is the id of the last notification handed to a mail of this
+    kind. Each run of the mail jobs takes the notifications after it and moves
+    it on in the same transaction that writes the mail, so a run that comes
+    late or twice neither skips nor repeats one.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MailKind.choices)
+    last_id = models.PositiveBigIntegerField(_("last notification"), default=0)
+
+    class Meta:
+        verbose_name = _("e-mail cursor")
+        verbose_name_plural = _("e-mail cursors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="notification_mail_cursor_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.last_id}"
+
+
+class NotificationMail(models.Model):
+    """One e-mail to one person about one or more notifications: the outbox.
+
+    Written before anything is sent, with a key that is unique per person and
+    kind (the period of a summary, the range of an immediate mail), then
+    claimed by compare-and-set (``pending`` → ``sending``) by the run that
+    sends it. A failed attempt goes back to ``pending`` until
+    ``MAX_ATTEMPTS``, then stays ``failed`` with its error.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        DROPPED = "dropped", _("not needed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="notification_mails",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MailKind.choices)
+    key = models.CharField(_("key"), max_length=50)
+    notification_ids = models.JSONField(_("notifications"), default=list)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("notification e-mail")
+        verbose_name_plural = _("notification e-mails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"], name="notification_mail_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["state", "next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="notification_mail_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.user_id}"

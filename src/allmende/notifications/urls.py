@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from allmende.notifications import views
+from allmende.notifications import unsubscribe, views
 
 app_name = "notifications"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("settings/", views.notification_settings, name="settings"),
     path("read/", views.mark_all_read, name="mark_all_read"),
     path("<int:pk>/read/", views.mark_read, name="mark_read"),
+    path("", include(unsubscribe.urlpatterns)),
 ]
