@@ -272,6 +272,19 @@ def test_digest_is_written_in_the_platform_language(
     assert "Benachrichtigungseinstellungen" in sent.body
 
 
+def test_digest_is_written_in_the_persons_own_language(
+    user: User, frozen: Any, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "de"
+    user.language = "en"
+    user.save(update_fields=["language"])
+    _note(user, kind=DIGESTED, at=MONDAY_7 - timedelta(hours=1))
+    frozen.now = MONDAY_7 + timedelta(minutes=2)
+    digests_send()
+    [sent] = _sent_to(user)
+    assert sent.subject == "Allmende: your daily summary"
+
+
 # --- the mail itself ---------------------------------------------------------
 
 

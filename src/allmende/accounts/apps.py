@@ -8,7 +8,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from allmende.accounts import sections
+        from allmende.accounts.services import account_language_remember
+
+        user_logged_in.connect(
+            account_language_remember,
+            dispatch_uid="allmende.accounts.account_language_remember",
+        )
         from allmende.core.modules import register
 
         register(sections.MODULE)

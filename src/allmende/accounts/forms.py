@@ -25,7 +25,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "profile_visibility", "skills", "interests"]
+        fields = [
+            "display_name",
+            "bio",
+            "profile_visibility",
+            "language",
+            "skills",
+            "interests",
+        ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5}),
             "profile_visibility": forms.RadioSelect,

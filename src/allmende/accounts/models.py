@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -45,6 +46,15 @@ class User(AbstractUser):
     )
     privacy_notice_accepted_at = models.DateTimeField(
         _("privacy notice accepted on"), null=True, blank=True
+    )
+    # The language notifications and e-mails reach the person in: chosen on the
+    # profile, else the language of the site at the first login.
+    language = models.CharField(
+        _("language for messages"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Notifications and e-mails reach you in this language."),
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -42,13 +43,15 @@ def profile_update(
     profile_visibility: str,
     skills: Iterable[Skill],
     interests: Iterable[FocusArea],
+    language: str = "",
 ) -> User:
     user = User.objects.select_for_update().get(pk=actor.pk)
     user.display_name = display_name.strip()
     user.bio = bio
     user.profile_visibility = profile_visibility
+    user.language = language
     user.full_clean()
-    user.save(update_fields=["display_name", "bio", "profile_visibility"])
+    user.save(update_fields=["display_name", "bio", "profile_visibility", "language"])
     user.skills.set(skills)
     user.interests.set(interests)
     audit_log_record(actor=actor, action="profile.updated", obj=user)
@@ -273,3 +276,16 @@ def api_token_user(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def account_language_remember(
+    sender: Any, request: Any, user: User, **kwargs: Any
+) -> None:
+    """At login, keep the site's language for a person who has chosen none, so
+    that notifications and e-mails reach them in it (``user_logged_in``)."""
+    language = str(getattr(request, "LANGUAGE_CODE", "") or "")[:2]
+    known = {code for code, _name in settings.LANGUAGES}
+    if user.language or language not in known:
+        return
+    User.objects.filter(pk=user.pk, language="").update(language=language)
+    user.language = language
