@@ -44,7 +44,14 @@ def extra_module() -> Iterator[None]:
 
 def test_existing_apps_register_their_modules_in_order() -> None:
     keys = [module.key for module in modules.modules_for(AnonymousUser())]
-    assert keys == ["events", "academy", "data", "organizations", "people"]
+    assert keys == [
+        "events",
+        "academy",
+        "data",
+        "campaigns",
+        "organizations",
+        "people",
+    ]
 
 
 def test_header_links_come_from_the_registry(client: Client) -> None:

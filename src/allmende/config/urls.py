@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("allmende.organizations.urls")),
     path("events/", include("allmende.events.urls")),
+    path("campaigns/", include("allmende.campaigns.urls")),
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),
     path("datasets/", include("allmende.catalog.urls")),
     path("harvest/", include("allmende.harvest.urls")),
