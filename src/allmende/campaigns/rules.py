@@ -19,7 +19,9 @@ def is_verified(user: User, organization: Organization | None) -> bool:
 
 rules.add_perm("campaigns.manage_campaign", is_staff)
 rules.add_perm("campaigns.view_signatures", is_staff)
-# For an organization: propose that it co-signs (members) or sign for it (admins).
+# For an organization: act for it at all (members), propose that it co-signs
+# (members of a verified one) or sign for it (its admins).
+rules.add_perm("campaigns.act_for_organization", is_member)
 rules.add_perm("campaigns.propose_signature", is_member & is_verified)
 rules.add_perm("campaigns.sign_for_organization", is_admin & is_verified)
 rules.add_perm("campaigns.withdraw_signature", is_admin | is_staff)

@@ -226,6 +226,7 @@ def organization_sign(
     """An admin signs for the organization at once; a member proposes it and
     the organization's admins are told."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require(actor, "campaigns.act_for_organization", organization)
     _check_open(campaign)
     if not organization.is_verified:
         raise ValidationError(

@@ -189,8 +189,7 @@ def organization_sign(
 ) -> HttpResponse:
     campaign = _campaign_or_404(request, slug)
     org = get_object_or_404(Organization, pk=organization)
-    if not request.user.has_perm("organizations.view_member_details", org):
-        raise PermissionDenied
+    _require(request, "campaigns.act_for_organization", org)
     try:
         signature = services.organization_sign(
             actor=request.user, campaign=campaign, organization=org
