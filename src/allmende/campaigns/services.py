@@ -79,7 +79,8 @@ def _require(actor: User, permission: str, obj: Any = None) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-def _index(campaign: Campaign) -> None:
+def campaign_index(campaign: Campaign) -> None:
+    """Store the campaign's text, demands included, for the site-wide search."""
     demands = " ".join(
         f"{d.title_de} {d.title_en} {d.text_de} {d.text_en}"
         for d in campaign.demands.all()
@@ -111,7 +112,7 @@ def campaign_create(*, actor: User, data: CampaignData) -> Campaign:
     campaign.full_clean()
     campaign.save()
     audit_log_record(actor=actor, action="campaign.created", obj=campaign)
-    _index(campaign)
+    campaign_index(campaign)
     return campaign
 
 
@@ -132,7 +133,7 @@ def campaign_update(*, actor: User, campaign: Campaign, data: CampaignData) -> C
         obj=campaign,
         data={"fields": changed, "consent_version": campaign.consent_version},
     )
-    _index(campaign)
+    campaign_index(campaign)
     return campaign
 
 
@@ -185,7 +186,7 @@ def demand_add(
         obj=campaign,
         data={"number": demand.number},
     )
-    _index(campaign)
+    campaign_index(campaign)
     return demand
 
 
@@ -208,7 +209,7 @@ def demand_delete(*, actor: User, demand: Demand) -> None:
         obj=campaign,
         data={"number": number},
     )
-    _index(campaign)
+    campaign_index(campaign)
 
 
 # Organizations ---------------------------------------------------------------
