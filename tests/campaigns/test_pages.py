@@ -96,3 +96,44 @@ def test_list_and_detail_take_a_fixed_number_of_queries() -> None:
         )
     assert queries("/campaigns/") == few_list
     assert queries(campaign.get_absolute_url()) == few_detail
+
+
+def test_uploaded_image_is_stored_without_exif(staff: User) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Kamerahersteller"  # Make
+    exif[0x013B] = "Ada Lovelace"  # Artist
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, format="JPEG", exif=exif)
+    campaign = CampaignFactory()
+    data = {
+        name: getattr(campaign, name) for name in services.CampaignData.__annotations__
+    }
+    upload = SimpleUploadedFile("foto.php.jpg", buffer.getvalue(), "image/jpeg")
+    campaign = services.campaign_update(
+        actor=staff,
+        campaign=campaign,
+        data=data,  # type: ignore[arg-type]
+        image=upload,
+    )
+    assert campaign.image.name.startswith("campaigns/images/")
+    assert campaign.image.name.endswith(".jpg")
+    with campaign.image.open("rb") as stored, Image.open(stored) as image:
+        assert image.size == (40, 30)
+        assert not image.getexif()
+        stored.seek(0)
+        assert b"Ada Lovelace" not in stored.read()
+    response = client_for(None).get(campaign.image.url)
+    assert response.status_code == 200
+    text = SimpleUploadedFile("bild.jpg", b"<html>nope</html>", "image/jpeg")
+    with pytest.raises(Exception, match="PNG, JPEG"):
+        services.campaign_update(
+            actor=staff,
+            campaign=campaign,
+            data=data,  # type: ignore[arg-type]
+            image=text,
+        )

@@ -11,9 +11,16 @@ from allmende.campaigns.services import CampaignData
 
 POSTCODE = re.compile(r"^\d{5}$")
 CAMPAIGN_FIELDS = list(CampaignData.__annotations__)
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 
 class CampaignForm(forms.ModelForm):
+    new_image = forms.ImageField(
+        label=_("Image"),
+        required=False,
+        help_text=_("PNG, JPEG, WebP or GIF, at most 5 MB. Metadata are removed."),
+    )
+
     class Meta:
         model = Campaign
         fields = CAMPAIGN_FIELDS
@@ -21,6 +28,14 @@ class CampaignForm(forms.ModelForm):
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
             "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
         }
+
+    remove_image = forms.BooleanField(label=_("Remove the image"), required=False)
+
+    def clean_new_image(self) -> object:
+        image = self.cleaned_data.get("new_image")
+        if image is not None and image.size > IMAGE_MAX_BYTES:
+            raise forms.ValidationError(_("The image may be at most 5 MB."))
+        return image
 
     def data_for_service(self) -> CampaignData:
         return cast(

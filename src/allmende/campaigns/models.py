@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from allmende.core import files
 
 
 class CampaignState(models.TextChoices):
@@ -58,6 +62,15 @@ def _localized(obj: models.Model, field: str) -> str:
     return str(preferred or getattr(obj, f"{field}_de") or "")
 
 
+def image_path(instance: Campaign, filename: str) -> str:
+    """A name the platform chooses; the service has re-encoded the image and
+    set the extension of ``filename`` from its type."""
+    extension = Path(filename).suffix.lower().lstrip(".")
+    if extension not in files.IMAGE_TYPES:
+        extension = "bin"
+    return files.stored_name("campaigns/images", extension)
+
+
 class Campaign(models.Model):
     slug = models.SlugField(_("short name in addresses"), max_length=100, unique=True)
     title_de = models.CharField(_("title (German)"), max_length=200)
@@ -69,6 +82,13 @@ class Campaign(models.Model):
     )
     background_en = models.TextField(
         _("background (English, Markdown)"), blank=True, max_length=20000
+    )
+    image = models.ImageField(_("image"), upload_to=image_path, blank=True)
+    image_alt_de = models.CharField(
+        _("description of the image (German)"), max_length=300, blank=True
+    )
+    image_alt_en = models.CharField(
+        _("description of the image (English)"), max_length=300, blank=True
     )
     state = models.CharField(
         _("status"), max_length=20, choices=CampaignState.choices, default=C.DRAFT
@@ -141,6 +161,10 @@ class Campaign(models.Model):
     @property
     def consent(self) -> str:
         return _localized(self, "consent")
+
+    @property
+    def image_alt(self) -> str:
+        return _localized(self, "image_alt")
 
     @property
     def individuals_may_sign(self) -> bool:

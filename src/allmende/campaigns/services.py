@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
@@ -12,6 +13,8 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -21,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from PIL import Image, ImageOps
 
 from allmende.accounts.models import User as Account
 from allmende.campaigns import notifications as kinds
@@ -37,7 +41,7 @@ from allmende.campaigns.models import (
 from allmende.campaigns.models import CampaignState as C
 from allmende.campaigns.models import OrganizationSignatureState as O
 from allmende.campaigns.models import SignatureState as S
-from allmende.core import ratelimit
+from allmende.core import files, ratelimit
 from allmende.core.search import index_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
@@ -61,6 +65,8 @@ class CampaignData(TypedDict):
     claim_en: str
     background_de: str
     background_en: str
+    image_alt_de: str
+    image_alt_en: str
     signers: str
     starts_at: datetime
     ends_at: datetime | None
@@ -68,6 +74,27 @@ class CampaignData(TypedDict):
     consent_de: str
     consent_en: str
     names_public: bool
+
+
+def image_without_metadata(upload: File) -> ContentFile:
+    """The image re-encoded from its pixels alone: EXIF (places, devices,
+    names) and every other piece of metadata stay behind. JPEG stays JPEG,
+    everything else becomes PNG."""
+    extension = files.image_extension(upload)
+    if extension is None:
+        raise ValidationError(
+            {"image": _("The image must be a PNG, JPEG, WebP or GIF image.")}
+        )
+    upload.seek(0)
+    with Image.open(upload) as original:
+        image = ImageOps.exif_transpose(original)
+        out = io.BytesIO()
+        if extension == "jpg":
+            image.convert("RGB").save(out, format="JPEG", quality=88)
+        else:
+            image.convert("RGBA").save(out, format="PNG", optimize=True)
+            extension = "png"
+    return ContentFile(out.getvalue(), name=f"image.{extension}")
 
 
 class TooManyAttempts(Exception):
@@ -104,11 +131,15 @@ def campaign_index(campaign: Campaign) -> None:
 
 
 @transaction.atomic
-def campaign_create(*, actor: User, data: CampaignData) -> Campaign:
+def campaign_create(
+    *, actor: User, data: CampaignData, image: File | None = None
+) -> Campaign:
     _require(actor, "campaigns.manage_campaign")
     campaign = Campaign(
         **data, created_by=actor if isinstance(actor, Account) else None
     )
+    if image is not None:
+        campaign.image = image_without_metadata(image)
     campaign.full_clean()
     campaign.save()
     audit_log_record(actor=actor, action="campaign.created", obj=campaign)
@@ -117,12 +148,26 @@ def campaign_create(*, actor: User, data: CampaignData) -> Campaign:
 
 
 @transaction.atomic
-def campaign_update(*, actor: User, campaign: Campaign, data: CampaignData) -> Campaign:
+def campaign_update(
+    *,
+    actor: User,
+    campaign: Campaign,
+    data: CampaignData,
+    image: File | None | bool = None,
+) -> Campaign:
+    """Change a campaign; ``image`` is a new image, ``False`` to remove it, or
+    ``None`` to keep it."""
     _require(actor, "campaigns.manage_campaign", campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     changed = [name for name, value in data.items() if getattr(campaign, name) != value]
     for name, value in data.items():
         setattr(campaign, name, value)
+    if image is False:
+        campaign.image = ""
+        changed.append("image")
+    elif isinstance(image, File):
+        campaign.image = image_without_metadata(image)
+        changed.append("image")
     if {"consent_de", "consent_en"} & set(changed):
         campaign.consent_version += 1
     campaign.full_clean()

@@ -96,11 +96,13 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
     _require(request, "campaigns.manage_campaign")
-    form = CampaignForm(request.POST or None)
+    form = CampaignForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(
-                actor=request.user, data=form.data_for_service()
+                actor=request.user,
+                data=form.data_for_service(),
+                image=form.cleaned_data["new_image"],
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -115,13 +117,18 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_or_404(request, slug)
     _require(request, "campaigns.manage_campaign", campaign)
-    form = CampaignForm(request.POST or None, instance=campaign)
+    form = CampaignForm(request.POST or None, request.FILES or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_update(
                 actor=request.user,
                 campaign=Campaign.objects.get(pk=campaign.pk),
                 data=form.data_for_service(),
+                image=(
+                    False
+                    if form.cleaned_data["remove_image"]
+                    else form.cleaned_data["new_image"]
+                ),
             )
         except ValidationError as exc:
             _add_errors(form, exc)
