@@ -137,3 +137,15 @@ def test_uploaded_image_is_stored_without_exif(staff: User) -> None:
             data=data,  # type: ignore[arg-type]
             image=text,
         )
+
+
+def test_pages_speak_german() -> None:
+    campaign = CampaignFactory(title_de="Offene Daten jetzt")
+    DemandFactory(campaign=campaign)
+    client = client_for(None)
+    client.cookies["django_language"] = "de"
+    page = client.get(campaign.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de")
+    html = page.content.decode()
+    assert "Offene Daten jetzt" in html
+    assert "Unsere Forderungen" in html
+    assert "Als Einzelperson unterzeichnen" in html

@@ -191,6 +191,10 @@ def test_unconfirmed_signatures_are_deleted_after_the_configured_days() -> None:
     )
     assert services.signatures_delete_unconfirmed() == 1
     assert list(Signature.objects.all()) == [fresh]
+    # A periodic job does it (see allmende.core.scheduler).
+    from allmende.core import scheduler
+
+    assert "campaigns.delete_unconfirmed" in [job.name for job in scheduler.jobs()]
 
 
 def test_confirmation_after_the_campaign_closed_is_refused() -> None:
