@@ -104,7 +104,22 @@ def test_second_signing_with_the_same_address_shows_the_same_page() -> None:
     assert Signature.objects.count() == 1
     assert len(mail.outbox) == 2
     assert "already signed" in mail.outbox[1].body
-    assert "/campaigns/s/" not in mail.outbox[1].body
+    # Still pending: the mail carries the confirmation link again.
+    assert _link(mail.outbox[1].body) == _link(mail.outbox[0].body)
+
+
+def test_signing_again_after_confirming_sends_no_link() -> None:
+    campaign = CampaignFactory()
+    url = reverse("campaigns:sign", args=[campaign.slug])
+    Client().post(url, FORM)
+    Client().post(_link(mail.outbox[0].body), {"action": "confirm"})
+    outbox_before = len(mail.outbox)
+    response = Client().post(url, FORM)
+    assert response.status_code == 302
+    assert Signature.objects.count() == 1
+    latest = mail.outbox[outbox_before]
+    assert "already signed" in latest.body
+    assert "/campaigns/s/" not in latest.body
 
 
 def test_database_refuses_a_second_active_signature_of_one_address() -> None:

@@ -568,6 +568,11 @@ def _already_signed(*, campaign: Campaign, email: str, language: str) -> None:
     ):
         return
     with transaction.atomic():
+        # Someone who lost the first mail gets the confirmation link again;
+        # the mail goes only to the address itself, so this reveals nothing.
+        pending = Signature.objects.filter(
+            campaign=campaign, email=email, state=S.PENDING
+        ).first()
         _send(
             to=email,
             language=language,
@@ -576,6 +581,7 @@ def _already_signed(*, campaign: Campaign, email: str, language: str) -> None:
             context={
                 "campaign": campaign,
                 "campaign_url": site_url() + campaign.get_absolute_url(),
+                "url": _signature_url(pending) if pending is not None else "",
             },
         )
 
