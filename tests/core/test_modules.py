@@ -50,6 +50,7 @@ def test_existing_apps_register_their_modules_in_order() -> None:
         "academy",
         "data",
         "calls",
+        "campaigns",
         "organizations",
         "people",
     ]

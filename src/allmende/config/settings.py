@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "allmende.legal",
     "allmende.knowledge",
     "allmende.notifications",
+    "allmende.campaigns",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -324,6 +325,18 @@ ALLMENDE_MAIL_RATE_PER_CLIENT = env.int("ALLMENDE_MAIL_RATE_PER_CLIENT", default
 ALLMENDE_MAIL_RATE_PER_ADDRESS = env.int("ALLMENDE_MAIL_RATE_PER_ADDRESS", default=5)
 ALLMENDE_CONFIRMATION_RESEND_MINUTES = env.int(
     "ALLMENDE_CONFIRMATION_RESEND_MINUTES", default=15
+)
+# Signatures of campaigns: attempts per client (by the keyed hash of its address)
+# and per e-mail domain, per hour; unconfirmed signatures are deleted after
+# this many days.
+ALLMENDE_CAMPAIGN_RATE_PER_CLIENT = env.int(
+    "ALLMENDE_CAMPAIGN_RATE_PER_CLIENT", default=20
+)
+ALLMENDE_CAMPAIGN_RATE_PER_DOMAIN = env.int(
+    "ALLMENDE_CAMPAIGN_RATE_PER_DOMAIN", default=500
+)
+ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS = env.int(
+    "ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS", default=7
 )
 # Reverse proxies in front of the platform that append to X-Forwarded-For.
 ALLMENDE_TRUSTED_PROXY_COUNT = env.int("ALLMENDE_TRUSTED_PROXY_COUNT", default=0)

@@ -148,7 +148,7 @@ def health(request: HttpRequest) -> JsonResponse:
 # The part of the media tree anyone may read. Everything else a person gives
 # the platform is in the private storage and handed out by views that check
 # permission.
-PUBLIC_MEDIA = ("organizations/logos/",)
+PUBLIC_MEDIA = ("organizations/logos/", "campaigns/images/")
 
 
 @require_safe

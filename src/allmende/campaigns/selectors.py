@@ -1,0 +1,166 @@
+"""Reads of campaigns that depend on who is looking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from allmende.campaigns.models import (
+    PUBLIC_STATES,
+    Campaign,
+    CampaignState,
+    OrganizationSignature,
+    OrganizationSignatureState,
+    Signature,
+    SignatureState,
+)
+from allmende.organizations.models import Membership, Organization
+
+if TYPE_CHECKING:
+    from allmende.core.modules import Viewer
+
+
+def _is_staff(viewer: Viewer) -> bool:
+    return bool(viewer.is_authenticated and getattr(viewer, "is_staff", False))
+
+
+def visible_campaigns(viewer: Viewer) -> QuerySet[Campaign]:
+    """Campaigns ``viewer`` may see: staff all, everyone else the public ones."""
+    campaigns = Campaign.objects.all()
+    if _is_staff(viewer):
+        return campaigns
+    return campaigns.filter(state__in=sorted(PUBLIC_STATES))
+
+
+def campaign_list(*, viewer: Viewer) -> QuerySet[Campaign]:
+    """The list page: not archived (for staff also drafts), newest first."""
+    return (
+        visible_campaigns(viewer)
+        .exclude(state=CampaignState.ARCHIVED)
+        .annotate(
+            organizations_count=Count(
+                "organization_signatures",
+                filter=Q(
+                    organization_signatures__state=OrganizationSignatureState.SIGNED
+                ),
+                distinct=True,
+            )
+        )
+    )
+
+
+def open_campaigns(*, limit: int) -> list[Campaign]:
+    now = timezone.now()
+    return list(
+        Campaign.objects.filter(state=CampaignState.PUBLISHED, starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("ends_at", "-starts_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    organizations: int
+    individuals: int
+    goal: int | None
+
+    @property
+    def percent(self) -> int:
+        if not self.goal:
+            return 0
+        return min(100, self.individuals * 100 // self.goal)
+
+
+def counts(*, campaign: Campaign) -> Counts:
+    organizations = OrganizationSignature.objects.filter(
+        campaign=campaign, state=OrganizationSignatureState.SIGNED
+    ).count()
+    individuals = Signature.objects.filter(
+        campaign=campaign, state=SignatureState.CONFIRMED
+    ).count()
+    return Counts(
+        organizations=organizations, individuals=individuals, goal=campaign.goal
+    )
+
+
+def public_organizations(*, campaign: Campaign) -> list[OrganizationSignature]:
+    return list(
+        OrganizationSignature.objects.filter(
+            campaign=campaign, state=OrganizationSignatureState.SIGNED
+        )
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def all_organization_signatures(*, campaign: Campaign) -> list[OrganizationSignature]:
+    """Every co-signing, withdrawn and declined ones too (for staff)."""
+    return list(
+        OrganizationSignature.objects.filter(campaign=campaign)
+        .select_related("organization")
+        .order_by("organization__name", "-created_at")
+    )
+
+
+def public_signatures(*, campaign: Campaign, limit: int = 100) -> list[Signature]:
+    """Names of confirmed signers who agreed to be listed, if the campaign
+    shows names at all."""
+    if not campaign.names_public:
+        return []
+    return list(
+        Signature.objects.filter(
+            campaign=campaign, state=SignatureState.CONFIRMED, name_public=True
+        )
+        .only("name", "confirmed_at")
+        .order_by("-confirmed_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SigningOption:
+    """One organization of the viewer and what the viewer may do for it."""
+
+    organization: Organization
+    is_admin: bool
+    signature: OrganizationSignature | None
+
+
+def signing_options(*, campaign: Campaign, viewer: Viewer) -> list[SigningOption]:
+    if not viewer.is_authenticated:
+        return []
+    memberships = list(
+        Membership.objects.filter(user_id=viewer.pk)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    latest: dict[int, OrganizationSignature] = {}
+    for signature in OrganizationSignature.objects.filter(
+        campaign=campaign,
+        organization_id__in=[m.organization_id for m in memberships],
+    ).order_by("created_at", "id"):
+        latest[signature.organization_id] = signature
+    return [
+        SigningOption(
+            organization=membership.organization,
+            is_admin=membership.role == Membership.Role.ADMIN,
+            signature=latest.get(membership.organization_id),
+        )
+        for membership in memberships
+    ]
+
+
+def campaigns_signed_by_organizations_of(*, user: Viewer, limit: int) -> list[Campaign]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Campaign.objects.filter(
+            state__in=sorted(PUBLIC_STATES),
+            organization_signatures__state=OrganizationSignatureState.SIGNED,
+            organization_signatures__organization__memberships__user_id=user.pk,
+        )
+        .distinct()
+        .order_by("-starts_at")[:limit]
+    )

@@ -1,0 +1,21 @@
+"""Background jobs of campaigns: thin tasks, each safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from allmende.core import scheduler
+
+
+@shared_task(name="campaigns.delete_unconfirmed")
+def delete_unconfirmed() -> int:
+    from allmende.campaigns.services import signatures_delete_unconfirmed
+
+    return signatures_delete_unconfirmed()
+
+
+scheduler.register(
+    "campaigns.delete_unconfirmed", timedelta(hours=1), delete_unconfirmed
+)

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from allmende.campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create, name="create"),
+    path("s/<str:token>/", views.signature_by_token, name="signature"),
+    path("<slug:slug>/", views.campaign_detail, name="detail"),
+    path("<slug:slug>/edit/", views.campaign_edit, name="edit"),
+    path("<slug:slug>/status/", views.campaign_transition, name="transition"),
+    path("<slug:slug>/demands/", views.demand_add, name="demand_add"),
+    path(
+        "<slug:slug>/demands/<int:pk>/delete/",
+        views.demand_delete,
+        name="demand_delete",
+    ),
+    path("<slug:slug>/sign/", views.sign, name="sign"),
+    path("<slug:slug>/check-mail/", views.check_mail, name="check_mail"),
+    path(
+        "<slug:slug>/organizations/<int:organization>/sign/",
+        views.organization_sign,
+        name="organization_sign",
+    ),
+    path(
+        "<slug:slug>/co-signatures/<int:pk>/confirm/",
+        views.organization_confirm,
+        name="organization_confirm",
+    ),
+    path(
+        "<slug:slug>/co-signatures/<int:pk>/withdraw/",
+        views.organization_withdraw,
+        name="organization_withdraw",
+    ),
+]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from allmende.campaigns.models import Campaign, CampaignState, Demand, SignerKinds
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    slug = factory.Sequence(lambda n: f"kampagne-{n}")
+    title_de = factory.Sequence(lambda n: f"Kampagne {n}")
+    title_en = factory.Sequence(lambda n: f"Campaign {n}")
+    claim_de = "Gemeinsam für mehr Teilhabe"
+    claim_en = "Together for more participation"
+    state = CampaignState.PUBLISHED
+    signers = SignerKinds.EVERYONE
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    goal = 100
+    consent_de = "Ich bin einverstanden, dass meine Angaben gespeichert werden."
+    consent_en = "I agree that my details are stored."
+
+
+class DemandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Demand
+
+    campaign = factory.SubFactory(CampaignFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title_de = "Zivilgesellschaft beteiligen"
+    title_en = "Include civil society"
+    text_de = "Mit **Nachdruck**."
