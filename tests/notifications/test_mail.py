@@ -152,6 +152,39 @@ def test_immediate_mail_is_dropped_when_read_in_the_app(
     assert NotificationMail.objects.get().state == NotificationMail.State.DROPPED
 
 
+def test_mandatory_mail_goes_even_when_read_in_the_app(user: User, frozen: Any) -> None:
+    # Viewing the page (the redirect after registering) marks both read
+    # before the delay is over: the optional one is dropped, the mandatory
+    # one is still mailed.
+    optional = _note(user, at=MONDAY_7, what="Optional")
+    mandatory = _note(user, at=MONDAY_7, kind=MUST, what="Confirmed")
+    Notification.objects.filter(pk__in=[optional.pk, mandatory.pk]).update(
+        read_at=MONDAY_7 + timedelta(seconds=5)
+    )
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    assert immediate_mails_send() == 1
+    [sent] = _sent_to(user)
+    assert "Confirmed must reach you" in sent.body
+    assert "Optional happened" not in sent.body
+    # Read between planning and sending: still sent.
+    late = _note(user, at=frozen.now, kind=MUST, what="Decided")
+    frozen.now += timedelta(minutes=5)
+    mails_plan(MailKind.IMMEDIATE, now=frozen.now, cutoff=frozen.now)
+    Notification.objects.filter(pk=late.pk).update(read_at=frozen.now)
+    assert immediate_mails_send() == 1
+    assert "Decided must reach you" in _sent_to(user)[-1].body
+
+
+def test_mandatory_digest_item_goes_even_when_read(user: User, frozen: Any) -> None:
+    NotificationSetting.objects.create(user=user, type=MUST.key, channel="daily")
+    note = _note(user, at=MONDAY_7 - timedelta(hours=3), kind=MUST, channel="daily")
+    Notification.objects.filter(pk=note.pk).update(read_at=MONDAY_7)
+    frozen.now = MONDAY_7 + timedelta(minutes=1)
+    assert digests_send() == 1
+    [sent] = _sent_to(user)
+    assert "Something must reach you" in sent.body
+
+
 def test_notifications_waiting_together_become_one_mail(
     user: User, frozen: Any
 ) -> None:
