@@ -135,6 +135,17 @@ def test_immediate_mail_waits_for_the_delay_and_goes_once(
     assert "https://allmende.example.org/organizations/" in sent.body
 
 
+def test_immediate_mail_of_a_multi_line_message_has_a_one_line_subject(
+    user: User, frozen: Any
+) -> None:
+    _note(user, at=MONDAY_7, what="Room changed.\r\nPlease  bring\nyour ID")
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    assert immediate_mails_send() == 1
+    [sent] = _sent_to(user)
+    assert sent.subject == "Allmende: Room changed. Please bring your ID happened"
+    assert NotificationMail.objects.get().state == NotificationMail.State.SENT
+
+
 def test_immediate_mail_is_dropped_when_read_in_the_app(
     user: User, frozen: Any
 ) -> None:

@@ -481,7 +481,8 @@ def _subject(kind: str, items: Sequence[_Item], total: int) -> str:
     if kind == MailKind.WEEKLY:
         return gettext("%(site)s: your weekly summary") % {"site": site}
     if total == 1:
-        return f"{site}: {items[0].message}"[:200]
+        # A header must be one line: an organizer's message may span several.
+        return f"{site}: {' '.join(items[0].message.split())[:150]}"
     return ngettext(
         "%(site)s: %(count)d new notification",
         "%(site)s: %(count)d new notifications",
