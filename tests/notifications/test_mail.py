@@ -393,6 +393,50 @@ def test_failing_mail_is_retried_then_recorded_as_failed(
     assert mail.outbox == []
 
 
+class WatchingBackend(BaseEmailBackend):
+    """Records connections, and whether a second run could claim a mail now."""
+
+    opened = 0
+    closed = 0
+    reclaimable: list[int] = []
+
+    def open(self) -> bool:
+        type(self).opened += 1
+        return True
+
+    def close(self) -> None:
+        type(self).closed += 1
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        now = delivery.clock()
+        type(self).reclaimable.append(
+            NotificationMail.objects.filter(delivery._open(now)).count()
+        )
+        return len(email_messages)
+
+
+def test_claim_counts_from_the_moment_of_claiming_and_shares_a_connection(
+    frozen: Any, settings: Any
+) -> None:
+    settings.ALLMENDE_EMAIL_DELIVERY_BACKEND = f"{__name__}.WatchingBackend"
+    WatchingBackend.opened = WatchingBackend.closed = 0
+    WatchingBackend.reclaimable = []
+    people = UserFactory.create_batch(3)
+    for person in people:
+        _note(person, at=MONDAY_7)
+    start = MONDAY_7 + timedelta(minutes=3)
+    assert mails_plan(MailKind.IMMEDIATE, now=start, cutoff=start) == 3
+    # A long run reaches this batch well after it started.
+    frozen.now = start + STALE_CLAIM + timedelta(minutes=5)
+    ids = list(NotificationMail.objects.values_list("pk", flat=True))
+    assert delivery.mails_send(mail_ids=ids, now=start) == 3
+    assert WatchingBackend.reclaimable == [0, 0, 0]
+    assert set(NotificationMail.objects.values_list("claimed_at", flat=True)) == {
+        frozen.now
+    }
+    assert (WatchingBackend.opened, WatchingBackend.closed) == (1, 1)
+
+
 def test_run_killed_after_planning_or_claiming_sends_once_later(
     user: User, frozen: Any
 ) -> None:

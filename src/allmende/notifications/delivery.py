@@ -303,8 +303,13 @@ def mails_send(*, mail_ids: Sequence[int], now: datetime) -> int:
     claim is one ``UPDATE … WHERE`` state is still open.
     """
     claim = uuid.uuid4().hex
+    # The claim's age counts from now, not from the job's start: a long run
+    # would otherwise make its late claims stale at once for a second run.
     NotificationMail.objects.filter(pk__in=mail_ids).filter(_open(now)).update(
-        state=State.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
+        state=State.SENDING,
+        claim=claim,
+        claimed_at=clock(),
+        attempts=F("attempts") + 1,
     )
     mails = list(
         NotificationMail.objects.filter(
@@ -316,8 +321,19 @@ def mails_send(*, mail_ids: Sequence[int], now: datetime) -> int:
     wanted = {pk for mail in mails for pk in mail.notification_ids}
     mailable = Notification.objects.filter(_mailable(), pk__in=wanted).in_bulk()
     backend = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
-    with _commit_without_waiting():
-        return _send_claimed(mails, mailable, claim, backend, now)
+    try:
+        # One connection to the mail server for the batch, not one per mail.
+        backend.open()
+    except Exception:
+        logger.exception("Could not connect to the mail server")
+    try:
+        with _commit_without_waiting():
+            return _send_claimed(mails, mailable, claim, backend, now)
+    finally:
+        try:
+            backend.close()
+        except Exception:  # the mails' states are recorded already
+            logger.exception("Could not close the connection to the mail server")
 
 
 @contextmanager
