@@ -36,6 +36,8 @@ from allmende.notifications.models import (
     NotificationSetting,
 )
 from allmende.notifications.registry import Channel, NotificationType
+from allmende.notifications.services import notification_settings_save
+from allmende.notifications.unsubscribe import notification_emails_unsubscribe
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +196,46 @@ def test_mandatory_digest_item_goes_even_when_read(user: User, frozen: Any) -> N
     assert digests_send() == 1
     [sent] = _sent_to(user)
     assert "Something must reach you" in sent.body
+
+
+def test_unsubscribing_keeps_waiting_notifications_from_being_mailed(
+    user: User, frozen: Any
+) -> None:
+    planned = _note(user, at=MONDAY_7, what="Planned")
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    mails_plan(MailKind.IMMEDIATE, now=frozen.now, cutoff=frozen.now)
+    waiting = _note(user, at=frozen.now, what="Waiting")
+    kept = _note(user, at=frozen.now, kind=DIGESTED, what="Kept")
+    other = UserFactory()
+    elsewhere = _note(other, at=frozen.now, what="Elsewhere")
+    notification_emails_unsubscribe(actor=user, kinds=[AT_ONCE])
+    channels = dict(Notification.objects.values_list("pk", "channel"))
+    assert channels[planned.pk] == channels[waiting.pk] == Channel.APP
+    assert channels[kept.pk] == Channel.DAILY
+    assert channels[elsewhere.pk] == Channel.IMMEDIATE
+    frozen.now += timedelta(hours=1)
+    assert immediate_mails_send() == 1
+    assert _sent_to(user) == []
+    assert NotificationMail.objects.get(user=user).state == "dropped"
+
+
+def test_settings_switched_to_the_app_keep_waiting_notifications_unmailed(
+    user: User, frozen: Any
+) -> None:
+    _note(user, at=MONDAY_7, what="Waiting")
+    must = _note(user, at=MONDAY_7, kind=MUST, what="Waiting too")
+    notification_settings_save(
+        actor=user,
+        channels={AT_ONCE.key: Channel.APP, MUST.key: Channel.IMMEDIATE},
+        quiet_from=None,
+        quiet_until=None,
+    )
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    assert immediate_mails_send() == 1
+    [sent] = _sent_to(user)
+    assert "Waiting too must reach you" in sent.body
+    assert "Waiting happened" not in sent.body
+    assert Notification.objects.get(pk=must.pk).channel == Channel.IMMEDIATE
 
 
 def test_notifications_waiting_together_become_one_mail(

@@ -368,7 +368,13 @@ def _send_claimed(
 ) -> int:
     sent = 0
     for mail in mails:
-        items = [mailable[pk] for pk in mail.notification_ids if pk in mailable]
+        # An item moved to another channel since planning (e-mail switched
+        # off for its type) is left out.
+        items = [
+            mailable[pk]
+            for pk in mail.notification_ids
+            if pk in mailable and mailable[pk].channel == mail.kind
+        ]
         if not items or not mail.user.is_active or not mail.user.email:
             _finish(mail, claim, state=State.DROPPED)
             continue

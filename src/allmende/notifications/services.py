@@ -25,7 +25,7 @@ from allmende.notifications.models import (
     NotificationPreferences,
     NotificationSetting,
 )
-from allmende.notifications.registry import Channel, NotificationType
+from allmende.notifications.registry import EMAIL_CHANNELS, Channel, NotificationType
 
 if TYPE_CHECKING:
     from allmende.accounts.models import User
@@ -164,6 +164,26 @@ def notify_now(
     return written
 
 
+def notifications_unmail(*, user: User, keys: Iterable[str]) -> int:
+    """Keep waiting mails from carrying ``user``'s unread notifications of
+    ``keys``, once e-mail is switched off for those types.
+
+    They stay in the app (channel "In the app only"); a mail already planned
+    leaves them out when it is sent. Call inside the transaction that
+    changes the setting.
+    """
+    return (
+        Notification.objects.filter(
+            recipient=user,
+            type__in=sorted(set(keys)),
+            read_at__isnull=True,
+            channel__in=sorted(EMAIL_CHANNELS),
+        )
+        .exclude(type__in=[kind.key for kind in registry.types() if kind.mandatory])
+        .update(channel=Channel.APP)
+    )
+
+
 def channel_for(*, user: User, kind: NotificationType) -> str:
     """The channel ``user`` has for ``kind`` (their setting or the default)."""
     setting = NotificationSetting.objects.filter(user=user, type=kind.key).first()
@@ -212,6 +232,12 @@ def notification_settings_save(
             row.full_clean(validate_unique=False)
             rows.append(row)
     NotificationSetting.objects.bulk_create(rows)
+    notifications_unmail(
+        user=actor,
+        keys=[
+            key for key, channel in channels.items() if channel not in EMAIL_CHANNELS
+        ],
+    )
     if quiet_from is None:
         NotificationPreferences.objects.filter(user=actor).delete()
     else:
