@@ -134,16 +134,16 @@ def notify_now(
     """Write the notifications at once; returns how many were written.
 
     A constant number of queries per thousand recipients: the recipients'
-    ids, the settings of this type, and bulk inserts.
+    ids, and per batch their settings of this type and a bulk insert.
     """
-    chosen = dict(
-        NotificationSetting.objects.filter(type=kind.key).values_list(
-            "user_id", "channel"
-        )
-    )
     now = timezone.now()
     written = 0
     for batch in _batches(_recipient_ids(recipients), BATCH):
+        chosen = dict(
+            NotificationSetting.objects.filter(
+                type=kind.key, user_id__in=batch
+            ).values_list("user_id", "channel")
+        )
         rows = []
         for user_id in batch:
             if user_id == exclude:
