@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.notifications import services
@@ -136,6 +138,35 @@ def test_fan_out_reads_only_the_settings_of_each_batch(
     assert len(queries) <= 1 + 3 * 4
     assert Notification.objects.count() == 20
     assert not Notification.objects.filter(channel="daily").exists()
+
+
+def test_each_batch_of_a_fan_out_is_dated_just_before_its_insert(
+    test_types: tuple[NotificationType, NotificationType],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kind, _mandatory = test_types
+    monkeypatch.setattr(services, "BATCH", 2)
+    people = UserFactory.create_batch(5)
+    start = timezone.now()
+    ticks = iter(range(100))
+
+    class Clock:
+        @staticmethod
+        def now() -> datetime:
+            return start + timedelta(seconds=next(ticks))
+
+    monkeypatch.setattr(services, "timezone", Clock)
+    services.notify_now(kind, people, values={"type": kind.key})
+    dates = sorted(
+        Notification.objects.order_by("pk").values_list("created_at", flat=True)
+    )
+    assert dates == [
+        start,
+        start,
+        start + timedelta(seconds=1),
+        start + timedelta(seconds=1),
+        start + timedelta(seconds=2),
+    ]
 
 
 def test_a_deleted_object_still_renders(

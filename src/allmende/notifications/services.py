@@ -136,7 +136,6 @@ def notify_now(
     A constant number of queries per thousand recipients: the recipients'
     ids, and per batch their settings of this type and a bulk insert.
     """
-    now = timezone.now()
     written = 0
     for batch in _batches(_recipient_ids(recipients), BATCH):
         chosen = dict(
@@ -153,11 +152,12 @@ def notify_now(
                 channel = kind.default
             if channel == Channel.OFF:
                 continue
-            rows.append(
-                Notification(
-                    recipient_id=user_id, channel=channel, created_at=now, **values
-                )
-            )
+            rows.append(Notification(recipient_id=user_id, channel=channel, **values))
+        # Each batch commits on its own, so each is dated just before its
+        # insert (the mail jobs rely on it, see delivery.SAFETY_MARGIN).
+        now = timezone.now()
+        for row in rows:
+            row.created_at = now
         with transaction.atomic():
             Notification.objects.bulk_create(rows, batch_size=BATCH)
         written += len(rows)
