@@ -223,15 +223,19 @@ def notification_settings_save(
         ]
     if errors:
         raise ValidationError(errors)
-    NotificationSetting.objects.filter(user=actor, type__in=list(channels)).delete()
-    rows = []
+    # Row by row with update_or_create, so that the same form sent twice at
+    # once cannot run into the unique constraints (it waits, then updates).
     for key, channel in channels.items():
         kind = registry.get(key)
-        if kind is not None and channel != kind.default:
-            row = NotificationSetting(user=actor, type=key, channel=channel)
-            row.full_clean(validate_unique=False)
-            rows.append(row)
-    NotificationSetting.objects.bulk_create(rows)
+        if kind is None or channel == kind.default:
+            NotificationSetting.objects.filter(user=actor, type=key).delete()
+            continue
+        NotificationSetting(user=actor, type=key, channel=channel).full_clean(
+            validate_unique=False, validate_constraints=False
+        )
+        NotificationSetting.objects.update_or_create(
+            user=actor, type=key, defaults={"channel": channel}
+        )
     notifications_unmail(
         user=actor,
         keys=[
@@ -241,11 +245,13 @@ def notification_settings_save(
     if quiet_from is None:
         NotificationPreferences.objects.filter(user=actor).delete()
     else:
-        preferences = NotificationPreferences(
+        NotificationPreferences(
             user=actor, quiet_from=quiet_from, quiet_until=quiet_until
+        ).full_clean(validate_unique=False)
+        NotificationPreferences.objects.update_or_create(
+            user=actor,
+            defaults={"quiet_from": quiet_from, "quiet_until": quiet_until},
         )
-        preferences.full_clean(validate_unique=False)
-        preferences.save()
 
 
 def notification_mark_read(*, actor: User, notification: Notification) -> None:
