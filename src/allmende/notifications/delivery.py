@@ -411,13 +411,10 @@ def _failed(mail: NotificationMail, claim: str, exc: Exception, now: datetime) -
 
 
 def recipient_language(user: User) -> str:
-    """The language mail to ``user`` is written in.
-
-    Accounts keep no language of their own yet; a ``language`` attribute on the
-    user, once there is one, is used first, else the platform's language.
-    """
+    """The language mail to ``user`` is written in: the account's own
+    language when it is one the platform offers, else the platform's."""
     known = {code for code, _name in settings.LANGUAGES}
-    language = str(getattr(user, "language", "") or "")[:2]
+    language = (user.language or "")[:2]
     return language if language in known else str(settings.LANGUAGE_CODE)
 
 
