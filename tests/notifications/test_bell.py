@@ -25,8 +25,17 @@ def test_anonymous_visitors_see_no_bell_and_cannot_ask_for_it() -> None:
     client = Client()
     assert 'id="notification-bell"' not in client.get("/").content.decode()
     response = client.get("/notifications/bell/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert (response.status_code, response.content) == (204, b"")
+
+
+def test_bell_of_an_ended_session_swaps_in_nothing_and_stops_polling(
+    user: User,
+) -> None:
+    client = client_for(user)
+    assert client.get("/notifications/bell/", headers={"HX-Request": "true"}).content
+    client.logout()
+    response = client.get("/notifications/bell/", headers={"HX-Request": "true"})
+    assert (response.status_code, response.content) == (286, b"")
 
 
 def test_bell_shows_the_unread_count_in_words_and_links_to_the_inbox(

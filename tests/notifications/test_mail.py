@@ -36,6 +36,8 @@ from allmende.notifications.models import (
     NotificationSetting,
 )
 from allmende.notifications.registry import Channel, NotificationType
+from allmende.notifications.services import notification_settings_save
+from allmende.notifications.unsubscribe import notification_emails_unsubscribe
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +137,17 @@ def test_immediate_mail_waits_for_the_delay_and_goes_once(
     assert "https://allmende.example.org/organizations/" in sent.body
 
 
+def test_immediate_mail_of_a_multi_line_message_has_a_one_line_subject(
+    user: User, frozen: Any
+) -> None:
+    _note(user, at=MONDAY_7, what="Room changed.\r\nPlease  bring\nyour ID")
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    assert immediate_mails_send() == 1
+    [sent] = _sent_to(user)
+    assert sent.subject == "Allmende: Room changed. Please bring your ID happened"
+    assert NotificationMail.objects.get().state == NotificationMail.State.SENT
+
+
 def test_immediate_mail_is_dropped_when_read_in_the_app(
     user: User, frozen: Any
 ) -> None:
@@ -150,6 +163,79 @@ def test_immediate_mail_is_dropped_when_read_in_the_app(
     assert immediate_mails_send() == 0
     assert mail.outbox == []
     assert NotificationMail.objects.get().state == NotificationMail.State.DROPPED
+
+
+def test_mandatory_mail_goes_even_when_read_in_the_app(user: User, frozen: Any) -> None:
+    # Viewing the page (the redirect after registering) marks both read
+    # before the delay is over: the optional one is dropped, the mandatory
+    # one is still mailed.
+    optional = _note(user, at=MONDAY_7, what="Optional")
+    mandatory = _note(user, at=MONDAY_7, kind=MUST, what="Confirmed")
+    Notification.objects.filter(pk__in=[optional.pk, mandatory.pk]).update(
+        read_at=MONDAY_7 + timedelta(seconds=5)
+    )
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    assert immediate_mails_send() == 1
+    [sent] = _sent_to(user)
+    assert "Confirmed must reach you" in sent.body
+    assert "Optional happened" not in sent.body
+    # Read between planning and sending: still sent.
+    late = _note(user, at=frozen.now, kind=MUST, what="Decided")
+    frozen.now += timedelta(minutes=5)
+    mails_plan(MailKind.IMMEDIATE, now=frozen.now, cutoff=frozen.now)
+    Notification.objects.filter(pk=late.pk).update(read_at=frozen.now)
+    assert immediate_mails_send() == 1
+    assert "Decided must reach you" in _sent_to(user)[-1].body
+
+
+def test_mandatory_digest_item_goes_even_when_read(user: User, frozen: Any) -> None:
+    NotificationSetting.objects.create(user=user, type=MUST.key, channel="daily")
+    note = _note(user, at=MONDAY_7 - timedelta(hours=3), kind=MUST, channel="daily")
+    Notification.objects.filter(pk=note.pk).update(read_at=MONDAY_7)
+    frozen.now = MONDAY_7 + timedelta(minutes=1)
+    assert digests_send() == 1
+    [sent] = _sent_to(user)
+    assert "Something must reach you" in sent.body
+
+
+def test_unsubscribing_keeps_waiting_notifications_from_being_mailed(
+    user: User, frozen: Any
+) -> None:
+    planned = _note(user, at=MONDAY_7, what="Planned")
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    mails_plan(MailKind.IMMEDIATE, now=frozen.now, cutoff=frozen.now)
+    waiting = _note(user, at=frozen.now, what="Waiting")
+    kept = _note(user, at=frozen.now, kind=DIGESTED, what="Kept")
+    other = UserFactory()
+    elsewhere = _note(other, at=frozen.now, what="Elsewhere")
+    notification_emails_unsubscribe(actor=user, kinds=[AT_ONCE])
+    channels = dict(Notification.objects.values_list("pk", "channel"))
+    assert channels[planned.pk] == channels[waiting.pk] == Channel.APP
+    assert channels[kept.pk] == Channel.DAILY
+    assert channels[elsewhere.pk] == Channel.IMMEDIATE
+    frozen.now += timedelta(hours=1)
+    assert immediate_mails_send() == 1
+    assert _sent_to(user) == []
+    assert NotificationMail.objects.get(user=user).state == "dropped"
+
+
+def test_settings_switched_to_the_app_keep_waiting_notifications_unmailed(
+    user: User, frozen: Any
+) -> None:
+    _note(user, at=MONDAY_7, what="Waiting")
+    must = _note(user, at=MONDAY_7, kind=MUST, what="Waiting too")
+    notification_settings_save(
+        actor=user,
+        channels={AT_ONCE.key: Channel.APP, MUST.key: Channel.IMMEDIATE},
+        quiet_from=None,
+        quiet_until=None,
+    )
+    frozen.now = MONDAY_7 + timedelta(minutes=3)
+    assert immediate_mails_send() == 1
+    [sent] = _sent_to(user)
+    assert "Waiting too must reach you" in sent.body
+    assert "Waiting happened" not in sent.body
+    assert Notification.objects.get(pk=must.pk).channel == Channel.IMMEDIATE
 
 
 def test_notifications_waiting_together_become_one_mail(
@@ -347,6 +433,50 @@ def test_failing_mail_is_retried_then_recorded_as_failed(
     frozen.now += timedelta(hours=1)
     assert immediate_mails_send() == 0
     assert mail.outbox == []
+
+
+class WatchingBackend(BaseEmailBackend):
+    """Records connections, and whether a second run could claim a mail now."""
+
+    opened = 0
+    closed = 0
+    reclaimable: list[int] = []
+
+    def open(self) -> bool:
+        type(self).opened += 1
+        return True
+
+    def close(self) -> None:
+        type(self).closed += 1
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        now = delivery.clock()
+        type(self).reclaimable.append(
+            NotificationMail.objects.filter(delivery._open(now)).count()
+        )
+        return len(email_messages)
+
+
+def test_claim_counts_from_the_moment_of_claiming_and_shares_a_connection(
+    frozen: Any, settings: Any
+) -> None:
+    settings.ALLMENDE_EMAIL_DELIVERY_BACKEND = f"{__name__}.WatchingBackend"
+    WatchingBackend.opened = WatchingBackend.closed = 0
+    WatchingBackend.reclaimable = []
+    people = UserFactory.create_batch(3)
+    for person in people:
+        _note(person, at=MONDAY_7)
+    start = MONDAY_7 + timedelta(minutes=3)
+    assert mails_plan(MailKind.IMMEDIATE, now=start, cutoff=start) == 3
+    # A long run reaches this batch well after it started.
+    frozen.now = start + STALE_CLAIM + timedelta(minutes=5)
+    ids = list(NotificationMail.objects.values_list("pk", flat=True))
+    assert delivery.mails_send(mail_ids=ids, now=start) == 3
+    assert WatchingBackend.reclaimable == [0, 0, 0]
+    assert set(NotificationMail.objects.values_list("claimed_at", flat=True)) == {
+        frozen.now
+    }
+    assert (WatchingBackend.opened, WatchingBackend.closed) == (1, 1)
 
 
 def test_run_killed_after_planning_or_claiming_sends_once_later(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from allmende.accounts.models import User
+from allmende.notifications import services
 from allmende.notifications.models import Notification, NotificationSetting
 from allmende.notifications.registry import Channel, NotificationType
 from allmende.notifications.services import (
@@ -101,6 +106,67 @@ def test_fan_out_runs_a_constant_number_of_queries(
         for callback in callbacks:
             callback()
     assert Notification.objects.count() == 30
+
+
+def test_fan_out_reads_only_the_settings_of_each_batch(
+    test_types: tuple[NotificationType, NotificationType],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kind, _mandatory = test_types
+    monkeypatch.setattr(services, "BATCH", 10)
+    people = UserFactory.create_batch(30)
+    for person in people[::3]:
+        NotificationSetting.objects.create(user=person, type=kind.key, channel="off")
+    # Settings of people outside the fan-out are not read.
+    for stranger in UserFactory.create_batch(5):
+        NotificationSetting.objects.create(
+            user=stranger, type=kind.key, channel="daily"
+        )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(kind, User.objects.filter(pk__in=[p.pk for p in people]))
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    # The ids, then per batch of ten: its settings and one insert (inside its
+    # savepoint) - the same for every batch, however many settings exist.
+    settings_reads = [
+        q["sql"] for q in queries if "notifications_notificationsetting" in q["sql"]
+    ]
+    assert len(settings_reads) == 3
+    assert all(" IN (" in sql for sql in settings_reads)
+    assert len(queries) <= 1 + 3 * 4
+    assert Notification.objects.count() == 20
+    assert not Notification.objects.filter(channel="daily").exists()
+
+
+def test_each_batch_of_a_fan_out_is_dated_just_before_its_insert(
+    test_types: tuple[NotificationType, NotificationType],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kind, _mandatory = test_types
+    monkeypatch.setattr(services, "BATCH", 2)
+    people = UserFactory.create_batch(5)
+    start = timezone.now()
+    ticks = iter(range(100))
+
+    class Clock:
+        @staticmethod
+        def now() -> datetime:
+            return start + timedelta(seconds=next(ticks))
+
+    monkeypatch.setattr(services, "timezone", Clock)
+    services.notify_now(kind, people, values={"type": kind.key})
+    dates = sorted(
+        Notification.objects.order_by("pk").values_list("created_at", flat=True)
+    )
+    assert dates == [
+        start,
+        start,
+        start + timedelta(seconds=1),
+        start + timedelta(seconds=1),
+        start + timedelta(seconds=2),
+    ]
 
 
 def test_a_deleted_object_still_renders(

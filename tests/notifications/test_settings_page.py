@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import time
+from time import monotonic
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from allmende.accounts.models import User
+from allmende.notifications import services
 from allmende.notifications.models import NotificationPreferences, NotificationSetting
 from allmende.notifications.registry import NotificationType
 from allmende.notifications.selectors import notification_choices
@@ -129,3 +134,62 @@ def test_settings_page_speaks_german(user: User, test_types: Types) -> None:
     html = client_for(user).get(URL, headers={"accept-language": "de"}).content.decode()
     assert "Ruhezeiten" in html
     assert "erreicht Sie deshalb immer per E-Mail" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_settings_saved_twice_at_once_both_succeed(
+    test_types: Types, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a real PostgreSQL server (set DATABASE_URL)")
+    kind, _mandatory = test_types
+    person = UserFactory()
+    entered, release = threading.Event(), threading.Event()
+    unmail = services.notifications_unmail
+
+    def held(**kwargs: Any) -> int:
+        # The first save waits before committing, holding its new row.
+        if threading.current_thread().name == "first":
+            entered.set()
+            release.wait(timeout=30)
+        return unmail(**kwargs)
+
+    monkeypatch.setattr(services, "notifications_unmail", held)
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            notification_settings_save(
+                actor=person,
+                channels={kind.key: "daily"},
+                quiet_from=time(22),
+                quiet_until=time(7),
+            )
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=save, name="first")
+    second = threading.Thread(target=save, name="second")
+    first.start()
+    assert entered.wait(timeout=30)
+    second.start()
+    # Let the first commit once the second waits for its row.
+    deadline = monotonic() + 30
+    with connection.cursor() as cursor:
+        while monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+    release.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert errors == []
+    assert list(
+        NotificationSetting.objects.filter(user=person).values_list("type", "channel")
+    ) == [(kind.key, "daily")]
+    assert NotificationPreferences.objects.get(user=person).quiet_from == time(22)

@@ -23,7 +23,8 @@ which no sender can rule out without the mail server's help.
 
 Immediate mails wait ``ALLMENDE_NOTIFY_EMAIL_DELAY_SECONDS`` after the
 notification, are not planned while the person has quiet hours, and go out
-without the notifications read in the app meanwhile (none left: no mail).
+without the optional notifications read in the app meanwhile (none left: no
+mail); mandatory ones are mailed even when read.
 Everything waiting for one person goes out together as one mail.
 """
 
@@ -75,7 +76,7 @@ SAFETY_MARGIN = timedelta(minutes=1)
 The cursors move by id, and ids are handed out when a row is inserted, not
 when it commits: a fan-out that inserts in several batches, or two fan-outs
 at once, can make id 10 visible before id 9. A run that took 10 and moved the
-cursor past 9 would skip 9 for good. So planning takes each person's unread
+cursor past 9 would skip 9 for good. So planning takes each person's mailable
 notifications in id order and stops at the first one younger than this
 margin; it assumes that a notification commits within half of it after its
 ``created_at`` (``notify_now`` sets it just before its inserts, which commit
@@ -157,12 +158,18 @@ def _batches(items: Iterable[int], size: int) -> Iterator[list[int]]:
         yield batch
 
 
+def _mailable() -> Q:
+    """The notifications a mail still carries: unread ones, and mandatory
+    ones even when read (a page view marks them read, which must not keep
+    the mail about a registration or a decision from going out)."""
+    mandatory = [kind.key for kind in registry.types() if kind.mandatory]
+    return Q(read_at__isnull=True) | Q(type__in=mandatory)
+
+
 def _waiting(kind: str, cutoff: datetime) -> Any:
-    """People with unread notifications of ``kind`` after their cursor."""
+    """People with notifications of ``kind`` to mail after their cursor."""
     return (
-        Notification.objects.filter(
-            channel=kind, read_at__isnull=True, created_at__lte=cutoff
-        )
+        Notification.objects.filter(_mailable(), channel=kind, created_at__lte=cutoff)
         .filter(
             ~Exists(
                 MailCursor.objects.filter(
@@ -232,10 +239,7 @@ def _plan_batch(
         lowest = min(cursor.last_id for cursor in cursors.values())
         rows = (
             Notification.objects.filter(
-                recipient_id__in=user_ids,
-                channel=kind,
-                read_at__isnull=True,
-                pk__gt=lowest,
+                _mailable(), recipient_id__in=user_ids, channel=kind, pk__gt=lowest
             )
             .order_by("recipient_id", "pk")
             .values_list("pk", "recipient_id", "created_at")
@@ -299,8 +303,13 @@ def mails_send(*, mail_ids: Sequence[int], now: datetime) -> int:
     claim is one ``UPDATE … WHERE`` state is still open.
     """
     claim = uuid.uuid4().hex
+    # The claim's age counts from now, not from the job's start: a long run
+    # would otherwise make its late claims stale at once for a second run.
     NotificationMail.objects.filter(pk__in=mail_ids).filter(_open(now)).update(
-        state=State.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
+        state=State.SENDING,
+        claim=claim,
+        claimed_at=clock(),
+        attempts=F("attempts") + 1,
     )
     mails = list(
         NotificationMail.objects.filter(
@@ -310,10 +319,21 @@ def mails_send(*, mail_ids: Sequence[int], now: datetime) -> int:
     if not mails:
         return 0
     wanted = {pk for mail in mails for pk in mail.notification_ids}
-    unread = Notification.objects.filter(pk__in=wanted, read_at__isnull=True).in_bulk()
+    mailable = Notification.objects.filter(_mailable(), pk__in=wanted).in_bulk()
     backend = get_connection(settings.ALLMENDE_EMAIL_DELIVERY_BACKEND)
-    with _commit_without_waiting():
-        return _send_claimed(mails, unread, claim, backend, now)
+    try:
+        # One connection to the mail server for the batch, not one per mail.
+        backend.open()
+    except Exception:
+        logger.exception("Could not connect to the mail server")
+    try:
+        with _commit_without_waiting():
+            return _send_claimed(mails, mailable, claim, backend, now)
+    finally:
+        try:
+            backend.close()
+        except Exception:  # the mails' states are recorded already
+            logger.exception("Could not close the connection to the mail server")
 
 
 @contextmanager
@@ -341,14 +361,20 @@ def _commit_without_waiting() -> Iterator[None]:
 
 def _send_claimed(
     mails: list[NotificationMail],
-    unread: dict[int, Notification],
+    mailable: dict[int, Notification],
     claim: str,
     backend: Any,
     now: datetime,
 ) -> int:
     sent = 0
     for mail in mails:
-        items = [unread[pk] for pk in mail.notification_ids if pk in unread]
+        # An item moved to another channel since planning (e-mail switched
+        # off for its type) is left out.
+        items = [
+            mailable[pk]
+            for pk in mail.notification_ids
+            if pk in mailable and mailable[pk].channel == mail.kind
+        ]
         if not items or not mail.user.is_active or not mail.user.email:
             _finish(mail, claim, state=State.DROPPED)
             continue
@@ -385,13 +411,10 @@ def _failed(mail: NotificationMail, claim: str, exc: Exception, now: datetime) -
 
 
 def recipient_language(user: User) -> str:
-    """The language mail to ``user`` is written in.
-
-    Accounts keep no language of their own yet; a ``language`` attribute on the
-    user, once there is one, is used first, else the platform's language.
-    """
+    """The language mail to ``user`` is written in: the account's own
+    language when it is one the platform offers, else the platform's."""
     known = {code for code, _name in settings.LANGUAGES}
-    language = str(getattr(user, "language", "") or "")[:2]
+    language = (user.language or "")[:2]
     return language if language in known else str(settings.LANGUAGE_CODE)
 
 
@@ -477,7 +500,8 @@ def _subject(kind: str, items: Sequence[_Item], total: int) -> str:
     if kind == MailKind.WEEKLY:
         return gettext("%(site)s: your weekly summary") % {"site": site}
     if total == 1:
-        return f"{site}: {items[0].message}"[:200]
+        # A header must be one line: an organizer's message may span several.
+        return f"{site}: {' '.join(items[0].message.split())[:150]}"
     return ngettext(
         "%(site)s: %(count)d new notification",
         "%(site)s: %(count)d new notifications",

@@ -67,12 +67,12 @@ class Notification(models.Model):
             models.Index(
                 fields=["content_type", "object_id"], name="notification_object"
             ),
-            # The mail jobs: unread notifications of an e-mail channel, per
-            # person in id order (see allmende.notifications.delivery).
+            # The mail jobs: notifications of an e-mail channel, per person
+            # in id order (see allmende.notifications.delivery). Read rows
+            # are included: mandatory types are mailed even when read.
             models.Index(
                 fields=["channel", "recipient", "id"],
-                condition=Q(read_at__isnull=True)
-                & Q(channel__in=["immediate", "daily", "weekly"]),
+                condition=Q(channel__in=["immediate", "daily", "weekly"]),
                 name="notification_unmailed",
             ),
         ]

@@ -25,7 +25,7 @@ from allmende.notifications.models import (
     NotificationPreferences,
     NotificationSetting,
 )
-from allmende.notifications.registry import Channel, NotificationType
+from allmende.notifications.registry import EMAIL_CHANNELS, Channel, NotificationType
 
 if TYPE_CHECKING:
     from allmende.accounts.models import User
@@ -134,16 +134,15 @@ def notify_now(
     """Write the notifications at once; returns how many were written.
 
     A constant number of queries per thousand recipients: the recipients'
-    ids, the settings of this type, and bulk inserts.
+    ids, and per batch their settings of this type and a bulk insert.
     """
-    chosen = dict(
-        NotificationSetting.objects.filter(type=kind.key).values_list(
-            "user_id", "channel"
-        )
-    )
-    now = timezone.now()
     written = 0
     for batch in _batches(_recipient_ids(recipients), BATCH):
+        chosen = dict(
+            NotificationSetting.objects.filter(
+                type=kind.key, user_id__in=batch
+            ).values_list("user_id", "channel")
+        )
         rows = []
         for user_id in batch:
             if user_id == exclude:
@@ -153,15 +152,36 @@ def notify_now(
                 channel = kind.default
             if channel == Channel.OFF:
                 continue
-            rows.append(
-                Notification(
-                    recipient_id=user_id, channel=channel, created_at=now, **values
-                )
-            )
+            rows.append(Notification(recipient_id=user_id, channel=channel, **values))
+        # Each batch commits on its own, so each is dated just before its
+        # insert (the mail jobs rely on it, see delivery.SAFETY_MARGIN).
+        now = timezone.now()
+        for row in rows:
+            row.created_at = now
         with transaction.atomic():
             Notification.objects.bulk_create(rows, batch_size=BATCH)
         written += len(rows)
     return written
+
+
+def notifications_unmail(*, user: User, keys: Iterable[str]) -> int:
+    """Keep waiting mails from carrying ``user``'s unread notifications of
+    ``keys``, once e-mail is switched off for those types.
+
+    They stay in the app (channel "In the app only"); a mail already planned
+    leaves them out when it is sent. Call inside the transaction that
+    changes the setting.
+    """
+    return (
+        Notification.objects.filter(
+            recipient=user,
+            type__in=sorted(set(keys)),
+            read_at__isnull=True,
+            channel__in=sorted(EMAIL_CHANNELS),
+        )
+        .exclude(type__in=[kind.key for kind in registry.types() if kind.mandatory])
+        .update(channel=Channel.APP)
+    )
 
 
 def channel_for(*, user: User, kind: NotificationType) -> str:
@@ -203,23 +223,35 @@ def notification_settings_save(
         ]
     if errors:
         raise ValidationError(errors)
-    NotificationSetting.objects.filter(user=actor, type__in=list(channels)).delete()
-    rows = []
+    # Row by row with update_or_create, so that the same form sent twice at
+    # once cannot run into the unique constraints (it waits, then updates).
     for key, channel in channels.items():
         kind = registry.get(key)
-        if kind is not None and channel != kind.default:
-            row = NotificationSetting(user=actor, type=key, channel=channel)
-            row.full_clean(validate_unique=False)
-            rows.append(row)
-    NotificationSetting.objects.bulk_create(rows)
+        if kind is None or channel == kind.default:
+            NotificationSetting.objects.filter(user=actor, type=key).delete()
+            continue
+        NotificationSetting(user=actor, type=key, channel=channel).full_clean(
+            validate_unique=False, validate_constraints=False
+        )
+        NotificationSetting.objects.update_or_create(
+            user=actor, type=key, defaults={"channel": channel}
+        )
+    notifications_unmail(
+        user=actor,
+        keys=[
+            key for key, channel in channels.items() if channel not in EMAIL_CHANNELS
+        ],
+    )
     if quiet_from is None:
         NotificationPreferences.objects.filter(user=actor).delete()
     else:
-        preferences = NotificationPreferences(
+        NotificationPreferences(
             user=actor, quiet_from=quiet_from, quiet_until=quiet_until
+        ).full_clean(validate_unique=False)
+        NotificationPreferences.objects.update_or_create(
+            user=actor,
+            defaults={"quiet_from": quiet_from, "quiet_until": quiet_until},
         )
-        preferences.full_clean(validate_unique=False)
-        preferences.save()
 
 
 def notification_mark_read(*, actor: User, notification: Notification) -> None:

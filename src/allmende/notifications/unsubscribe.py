@@ -33,6 +33,7 @@ from allmende.core.site import site_url
 from allmende.notifications import registry
 from allmende.notifications.models import NotificationSetting
 from allmende.notifications.registry import EMAIL_CHANNELS, Channel, NotificationType
+from allmende.notifications.services import notifications_unmail
 
 SALT = "allmende.notifications.unsubscribe"
 MAX_AGE = timedelta(days=180)
@@ -91,7 +92,8 @@ def notification_emails_unsubscribe(
     """Turn e-mail off for ``kinds`` (not mandatory ones) for ``actor``.
 
     A type that reaches the person by e-mail is set to "In the app only"; one
-    already in the app only or off stays as it is. Returns the types changed.
+    already in the app only or off stays as it is; its unread notifications
+    waiting for a mail are no longer mailed. Returns the types changed.
     """
     changed = []
     with transaction.atomic():
@@ -113,6 +115,7 @@ def notification_emails_unsubscribe(
             )
             changed.append(kind)
         if changed:
+            notifications_unmail(user=actor, keys=[kind.key for kind in changed])
             audit_log_record(
                 actor=actor,
                 action="notifications.unsubscribed",

@@ -74,9 +74,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @never_cache
-@login_required
 def bell(request: HttpRequest) -> HttpResponse:
-    """The header's bell alone, for an open page to refresh its count."""
+    """The header's bell alone, for an open page to refresh its count.
+
+    A page whose session has ended gets nothing to swap in (not the login
+    page in its header); htmx stops polling on status 286.
+    """
+    if not request.user.is_authenticated:
+        return HttpResponse(status=286 if request.headers.get("HX-Request") else 204)
     return render(request, "notifications/_bell.html")
 
 
