@@ -555,6 +555,15 @@ def application_submit(
     # A question from staff may be answered after the closing time.
     if locked.state == A.DRAFT and not call.is_open(now):
         raise DeadlinePassed(_not_open_message(call, now))
+    organization = locked.organization
+    if organization is not None and not organization_eligible(call, organization):
+        raise ValidationError(
+            _(
+                "%(organization)s no longer meets the conditions of this call, "
+                "so the application cannot be submitted."
+            )
+            % {"organization": organization.name}
+        )
     errors = answer_rules.full_check(
         list(locked.form_version.fields.all()), locked.answers
     )
