@@ -8,6 +8,7 @@ import hmac
 import io
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -162,6 +163,7 @@ def campaign_update(
     changed = [name for name, value in data.items() if getattr(campaign, name) != value]
     for name, value in data.items():
         setattr(campaign, name, value)
+    old_image = campaign.image.name or ""
     if image is False:
         campaign.image = ""
         changed.append("image")
@@ -172,6 +174,11 @@ def campaign_update(
         campaign.consent_version += 1
     campaign.full_clean()
     campaign.save()
+    if old_image and campaign.image.name != old_image:
+        # The replaced image is served publicly: it goes once this has committed.
+        transaction.on_commit(
+            partial(campaign.image.storage.delete, old_image), robust=True
+        )
     audit_log_record(
         actor=actor,
         action="campaign.updated",
