@@ -43,7 +43,7 @@ from allmende.campaigns.models import CampaignState as C
 from allmende.campaigns.models import OrganizationSignatureState as O
 from allmende.campaigns.models import SignatureState as S
 from allmende.core import files, ratelimit
-from allmende.core.search import index_object
+from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
 from allmende.notifications.services import (
@@ -200,6 +200,7 @@ def campaign_transition(*, actor: User, campaign: Campaign, target: str) -> Camp
         raise ValidationError(_("Please add at least one demand before publishing."))
     campaign.state = target
     campaign.save(update_fields=["state", "updated_at"])
+    index_changed()
     audit_log_record(
         actor=actor,
         action="campaign.state_changed",

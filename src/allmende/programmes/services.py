@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
 from allmende.core import files
-from allmende.core.search import index_object
+from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
 from allmende.notifications.services import notify
 from allmende.organizations.models import Organization
@@ -183,6 +183,7 @@ def call_transition(
     source = locked.state
     locked.state = target
     locked.save(update_fields=["state", "updated_at"])
+    index_changed()
     audit_log_record(
         actor=actor,
         action="call.state_changed",
