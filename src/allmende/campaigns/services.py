@@ -488,9 +488,11 @@ def _signature_url(signature: Signature) -> str:
     )
 
 
-def check_signing_limits(*, ip: str, email: str) -> None:
-    """Count one attempt against the limits per client and per e-mail domain."""
-    domain = email.rpartition("@")[2]
+def check_signing_limits(*, campaign: Campaign, ip: str, email: str) -> None:
+    """Count one attempt against the limits per client and, for ``campaign``,
+    per e-mail domain (a large provider's many signers of one campaign do not
+    stop anyone signing another)."""
+    domain = f"{campaign.pk}:{email.rpartition('@')[2]}"
     client_ok = ratelimit.hit(
         "campaign-client",
         ip_hash(ip),
@@ -525,7 +527,7 @@ def signature_create(
     if not campaign.individuals_may_sign:
         raise ValidationError(_("Only organizations can sign this campaign."))
     _check_open(campaign, now)
-    check_signing_limits(ip=ip, email=email)
+    check_signing_limits(campaign=campaign, ip=ip, email=email)
     language = _language()
     signature = Signature(
         campaign=campaign,
