@@ -100,6 +100,21 @@ def test_call_state_machine_follows_its_table(staff: User) -> None:
         assert roles <= {"staff", "system"}
 
 
+def test_a_call_with_applications_cannot_go_back_to_draft(
+    staff: User, org_member: User, organization: Organization
+) -> None:
+    call = CallFactory()
+    add_field(call, "title")
+    services.application_start(actor=org_member, call=call, organization=organization)
+    with pytest.raises(ValidationError) as caught:
+        services.call_transition(actor=staff, call=call, target="draft")
+    assert "already has applications" in caught.value.messages[0]
+    assert Call.objects.get(pk=call.pk).state == CallState.PUBLISHED
+    other = CallFactory()
+    services.call_transition(actor=staff, call=other, target="draft")
+    assert Call.objects.get(pk=other.pk).state == CallState.DRAFT
+
+
 def test_the_system_closes_calls_after_their_closing_time() -> None:
     due = CallFactory(closes_at=timezone.now() - timedelta(seconds=1))
     running = CallFactory()

@@ -171,6 +171,14 @@ def call_transition(
     locked = Call.objects.select_for_update().get(pk=call.pk)
     if not call_transition_allowed(locked.state, target, role):
         raise ValidationError(_("A call in this state cannot be changed like this."))
+    if target == "draft" and locked.applications.exists():
+        # Applicants would lose sight of the call their application belongs to.
+        raise ValidationError(
+            _(
+                "This call already has applications and cannot go back to draft; "
+                "please close it instead."
+            )
+        )
     if (
         target == "published"
         and not FormField.objects.filter(version__call=locked)
