@@ -14,7 +14,13 @@ from allmende.accounts.models import User
 from allmende.core.models import AuditLogEntry
 from allmende.organizations.models import Organization
 from allmende.programmes import services
-from allmende.programmes.models import Call, CallState, FormField
+from allmende.programmes.models import (
+    Call,
+    CallState,
+    FieldKind,
+    FormField,
+    FormVersion,
+)
 from allmende.programmes.models.calls import CALL_TRANSITIONS
 from allmende.programmes.rules import may_apply
 from tests.conftest import client_for
@@ -113,6 +119,29 @@ def test_a_call_with_applications_cannot_go_back_to_draft(
     other = CallFactory()
     services.call_transition(actor=staff, call=other, target="draft")
     assert Call.objects.get(pk=other.pk).state == CallState.DRAFT
+
+
+def test_publishing_needs_a_question_in_the_current_form_version(
+    staff: User,
+) -> None:
+    call = CallFactory(state=CallState.DRAFT)
+    add_field(call, "title")
+    # The newest version, the one applicants would get, has only a heading.
+    version = FormVersion.objects.create(call=call, number=2)
+    FormField.objects.create(
+        version=version,
+        key="part",
+        kind=FieldKind.HEADING,
+        position=1,
+        label_de="Teil",
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.call_transition(actor=staff, call=call, target="published")
+    assert "at least one question" in caught.value.messages[0]
+    assert Call.objects.get(pk=call.pk).state == CallState.DRAFT
+    add_field(call, "summary")
+    services.call_transition(actor=staff, call=call, target="published")
+    assert Call.objects.get(pk=call.pk).state == CallState.PUBLISHED
 
 
 def test_the_system_closes_calls_after_their_closing_time() -> None:

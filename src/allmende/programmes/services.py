@@ -181,9 +181,7 @@ def call_transition(
         )
     if (
         target == "published"
-        and not FormField.objects.filter(version__call=locked)
-        .exclude(kind=K.HEADING)
-        .exists()
+        and not form_current_version(locked).fields.exclude(kind=K.HEADING).exists()
     ):
         raise ValidationError(
             _("Please add at least one question to the application form first.")
