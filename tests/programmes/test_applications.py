@@ -531,3 +531,31 @@ def test_submission_is_refused_when_the_organization_is_no_longer_eligible(
     assert "no longer meets the conditions of this call" in caught.value.messages[0]
     application.refresh_from_db()
     assert application.state == ApplicationState.DRAFT
+
+
+def test_notifications_name_the_call_in_the_readers_language(
+    application: Application,
+    org_member: User,
+    staff: User,
+    call: Call,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.utils import translation
+
+    call.title_de = "Datenlabor"
+    call.title_en = "Data lab"
+    call.save(update_fields=["title_de", "title_en"])
+    _save(org_member, application, GOOD_ANSWERS)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(actor=org_member, application=application)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_transition(
+            actor=staff, application=application, target=ApplicationState.SCREENING
+        )
+    notifications = Notification.objects.filter(recipient=org_member)
+    assert notifications.count() == 2
+    for notification in notifications:
+        with translation.override("de"):
+            assert "Datenlabor" in notification.message, notification.type
+        with translation.override("en"):
+            assert "Data lab" in notification.message, notification.type

@@ -46,6 +46,7 @@ from allmende.core import files, ratelimit
 from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
+from allmende.notifications.registry import in_languages
 from allmende.notifications.services import (
     notify,
     organization_admins,
@@ -334,7 +335,7 @@ def organization_sign(
     )
     context = {
         "organization": organization.name,
-        "campaign": campaign.title_de,
+        "campaign": in_languages(campaign, "title"),
         "person": actor.get_username() if isinstance(actor, Account) else "",
     }
     if admin:
@@ -386,7 +387,7 @@ def organization_signature_confirm(
         obj=signature.campaign,
         context={
             "organization": signature.organization.name,
-            "campaign": signature.campaign.title_de,
+            "campaign": in_languages(signature.campaign, "title"),
         },
         actor=actor if isinstance(actor, Account) else None,
     )

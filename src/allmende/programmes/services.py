@@ -20,6 +20,7 @@ from allmende.accounts.models import User
 from allmende.core import files
 from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
+from allmende.notifications.registry import in_languages
 from allmende.notifications.services import notify
 from allmende.organizations.models import Organization
 from allmende.programmes import answers as answer_rules
@@ -593,7 +594,7 @@ def application_submit(
         notifications.APPLICATION_RECEIVED,
         actor,
         obj=locked,
-        context={"call": call.title},
+        context={"call": in_languages(call, "title")},
         include_actor=True,
     )
     application.state = locked.state
@@ -677,6 +678,11 @@ def application_transition(
         A.ACCEPTED: notifications.APPLICATION_DECIDED,
         A.REJECTED: notifications.APPLICATION_DECIDED,
     }.get(A(target), notifications.APPLICATION_STATUS)
-    notify(kind, locked.applicant, obj=locked, context={"call": locked.call.title})
+    notify(
+        kind,
+        locked.applicant,
+        obj=locked,
+        context={"call": in_languages(locked.call, "title")},
+    )
     application.state = locked.state
     return locked
