@@ -144,6 +144,33 @@ def test_publishing_needs_a_question_in_the_current_form_version(
     assert Call.objects.get(pk=call.pk).state == CallState.PUBLISHED
 
 
+def test_editing_logs_the_changed_fields_and_keeps_a_state_changed_meanwhile(
+    staff: User,
+) -> None:
+    call = CallFactory(title_de="Alt")
+    # The edit form's instance: loaded before, and changed as a form does.
+    stale = Call.objects.get(pk=call.pk)
+    services.call_transition(actor=staff, call=call, target="closed")
+    stale.title_de = "Neu"
+    data = {name: getattr(stale, name) for name in services.CallData.__annotations__}
+    services.call_update(actor=staff, call=stale, data=data)  # type: ignore[arg-type]
+    stored = Call.objects.get(pk=call.pk)
+    assert stored.title_de == "Neu"
+    assert stored.state == CallState.CLOSED
+    entry = AuditLogEntry.objects.get(action="call.changed")
+    assert entry.data == {"fields": ["title_de"]}
+
+
+def test_the_edit_page_logs_what_changed(staff: User) -> None:
+    call = CallFactory(title_de="Alt")
+    response = client_for(staff).post(
+        f"/calls/{call.slug}/edit/", _form("Neu", individuals_allowed="on")
+    )
+    assert response.status_code == 302
+    fields = AuditLogEntry.objects.get(action="call.changed").data["fields"]
+    assert "title_de" in fields and "individuals_allowed" in fields
+
+
 def test_the_system_closes_calls_after_their_closing_time() -> None:
     due = CallFactory(closes_at=timezone.now() - timedelta(seconds=1))
     running = CallFactory()

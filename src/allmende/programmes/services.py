@@ -139,25 +139,28 @@ def call_update(
 ) -> Call:
     _require(actor, "programmes.change_call", call)
     _require_aware(opens_at=data["opens_at"], closes_at=data["closes_at"])
+    # Compared with, and written to, the stored row: ``call`` may be a form's
+    # instance already changed, and its state may have moved meanwhile.
+    locked = Call.objects.select_for_update().get(pk=call.pk)
     changed = sorted(
-        name for name, value in data.items() if getattr(call, name) != value
+        name for name, value in data.items() if getattr(locked, name) != value
     )
     for name, value in data.items():
-        setattr(call, name, value)
+        setattr(locked, name, value)
     if attachment is not None:
         check_pdf(attachment)
-        call.attachment.save("call.pdf", attachment, save=False)
+        locked.attachment.save("call.pdf", attachment, save=False)
         changed.append("attachment")
-    elif remove_attachment and call.attachment:
-        call.attachment = ""
+    elif remove_attachment and locked.attachment:
+        locked.attachment = ""
         changed.append("attachment")
-    call.full_clean()
-    call.save()
+    locked.full_clean()
+    locked.save(update_fields=[*data, "attachment", "updated_at"])
     audit_log_record(
-        actor=actor, action="call.changed", obj=call, data={"fields": changed}
+        actor=actor, action="call.changed", obj=locked, data={"fields": changed}
     )
-    call_index(call)
-    return call
+    call_index(locked)
+    return locked
 
 
 @transaction.atomic
