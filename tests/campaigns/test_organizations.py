@@ -97,3 +97,30 @@ def test_closed_campaign_takes_no_co_signing() -> None:
     )
     assert "not open for signatures" in response.content.decode()
     assert not OrganizationSignature.objects.exists()
+
+
+def test_notifications_name_the_campaign_in_the_readers_language() -> None:
+    from django.utils import translation
+
+    organization = OrganizationFactory(is_verified=True, verified_at=timezone.now())
+    member = MembershipFactory(organization=organization).user
+    admin = MembershipFactory(
+        organization=organization, role=Membership.Role.ADMIN
+    ).user
+    campaign = CampaignFactory(title_de="Offene Daten jetzt", title_en="Open data now")
+    DemandFactory(campaign=campaign)
+    sign_url = f"/campaigns/{campaign.slug}/organizations/{organization.pk}/sign/"
+    client_for(member).post(sign_url)
+    proposal = OrganizationSignature.objects.get()
+    client_for(admin).post(
+        f"/campaigns/{campaign.slug}/co-signatures/{proposal.pk}/confirm/"
+    )
+    for kind, reader in [
+        ("campaigns.signature_proposed", admin),
+        ("campaigns.organization_signed", member),
+    ]:
+        notification = Notification.objects.get(recipient=reader, type=kind)
+        with translation.override("de"):
+            assert "Offene Daten jetzt" in notification.message, kind
+        with translation.override("en"):
+            assert "Open data now" in notification.message, kind

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -149,3 +151,44 @@ def test_pages_speak_german() -> None:
     assert "Offene Daten jetzt" in html
     assert "Unsere Forderungen" in html
     assert "Als Einzelperson unterzeichnen" in html
+
+
+def _jpeg(colour: str) -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 10), colour).save(buffer, format="JPEG")
+    return SimpleUploadedFile("bild.jpg", buffer.getvalue(), "image/jpeg")
+
+
+def test_a_replaced_or_removed_image_is_no_longer_served(
+    staff: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    campaign = CampaignFactory()
+    data = {
+        name: getattr(campaign, name) for name in services.CampaignData.__annotations__
+    }
+
+    def update(image: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.campaign_update(
+                actor=staff,
+                campaign=campaign,
+                data=data,  # type: ignore[arg-type]
+                image=image,
+            )
+
+    first = update(_jpeg("red")).image
+    first_name = first.name
+    assert first.storage.exists(first_name)
+    second = update(_jpeg("blue")).image
+    second_name = second.name
+    assert second_name != first_name
+    assert not first.storage.exists(first_name)
+    assert client_for(None).get(first.storage.url(first_name)).status_code == 404
+    assert second.storage.exists(second_name)
+    update(False)
+    assert not second.storage.exists(second_name)

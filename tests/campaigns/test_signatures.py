@@ -188,6 +188,22 @@ def test_too_many_attempts_get_a_friendly_page(settings: object) -> None:
     assert Signature.objects.count() == 2
 
 
+def test_the_limit_per_e_mail_domain_counts_each_campaign_apart(
+    settings: object,
+) -> None:
+    settings.ALLMENDE_CAMPAIGN_RATE_PER_CLIENT = 0  # type: ignore[attr-defined]
+    settings.ALLMENDE_CAMPAIGN_RATE_PER_DOMAIN = 2  # type: ignore[attr-defined]
+    first, second = CampaignFactory(), CampaignFactory()
+    url = reverse("campaigns:sign", args=[first.slug])
+    for number in range(2):
+        form = {**FORM, "email": f"p{number}@example.org"}
+        assert Client().post(url, form).status_code == 302
+    assert Client().post(url, {**FORM, "email": "p9@example.org"}).status_code == 429
+    other = reverse("campaigns:sign", args=[second.slug])
+    assert Client().post(other, {**FORM, "email": "p9@example.org"}).status_code == 302
+    assert Signature.objects.filter(campaign=second).count() == 1
+
+
 def test_unconfirmed_signatures_are_deleted_after_the_configured_days() -> None:
     from datetime import timedelta
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -11,6 +12,7 @@ from django.urls import reverse
 from allmende.accounts.models import User
 from allmende.accounts.services import person_index
 from allmende.catalog.services import dataset_index
+from allmende.core import search
 from allmende.events.models import EventStatus
 from allmende.events.services.events import event_index
 from allmende.organizations.models import Membership, Organization
@@ -422,3 +424,37 @@ def test_logged_in_results_are_not_taken_from_the_anonymous_cache() -> None:
         "Zeisig intern",
     ]
     assert _titles(Client(), "zeisig") == ["Zeisig Verein"]
+
+
+def test_anonymous_results_drop_a_call_or_campaign_taken_back_to_draft(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from allmende.campaigns.services import campaign_index, campaign_transition
+    from allmende.programmes.services import call_index, call_transition
+    from tests.campaigns.factories import CampaignFactory
+    from tests.programmes.factories import CallFactory
+
+    staff = StaffFactory()
+    call = CallFactory(title_en="Kiebitz call", title_de="Kiebitz")
+    call_index(call)
+    campaign = CampaignFactory(title_en="Kiebitz campaign", title_de="Kiebitz")
+    campaign_index(campaign)
+    client = Client()
+    assert len(_titles(client, "kiebitz")) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        call_transition(actor=staff, call=call, target="draft")
+    assert len(_titles(client, "kiebitz")) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_transition(actor=staff, campaign=campaign, target="draft")
+    assert _titles(client, "kiebitz") == []
+
+
+def test_anonymous_results_are_dropped_again_once_a_change_has_committed(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # A visitor's search running while the change is not yet committed still
+    # sees the old rows and stores them under the new version.
+    with django_capture_on_commit_callbacks(execute=True):
+        _organization(name="Wiedehopf Verein")
+        during = search.cache.get(search._INDEX_VERSION_KEY)
+    assert search.cache.get(search._INDEX_VERSION_KEY) != during

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -501,3 +502,60 @@ def test_a_person_applies_on_their_own_where_the_call_allows_it(user: User) -> N
     response = client.post(f"/calls/{call.slug}/apply/", again, follow=True)
     assert "There is already an application to this call" in response.content.decode()
     assert Application.objects.filter(applicant=user).count() == 1
+
+
+def test_a_person_who_left_the_organization_can_no_longer_change_its_application(
+    application: Application, org_member: User, organization: Organization
+) -> None:
+    _save(org_member, application, GOOD_ANSWERS)
+    organization.memberships.filter(user=org_member).delete()
+    assert _save(org_member, application, {"title": "Anders"}).status_code == 403
+    assert _submit(org_member, application).status_code == 403
+    response = client_for(org_member).post(
+        f"/calls/applications/{application.pk}/withdraw/"
+    )
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.state == ApplicationState.DRAFT
+    assert application.answers["title"] == GOOD_ANSWERS["title"]
+
+
+def test_submission_is_refused_when_the_organization_is_no_longer_eligible(
+    application: Application, org_member: User, call: Call
+) -> None:
+    _save(org_member, application, GOOD_ANSWERS)
+    call.regions = ["BY"]
+    call.save(update_fields=["regions"])
+    with pytest.raises(ValidationError) as caught:
+        services.application_submit(actor=org_member, application=application)
+    assert "no longer meets the conditions of this call" in caught.value.messages[0]
+    application.refresh_from_db()
+    assert application.state == ApplicationState.DRAFT
+
+
+def test_notifications_name_the_call_in_the_readers_language(
+    application: Application,
+    org_member: User,
+    staff: User,
+    call: Call,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.utils import translation
+
+    call.title_de = "Datenlabor"
+    call.title_en = "Data lab"
+    call.save(update_fields=["title_de", "title_en"])
+    _save(org_member, application, GOOD_ANSWERS)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(actor=org_member, application=application)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_transition(
+            actor=staff, application=application, target=ApplicationState.SCREENING
+        )
+    notifications = Notification.objects.filter(recipient=org_member)
+    assert notifications.count() == 2
+    for notification in notifications:
+        with translation.override("de"):
+            assert "Datenlabor" in notification.message, notification.type
+        with translation.override("en"):
+            assert "Data lab" in notification.message, notification.type

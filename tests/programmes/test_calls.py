@@ -14,7 +14,13 @@ from allmende.accounts.models import User
 from allmende.core.models import AuditLogEntry
 from allmende.organizations.models import Organization
 from allmende.programmes import services
-from allmende.programmes.models import Call, CallState, FormField
+from allmende.programmes.models import (
+    Call,
+    CallState,
+    FieldKind,
+    FormField,
+    FormVersion,
+)
 from allmende.programmes.models.calls import CALL_TRANSITIONS
 from allmende.programmes.rules import may_apply
 from tests.conftest import client_for
@@ -98,6 +104,71 @@ def test_call_state_machine_follows_its_table(staff: User) -> None:
     assert AuditLogEntry.objects.filter(action="call.state_changed").count() == 3
     for roles in CALL_TRANSITIONS.values():
         assert roles <= {"staff", "system"}
+
+
+def test_a_call_with_applications_cannot_go_back_to_draft(
+    staff: User, org_member: User, organization: Organization
+) -> None:
+    call = CallFactory()
+    add_field(call, "title")
+    services.application_start(actor=org_member, call=call, organization=organization)
+    with pytest.raises(ValidationError) as caught:
+        services.call_transition(actor=staff, call=call, target="draft")
+    assert "already has applications" in caught.value.messages[0]
+    assert Call.objects.get(pk=call.pk).state == CallState.PUBLISHED
+    other = CallFactory()
+    services.call_transition(actor=staff, call=other, target="draft")
+    assert Call.objects.get(pk=other.pk).state == CallState.DRAFT
+
+
+def test_publishing_needs_a_question_in_the_current_form_version(
+    staff: User,
+) -> None:
+    call = CallFactory(state=CallState.DRAFT)
+    add_field(call, "title")
+    # The newest version, the one applicants would get, has only a heading.
+    version = FormVersion.objects.create(call=call, number=2)
+    FormField.objects.create(
+        version=version,
+        key="part",
+        kind=FieldKind.HEADING,
+        position=1,
+        label_de="Teil",
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.call_transition(actor=staff, call=call, target="published")
+    assert "at least one question" in caught.value.messages[0]
+    assert Call.objects.get(pk=call.pk).state == CallState.DRAFT
+    add_field(call, "summary")
+    services.call_transition(actor=staff, call=call, target="published")
+    assert Call.objects.get(pk=call.pk).state == CallState.PUBLISHED
+
+
+def test_editing_logs_the_changed_fields_and_keeps_a_state_changed_meanwhile(
+    staff: User,
+) -> None:
+    call = CallFactory(title_de="Alt")
+    # The edit form's instance: loaded before, and changed as a form does.
+    stale = Call.objects.get(pk=call.pk)
+    services.call_transition(actor=staff, call=call, target="closed")
+    stale.title_de = "Neu"
+    data = {name: getattr(stale, name) for name in services.CallData.__annotations__}
+    services.call_update(actor=staff, call=stale, data=data)  # type: ignore[arg-type]
+    stored = Call.objects.get(pk=call.pk)
+    assert stored.title_de == "Neu"
+    assert stored.state == CallState.CLOSED
+    entry = AuditLogEntry.objects.get(action="call.changed")
+    assert entry.data == {"fields": ["title_de"]}
+
+
+def test_the_edit_page_logs_what_changed(staff: User) -> None:
+    call = CallFactory(title_de="Alt")
+    response = client_for(staff).post(
+        f"/calls/{call.slug}/edit/", _form("Neu", individuals_allowed="on")
+    )
+    assert response.status_code == 302
+    fields = AuditLogEntry.objects.get(action="call.changed").data["fields"]
+    assert "title_de" in fields and "individuals_allowed" in fields
 
 
 def test_the_system_closes_calls_after_their_closing_time() -> None:

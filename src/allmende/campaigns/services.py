@@ -8,6 +8,7 @@ import hmac
 import io
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -42,9 +43,10 @@ from allmende.campaigns.models import CampaignState as C
 from allmende.campaigns.models import OrganizationSignatureState as O
 from allmende.campaigns.models import SignatureState as S
 from allmende.core import files, ratelimit
-from allmende.core.search import index_object
+from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
 from allmende.core.site import site_url
+from allmende.notifications.registry import in_languages
 from allmende.notifications.services import (
     notify,
     organization_admins,
@@ -162,6 +164,7 @@ def campaign_update(
     changed = [name for name, value in data.items() if getattr(campaign, name) != value]
     for name, value in data.items():
         setattr(campaign, name, value)
+    old_image = campaign.image.name or ""
     if image is False:
         campaign.image = ""
         changed.append("image")
@@ -172,6 +175,11 @@ def campaign_update(
         campaign.consent_version += 1
     campaign.full_clean()
     campaign.save()
+    if old_image and campaign.image.name != old_image:
+        # The replaced image is served publicly: it goes once this has committed.
+        transaction.on_commit(
+            partial(campaign.image.storage.delete, old_image), robust=True
+        )
     audit_log_record(
         actor=actor,
         action="campaign.updated",
@@ -193,6 +201,7 @@ def campaign_transition(*, actor: User, campaign: Campaign, target: str) -> Camp
         raise ValidationError(_("Please add at least one demand before publishing."))
     campaign.state = target
     campaign.save(update_fields=["state", "updated_at"])
+    index_changed()
     audit_log_record(
         actor=actor,
         action="campaign.state_changed",
@@ -326,7 +335,7 @@ def organization_sign(
     )
     context = {
         "organization": organization.name,
-        "campaign": campaign.title_de,
+        "campaign": in_languages(campaign, "title"),
         "person": actor.get_username() if isinstance(actor, Account) else "",
     }
     if admin:
@@ -378,7 +387,7 @@ def organization_signature_confirm(
         obj=signature.campaign,
         context={
             "organization": signature.organization.name,
-            "campaign": signature.campaign.title_de,
+            "campaign": in_languages(signature.campaign, "title"),
         },
         actor=actor if isinstance(actor, Account) else None,
     )
@@ -480,9 +489,11 @@ def _signature_url(signature: Signature) -> str:
     )
 
 
-def check_signing_limits(*, ip: str, email: str) -> None:
-    """Count one attempt against the limits per client and per e-mail domain."""
-    domain = email.rpartition("@")[2]
+def check_signing_limits(*, campaign: Campaign, ip: str, email: str) -> None:
+    """Count one attempt against the limits per client and, for ``campaign``,
+    per e-mail domain (a large provider's many signers of one campaign do not
+    stop anyone signing another)."""
+    domain = f"{campaign.pk}:{email.rpartition('@')[2]}"
     client_ok = ratelimit.hit(
         "campaign-client",
         ip_hash(ip),
@@ -517,7 +528,7 @@ def signature_create(
     if not campaign.individuals_may_sign:
         raise ValidationError(_("Only organizations can sign this campaign."))
     _check_open(campaign, now)
-    check_signing_limits(ip=ip, email=email)
+    check_signing_limits(campaign=campaign, ip=ip, email=email)
     language = _language()
     signature = Signature(
         campaign=campaign,

@@ -32,7 +32,7 @@ import snowballstemmer
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import (
     Exists,
     Expression,
@@ -106,7 +106,7 @@ def is_postgresql() -> bool:
 
 def index_object(obj: models.Model, *, title: str, body: str) -> None:
     """Store or replace the searchable text of ``obj``."""
-    _index_changed()
+    index_changed()
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     entry, _ = SearchEntry.objects.update_or_create(
         content_type=ct, object_id=obj.pk, defaults={"title": title, "body": body}
@@ -144,7 +144,7 @@ def fts_replace(conn: Any, rowid: int, title: str, body: str) -> None:
 
 
 def unindex_object(obj: models.Model) -> None:
-    _index_changed()
+    index_changed()
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     SearchEntry.objects.filter(content_type=ct, object_id=obj.pk).delete()
 
@@ -410,8 +410,17 @@ ANONYMOUS_RESULTS_SECONDS = 60
 _INDEX_VERSION_KEY = "site-search:index-version"
 
 
-def _index_changed() -> None:
+def _new_index_version() -> None:
     cache.set(_INDEX_VERSION_KEY, get_random_string(12), None)
+
+
+def index_changed() -> None:
+    """Drop the anonymous results in the cache: at once, and again once the
+    change has committed (a search running meanwhile still saw the old rows
+    and may have stored them). Call it also when what visitors may see of an
+    object changes without its text changing, such as its state."""
+    _new_index_version()
+    transaction.on_commit(_new_index_version, robust=True)
 
 
 def site_search(*, viewer: Viewer, query: str, type_key: str = "") -> SiteSearch:

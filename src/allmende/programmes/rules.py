@@ -64,12 +64,26 @@ def is_applicant(user: User, application: Application | None) -> bool:
     )
 
 
+@rules.predicate
+def is_current_applicant(user: User, application: Application | None) -> bool:
+    """The applicant, and -- for an organization's application -- still one
+    of its members: who left or was removed may no longer change it."""
+    if application is None or not is_applicant(user, application):
+        return False
+    if application.organization_id is None:
+        return True
+    return Membership.objects.filter(
+        organization_id=application.organization_id,
+        user_id=application.applicant_id,
+    ).exists()
+
+
 rules.add_perm("programmes.view_call", is_public_call | is_staff)
 rules.add_perm("programmes.add_call", is_staff)
 rules.add_perm("programmes.change_call", is_staff)
 rules.add_perm("programmes.change_form", is_staff)
 rules.add_perm("programmes.apply", may_apply)
 rules.add_perm("programmes.view_application", is_applicant | is_staff)
-rules.add_perm("programmes.edit_application", is_applicant)
-rules.add_perm("programmes.withdraw_application", is_applicant)
+rules.add_perm("programmes.edit_application", is_current_applicant)
+rules.add_perm("programmes.withdraw_application", is_current_applicant)
 rules.add_perm("programmes.manage_applications", is_staff)

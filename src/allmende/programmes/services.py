@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
 from allmende.core import files
-from allmende.core.search import index_object
+from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
+from allmende.notifications.registry import in_languages
 from allmende.notifications.services import notify
 from allmende.organizations.models import Organization
 from allmende.programmes import answers as answer_rules
@@ -138,25 +139,28 @@ def call_update(
 ) -> Call:
     _require(actor, "programmes.change_call", call)
     _require_aware(opens_at=data["opens_at"], closes_at=data["closes_at"])
+    # Compared with, and written to, the stored row: ``call`` may be a form's
+    # instance already changed, and its state may have moved meanwhile.
+    locked = Call.objects.select_for_update().get(pk=call.pk)
     changed = sorted(
-        name for name, value in data.items() if getattr(call, name) != value
+        name for name, value in data.items() if getattr(locked, name) != value
     )
     for name, value in data.items():
-        setattr(call, name, value)
+        setattr(locked, name, value)
     if attachment is not None:
         check_pdf(attachment)
-        call.attachment.save("call.pdf", attachment, save=False)
+        locked.attachment.save("call.pdf", attachment, save=False)
         changed.append("attachment")
-    elif remove_attachment and call.attachment:
-        call.attachment = ""
+    elif remove_attachment and locked.attachment:
+        locked.attachment = ""
         changed.append("attachment")
-    call.full_clean()
-    call.save()
+    locked.full_clean()
+    locked.save(update_fields=[*data, "attachment", "updated_at"])
     audit_log_record(
-        actor=actor, action="call.changed", obj=call, data={"fields": changed}
+        actor=actor, action="call.changed", obj=locked, data={"fields": changed}
     )
-    call_index(call)
-    return call
+    call_index(locked)
+    return locked
 
 
 @transaction.atomic
@@ -171,11 +175,17 @@ def call_transition(
     locked = Call.objects.select_for_update().get(pk=call.pk)
     if not call_transition_allowed(locked.state, target, role):
         raise ValidationError(_("A call in this state cannot be changed like this."))
+    if target == "draft" and locked.applications.exists():
+        # Applicants would lose sight of the call their application belongs to.
+        raise ValidationError(
+            _(
+                "This call already has applications and cannot go back to draft; "
+                "please close it instead."
+            )
+        )
     if (
         target == "published"
-        and not FormField.objects.filter(version__call=locked)
-        .exclude(kind=K.HEADING)
-        .exists()
+        and not form_current_version(locked).fields.exclude(kind=K.HEADING).exists()
     ):
         raise ValidationError(
             _("Please add at least one question to the application form first.")
@@ -183,6 +193,7 @@ def call_transition(
     source = locked.state
     locked.state = target
     locked.save(update_fields=["state", "updated_at"])
+    index_changed()
     audit_log_record(
         actor=actor,
         action="call.state_changed",
@@ -555,6 +566,15 @@ def application_submit(
     # A question from staff may be answered after the closing time.
     if locked.state == A.DRAFT and not call.is_open(now):
         raise DeadlinePassed(_not_open_message(call, now))
+    organization = locked.organization
+    if organization is not None and not organization_eligible(call, organization):
+        raise ValidationError(
+            _(
+                "%(organization)s no longer meets the conditions of this call, "
+                "so the application cannot be submitted."
+            )
+            % {"organization": organization.name}
+        )
     errors = answer_rules.full_check(
         list(locked.form_version.fields.all()), locked.answers
     )
@@ -577,7 +597,7 @@ def application_submit(
         notifications.APPLICATION_RECEIVED,
         actor,
         obj=locked,
-        context={"call": call.title},
+        context={"call": in_languages(call, "title")},
         include_actor=True,
     )
     application.state = locked.state
@@ -661,6 +681,11 @@ def application_transition(
         A.ACCEPTED: notifications.APPLICATION_DECIDED,
         A.REJECTED: notifications.APPLICATION_DECIDED,
     }.get(A(target), notifications.APPLICATION_STATUS)
-    notify(kind, locked.applicant, obj=locked, context={"call": locked.call.title})
+    notify(
+        kind,
+        locked.applicant,
+        obj=locked,
+        context={"call": in_languages(locked.call, "title")},
+    )
     application.state = locked.state
     return locked
