@@ -30,5 +30,10 @@ def test_demo_loads_an_open_call_with_every_kind_and_a_closed_one_once() -> None
         Application.objects.filter(call=closed).values_list("state", flat=True)
     )
     assert states == {"submitted", "screening", "in_review", "accepted", "rejected"}
+    # Every demo application reads as sent in time.
+    submitted = Application.objects.filter(call=closed).values_list(
+        "submitted_at", flat=True
+    )
+    assert all(closed.opens_at <= at < closed.closes_at for at in submitted)
     load_demo(rng=random.Random(1), stdout=io.StringIO())
     assert Call.objects.count() == 2

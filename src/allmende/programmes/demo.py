@@ -14,7 +14,7 @@ from django.utils import timezone
 from allmende.accounts.models import User
 from allmende.organizations.models import Membership
 from allmende.programmes import services
-from allmende.programmes.models import Call, FieldKind
+from allmende.programmes.models import Application, Call, FieldKind
 from allmende.programmes.services import CallData, FieldData
 
 DESCRIPTION_DE = """Das Datenlabor fördert Projekte, in denen gemeinnützige
@@ -216,9 +216,14 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
                     else "",
                 )
             count += 1
+        # The call is moved into the past once its applications are in; their
+        # submission moves with it, so none reads as sent after the deadline.
+        closes_at = timezone.now() - timedelta(days=7)
         Call.objects.filter(pk=closed.pk).update(
-            opens_at=timezone.now() - timedelta(days=60),
-            closes_at=timezone.now() - timedelta(days=7),
+            opens_at=timezone.now() - timedelta(days=60), closes_at=closes_at
+        )
+        Application.objects.filter(call=closed, submitted_at__isnull=False).update(
+            submitted_at=closes_at - timedelta(days=10)
         )
         services.calls_close_due()
     stdout.write(f"Demo calls loaded: 2 calls, {count} applications.")
