@@ -195,15 +195,18 @@ def store_original(raw: bytes) -> str:
     """Keep the original mail in the private storage; its storage name.
 
     The name comes from the content, so a mail stored again (a repeated run, the
-    same mail in two mailboxes) is kept once; a file cut short by a run that
-    died while writing is written again.
+    same mail in two mailboxes) is kept once. A file of that name with another
+    size is being written by another worker, or was cut short by a run that
+    died: it is left alone and the mail is written beside it (the storage picks
+    a free name).
     """
     storage = files.private_storage()
     name = f"{STORAGE_FOLDER}/{hashlib.sha256(raw).hexdigest()}.eml"
-    if storage.exists(name):
-        if storage.size(name) == len(raw):
+    try:
+        if storage.exists(name) and storage.size(name) == len(raw):
             return name
-        storage.delete(name)
+    except OSError:
+        pass
     return str(storage.save(name, ContentFile(raw)))
 
 
