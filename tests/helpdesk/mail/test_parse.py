@@ -52,6 +52,7 @@ def test_outlook_german_reply_folds_original_message() -> None:
     assert mail.from_name == "Jürgen Müller"
     assert mail.subject == "AW: [#1042] Frage zum Förderantrag"
     assert mail.subject_ticket_number == 1042
+    assert not mail.is_spam
     assert mail.topic == "Frage zum Förderantrag"
     assert mail.date == datetime(2026, 12, 2, 8, 13, 43, tzinfo=UTC)
     assert mail.in_reply_to == "170000000001.4242.1234567890@allmende.example"
@@ -182,6 +183,7 @@ def test_spam_like_html_is_sanitised_with_text_fallback() -> None:
     assert 'href="https://win.example/claim?id=1"' in mail.html
     assert mail.text == "Sie haben GEWONNEN!!!\n\nKlicken Sie hier oder hier."
     assert mail.to_addresses == ()
+    assert mail.is_spam and not mail.is_auto
 
 
 def test_smime_signed_body_without_signature_attachment() -> None:

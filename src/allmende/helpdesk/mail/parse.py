@@ -111,6 +111,8 @@ class ParsedMail:
     bounce_original_message_ids: tuple[str, ...]
     size: int
     defects: tuple[str, ...] = field(default=())
+    # Marked as spam by a filter on the way (X-Spam-Flag, X-Spam-Status).
+    is_spam: bool = False
 
     @property
     def topic(self) -> str:
@@ -754,6 +756,8 @@ def _parse(raw: bytes, helpdesk_addresses: list[str], separator: str) -> ParsedM
         bounce_original_message_ids=tuple(dict.fromkeys(collected.bounce_ids)),
         size=len(raw),
         defects=tuple(type(defect).__name__ for defect in message.defects),
+        is_spam=_header(message, "x-spam-flag").strip().lower() == "yes"
+        or _header(message, "x-spam-status").strip().lower().startswith("yes"),
     )
 
 
