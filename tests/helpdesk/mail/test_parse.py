@@ -442,3 +442,10 @@ def test_parse_message_never_raises_on_damaged_corpus_mails(
     damaged = raw[:cut] + garbage + raw[cut + len(garbage) :]
     mail = parse_message(damaged, helpdesk_addresses=HELPDESK)
     assert isinstance(mail.text, str)
+
+
+def test_text_file_sent_inline_is_an_attachment() -> None:
+    mail = parse("36_apple_inline_text_file.eml")
+    assert mail.text == "Anbei das Protokoll vom Import.\n\nDanke!"
+    assert attachment_names(mail) == [("import.log", "text/plain")]
+    assert "Spalte „Datum“ fehlt".encode() in mail.attachments[0].content

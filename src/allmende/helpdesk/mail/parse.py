@@ -513,9 +513,18 @@ def _filename(part: Message, index: int) -> str:
     return f"part-{index}.{extension}"
 
 
-def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip()
-    return disposition.lower() == "attachment"
+def _is_attachment(part: Message, *, has_text: bool) -> bool:
+    """Whether a text part is a file rather than (more of) the body: marked as
+    attachment, or named like a file once the body has begun (Apple Mail sends
+    an attached text file inline, with its name)."""
+    disposition = str(part.get("content-disposition") or "").split(";")[0].strip()
+    if disposition.lower() == "attachment":
+        return True
+    try:
+        named = bool(part.get_filename())
+    except Exception:  # noqa: BLE001 - a malformed parameter
+        named = False
+    return named and has_text
 
 
 def _inner_message(part: Message) -> Message | None:
@@ -586,7 +595,9 @@ def _walk(part: Message, collected: _Collected) -> None:
         return
     if content_type == "message/delivery-status":
         return
-    if content_type in ("text/plain", "text/html") and not _is_attachment(part):
+    if content_type in ("text/plain", "text/html") and not _is_attachment(
+        part, has_text=bool(collected.texts or collected.htmls)
+    ):
         target = collected.texts if content_type == "text/plain" else collected.htmls
         target.append(_text_of(part))
         return
