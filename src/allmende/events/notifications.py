@@ -17,7 +17,12 @@ MODULE = _("Events")
 
 
 def _registration(
-    key: str, label: Promise, description: Promise, message: Promise
+    key: str,
+    label: Promise,
+    description: Promise,
+    message: Promise,
+    *,
+    urgent: bool = False,
 ) -> NotificationType:
     return register(
         NotificationType(
@@ -28,6 +33,7 @@ def _registration(
             message=message,
             default=Channel.IMMEDIATE,
             mandatory=True,
+            urgent=urgent,
         )
     )
 
@@ -58,6 +64,7 @@ PLACE_OFFERED = _registration(
         "A place at %(event)s is free for you. Please accept it before the "
         "offer expires."
     ),
+    urgent=True,
 )
 REGISTRATION_PROMOTED = _registration(
     "registration_promoted",
@@ -118,6 +125,7 @@ REMINDER = register(
         description=_("When an event you have a place at is about to begin."),
         message=_("Reminder: you have a place at %(event)s."),
         default=Channel.IMMEDIATE,
+        urgent=True,
     )
 )
 PROPOSAL_SUBMITTED = register(

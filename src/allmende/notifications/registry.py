@@ -56,6 +56,7 @@ class Channel(models.TextChoices):
 
 
 EMAIL_CHANNELS = frozenset({Channel.IMMEDIATE, Channel.DAILY, Channel.WEEKLY})
+DIGEST_CHANNELS = frozenset({Channel.DAILY, Channel.WEEKLY})
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class NotificationType:
     ``mandatory`` types (account security, a registration the person made, a
     decision about their application) always reach the person by e-mail: they
     may choose when, but not to switch them off or keep them in the app only.
+    ``urgent`` types (a free place offered for a short time, a reminder shortly
+    before an event) are worth nothing a day later: they are never collected
+    into a daily or weekly summary.
     """
 
     key: str
@@ -74,10 +78,13 @@ class NotificationType:
     message: str | Promise
     default: Channel = Channel.APP
     mandatory: bool = False
+    urgent: bool = False
 
     def __post_init__(self) -> None:
         if self.mandatory and self.default not in EMAIL_CHANNELS:
             raise ValueError(f"{self.key}: a mandatory type must default to e-mail")
+        if self.urgent and self.default in DIGEST_CHANNELS:
+            raise ValueError(f"{self.key}: an urgent type cannot default to a summary")
 
     @property
     def choices(self) -> list[tuple[str, Any]]:
@@ -85,7 +92,8 @@ class NotificationType:
         return [
             (value, label)
             for value, label in Channel.choices
-            if not self.mandatory or value in EMAIL_CHANNELS
+            if (not self.mandatory or value in EMAIL_CHANNELS)
+            and not (self.urgent and value in DIGEST_CHANNELS)
         ]
 
     def allows(self, channel: str) -> bool:
