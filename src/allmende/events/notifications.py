@@ -8,12 +8,52 @@ the person made is mandatory, so it always reaches them by e-mail too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from allmende.notifications.registry import Channel, NotificationType, register
+from allmende.notifications.registry import (
+    Attachment,
+    Channel,
+    NotificationType,
+    register,
+)
+
+if TYPE_CHECKING:
+    from allmende.notifications.models import Notification
 
 MODULE = _("Events")
+
+
+def calendar_entry(notification: Notification) -> list[Attachment]:
+    """The event as a calendar file, while the person still has their place.
+
+    The entry carries the online address, which only confirmed participants
+    may see; a registration cancelled before the mail left gets none.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from allmende.events.ics import calendar_bytes
+    from allmende.events.models import Event, Registration, RegistrationState
+
+    if (
+        notification.object_id is None
+        or notification.content_type_id != ContentType.objects.get_for_model(Event).pk
+    ):
+        return []
+    event = Event.objects.filter(pk=notification.object_id).first()
+    if event is None:
+        return []
+    holds_place = Registration.objects.filter(
+        event=event,
+        user_id=notification.recipient_id,
+        state=RegistrationState.CONFIRMED,
+    ).exists()
+    if not holds_place:
+        return []
+    return [("event.ics", calendar_bytes([event], include_links=True), "text/calendar")]
 
 
 def _registration(
@@ -23,6 +63,7 @@ def _registration(
     message: Promise,
     *,
     urgent: bool = False,
+    attachments: Callable[[Notification], Sequence[Attachment]] | None = None,
 ) -> NotificationType:
     return register(
         NotificationType(
@@ -34,6 +75,7 @@ def _registration(
             default=Channel.IMMEDIATE,
             mandatory=True,
             urgent=urgent,
+            attachments=attachments,
         )
     )
 
@@ -43,6 +85,7 @@ REGISTRATION_CONFIRMED = _registration(
     _("Place confirmed"),
     _("When your place at an event is confirmed."),
     _("Your place at %(event)s is confirmed."),
+    attachments=calendar_entry,
 )
 REGISTRATION_WAITING = _registration(
     "registration_waiting",
@@ -71,6 +114,7 @@ REGISTRATION_PROMOTED = _registration(
     _("Moved up from the waiting list"),
     _("When the organizers give you a place from the waiting list."),
     _("You have moved up from the waiting list: your place at %(event)s is confirmed."),
+    attachments=calendar_entry,
 )
 OFFER_EXPIRED = _registration(
     "offer_expired",

@@ -26,9 +26,10 @@ while one person browsed in English reaches another in German.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -38,6 +39,12 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core.translation import translated
+
+if TYPE_CHECKING:
+    from allmende.notifications.models import Notification
+
+# A file a mail carries: name, content, media type.
+Attachment = tuple[str, bytes, str]
 
 
 class Channel(models.TextChoices):
@@ -69,6 +76,9 @@ class NotificationType:
     ``urgent`` types (a free place offered for a short time, a reminder shortly
     before an event) are worth nothing a day later: they are never collected
     into a daily or weekly summary.
+    ``attachments(notification)`` gives the files a mail about one
+    notification of this type carries (an event's calendar entry), read when
+    the mail is written; it may give none when the object has changed since.
     """
 
     key: str
@@ -79,6 +89,7 @@ class NotificationType:
     default: Channel = Channel.APP
     mandatory: bool = False
     urgent: bool = False
+    attachments: Callable[[Notification], Sequence[Attachment]] | None = None
 
     def __post_init__(self) -> None:
         if self.mandatory and self.default not in EMAIL_CHANNELS:
