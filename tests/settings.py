@@ -39,3 +39,8 @@ else:
     # Each run its own database, so two checkouts on one machine can test at
     # the same time against the same server.
     DATABASES["default"]["TEST"] = {"NAME": f"test_allmende_{os.getpid()}"}  # noqa: F405
+    # A test database is thrown away at the end: its commits need not wait
+    # for the disk (transactional and browser tests commit for every step).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (  # noqa: F405
+        "-c synchronous_commit=off"
+    )

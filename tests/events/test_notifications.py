@@ -386,3 +386,40 @@ def test_published_proposal_is_notified(
         "The event Vereinsrecht kompakt that your organization proposed has "
         "been published."
     )
+
+
+def _mails_after_the_wait() -> list[Any]:
+    from allmende.notifications.delivery import immediate_mails_send
+
+    mail.outbox.clear()
+    immediate_mails_send(now=timezone.now() + timedelta(minutes=10))
+    return list(mail.outbox)
+
+
+def test_an_account_holders_confirmation_mail_carries_the_calendar_entry(
+    committed: Any,
+) -> None:
+    event = _event(online_url="https://meet.example.org/werkstatt")
+    person = UserFactory()
+    with committed():
+        services.registration_create(event=event, actor=person)
+    [message] = _mails_after_the_wait()
+    [(name, content, media_type)] = message.attachments
+    assert (name, media_type) == ("event.ics", "text/calendar")
+    text = content.decode() if isinstance(content, bytes) else content
+    assert "BEGIN:VEVENT" in text
+    assert "meet.example.org/werkstatt" in text
+
+
+def test_a_place_given_up_before_the_mail_leaves_sends_no_calendar_entry(
+    committed: Any,
+) -> None:
+    event = _event(online_url="https://meet.example.org/werkstatt")
+    person = UserFactory()
+    with committed():
+        registration = services.registration_create(event=event, actor=person)
+    with committed():
+        services.registration_cancel(registration=registration, actor=person)
+    messages = _mails_after_the_wait()
+    assert messages, "the mandatory mails still go out"
+    assert all(not message.attachments for message in messages)

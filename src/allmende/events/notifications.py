@@ -8,16 +8,62 @@ the person made is mandatory, so it always reaches them by e-mail too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from allmende.notifications.registry import Channel, NotificationType, register
+from allmende.notifications.registry import (
+    Attachment,
+    Channel,
+    NotificationType,
+    register,
+)
+
+if TYPE_CHECKING:
+    from allmende.notifications.models import Notification
 
 MODULE = _("Events")
 
 
+def calendar_entry(notification: Notification) -> list[Attachment]:
+    """The event as a calendar file, while the person still has their place.
+
+    The entry carries the online address, which only confirmed participants
+    may see; a registration cancelled before the mail left gets none.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from allmende.events.ics import calendar_bytes
+    from allmende.events.models import Event, Registration, RegistrationState
+
+    if (
+        notification.object_id is None
+        or notification.content_type_id != ContentType.objects.get_for_model(Event).pk
+    ):
+        return []
+    event = Event.objects.filter(pk=notification.object_id).first()
+    if event is None:
+        return []
+    holds_place = Registration.objects.filter(
+        event=event,
+        user_id=notification.recipient_id,
+        state=RegistrationState.CONFIRMED,
+    ).exists()
+    if not holds_place:
+        return []
+    return [("event.ics", calendar_bytes([event], include_links=True), "text/calendar")]
+
+
 def _registration(
-    key: str, label: Promise, description: Promise, message: Promise
+    key: str,
+    label: Promise,
+    description: Promise,
+    message: Promise,
+    *,
+    urgent: bool = False,
+    attachments: Callable[[Notification], Sequence[Attachment]] | None = None,
 ) -> NotificationType:
     return register(
         NotificationType(
@@ -28,6 +74,8 @@ def _registration(
             message=message,
             default=Channel.IMMEDIATE,
             mandatory=True,
+            urgent=urgent,
+            attachments=attachments,
         )
     )
 
@@ -37,6 +85,7 @@ REGISTRATION_CONFIRMED = _registration(
     _("Place confirmed"),
     _("When your place at an event is confirmed."),
     _("Your place at %(event)s is confirmed."),
+    attachments=calendar_entry,
 )
 REGISTRATION_WAITING = _registration(
     "registration_waiting",
@@ -58,12 +107,14 @@ PLACE_OFFERED = _registration(
         "A place at %(event)s is free for you. Please accept it before the "
         "offer expires."
     ),
+    urgent=True,
 )
 REGISTRATION_PROMOTED = _registration(
     "registration_promoted",
     _("Moved up from the waiting list"),
     _("When the organizers give you a place from the waiting list."),
     _("You have moved up from the waiting list: your place at %(event)s is confirmed."),
+    attachments=calendar_entry,
 )
 OFFER_EXPIRED = _registration(
     "offer_expired",
@@ -118,6 +169,7 @@ REMINDER = register(
         description=_("When an event you have a place at is about to begin."),
         message=_("Reminder: you have a place at %(event)s."),
         default=Channel.IMMEDIATE,
+        urgent=True,
     )
 )
 PROPOSAL_SUBMITTED = register(

@@ -476,6 +476,7 @@ def mail_message(
         }
         text = render_to_string("notifications/email/mail.txt", context)
         html = render_to_string("notifications/email/mail.html", context)
+        files = _attachments(notifications[:MAX_ITEMS])
     headers = {}
     if optional:
         # A mail about one type reuses the footer's link for the header.
@@ -490,7 +491,31 @@ def mail_message(
         subject=subject, body=text, to=[user.email], headers=headers
     )
     message.attach_alternative(html, "text/html")
+    for name, content, media_type in files:
+        message.attach(name, content, media_type)
     return message
+
+
+def _attachments(notifications: Sequence[Notification]) -> list[registry.Attachment]:
+    """The files of the notifications whose type has any, one name once."""
+    files: dict[str, registry.Attachment] = {}
+    for notification in notifications:
+        kind = notification.notification_type
+        if kind is None or kind.attachments is None:
+            continue
+        try:
+            found = kind.attachments(notification)
+        except Exception:  # a missing file must not keep the mail back
+            logger.exception("Attachment of notification %s failed", notification.pk)
+            continue
+        for name, content, media_type in found:
+            stem, dot, suffix = name.rpartition(".")
+            unique, number = name, 2
+            while unique in files:
+                unique = f"{stem}-{number}{dot}{suffix}" if dot else f"{name}-{number}"
+                number += 1
+            files[unique] = (unique, content, media_type)
+    return list(files.values())
 
 
 def _subject(kind: str, items: Sequence[_Item], total: int) -> str:

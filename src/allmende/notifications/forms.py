@@ -16,6 +16,10 @@ MANDATORY_NOTE = _(
     "This message concerns your account or something you started, so it always "
     "reaches you by e-mail; you may choose when."
 )
+URGENT_NOTE = _(
+    "It is only useful while it is new, so it is never held for a daily or "
+    "weekly summary."
+)
 
 
 class TimeInput(forms.TimeInput):
@@ -61,7 +65,9 @@ class NotificationSettingsForm(forms.Form):
                 name = _field_name(kind)
                 help_text: Any = kind.description
                 if kind.mandatory:
-                    help_text = format_lazy("{} {}", kind.description, MANDATORY_NOTE)
+                    help_text = format_lazy("{} {}", help_text, MANDATORY_NOTE)
+                if kind.urgent:
+                    help_text = format_lazy("{} {}", help_text, URGENT_NOTE)
                 self.fields[name] = forms.ChoiceField(
                     label=str(kind.label),
                     choices=kind.choices,

@@ -26,9 +26,10 @@ while one person browsed in English reaches another in German.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -38,6 +39,12 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core.translation import translated
+
+if TYPE_CHECKING:
+    from allmende.notifications.models import Notification
+
+# A file a mail carries: name, content, media type.
+Attachment = tuple[str, bytes, str]
 
 
 class Channel(models.TextChoices):
@@ -56,6 +63,7 @@ class Channel(models.TextChoices):
 
 
 EMAIL_CHANNELS = frozenset({Channel.IMMEDIATE, Channel.DAILY, Channel.WEEKLY})
+DIGEST_CHANNELS = frozenset({Channel.DAILY, Channel.WEEKLY})
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,12 @@ class NotificationType:
     ``mandatory`` types (account security, a registration the person made, a
     decision about their application) always reach the person by e-mail: they
     may choose when, but not to switch them off or keep them in the app only.
+    ``urgent`` types (a free place offered for a short time, a reminder shortly
+    before an event) are worth nothing a day later: they are never collected
+    into a daily or weekly summary.
+    ``attachments(notification)`` gives the files a mail about one
+    notification of this type carries (an event's calendar entry), read when
+    the mail is written; it may give none when the object has changed since.
     """
 
     key: str
@@ -74,10 +88,14 @@ class NotificationType:
     message: str | Promise
     default: Channel = Channel.APP
     mandatory: bool = False
+    urgent: bool = False
+    attachments: Callable[[Notification], Sequence[Attachment]] | None = None
 
     def __post_init__(self) -> None:
         if self.mandatory and self.default not in EMAIL_CHANNELS:
             raise ValueError(f"{self.key}: a mandatory type must default to e-mail")
+        if self.urgent and self.default in DIGEST_CHANNELS:
+            raise ValueError(f"{self.key}: an urgent type cannot default to a summary")
 
     @property
     def choices(self) -> list[tuple[str, Any]]:
@@ -85,7 +103,8 @@ class NotificationType:
         return [
             (value, label)
             for value, label in Channel.choices
-            if not self.mandatory or value in EMAIL_CHANNELS
+            if (not self.mandatory or value in EMAIL_CHANNELS)
+            and not (self.urgent and value in DIGEST_CHANNELS)
         ]
 
     def allows(self, channel: str) -> bool:
