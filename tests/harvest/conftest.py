@@ -28,7 +28,7 @@ from allmende.harvest import services
 from allmende.harvest.models import HarvestRun, HarvestSource
 from allmende.organizations.models import Organization
 from tests.catalog.factories import jobs
-from tests.harvest.instance import Instance
+from tests.harvest.instance import Instance, migrated_database
 
 TESTDATA = Path(__file__).resolve().parent / "testdata"
 CONTENT_TYPES = {
@@ -135,9 +135,14 @@ def harvest(source: HarvestSource, actor: User) -> HarvestRun:
     return run
 
 
+@pytest.fixture(scope="session")
+def remote_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_database(tmp_path_factory.mktemp("remote-template"))
+
+
 @pytest.fixture
-def other_instance(tmp_path: Path) -> Iterator[Instance]:
-    instance = Instance(tmp_path)
+def other_instance(tmp_path: Path, remote_template: Path) -> Iterator[Instance]:
+    instance = Instance(tmp_path, template=remote_template)
     instance.script("setup")
     try:
         instance.start()

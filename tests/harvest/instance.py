@@ -9,6 +9,7 @@ same instance once it serves the CKAN Action API.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +28,10 @@ def _free_port() -> int:
 
 
 class Instance:
-    def __init__(self, tmp_path: Path) -> None:
+    """``template``: a migrated database to start from (see
+    :func:`migrated_database`), which saves running every migration again."""
+
+    def __init__(self, tmp_path: Path, template: Path | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         data = tmp_path / "remote"
@@ -53,6 +57,8 @@ class Instance:
             }
         )
         self.server: subprocess.Popen[bytes] | None = None
+        if template is not None:
+            shutil.copyfile(template, data / "remote.sqlite3")
 
     def script(self, step: str) -> None:
         subprocess.run(
@@ -96,3 +102,10 @@ class Instance:
                 self.server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.server.kill()
+
+
+def migrated_database(tmp_path: Path) -> Path:
+    """An empty database of the second instance with every migration applied."""
+    instance = Instance(tmp_path)
+    instance.script("migrate")
+    return tmp_path / "remote" / "remote.sqlite3"

@@ -2,6 +2,7 @@
 
 Run as a separate process with that instance's settings in the environment::
 
+    python tests/harvest/remote_instance.py migrate  # an empty, migrated database
     python tests/harvest/remote_instance.py setup    # migrate, add datasets
     python tests/harvest/remote_instance.py change   # change two, withdraw one
 
@@ -19,6 +20,18 @@ def _setup_django() -> None:
     import django
 
     django.setup()
+
+
+def migrate() -> None:
+    """Migrate, and leave everything in the database file itself (none in the
+    write-ahead log), so that a copy of the file is a complete database."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
 
 
 def setup() -> None:
@@ -109,4 +122,4 @@ def change() -> None:
 
 if __name__ == "__main__":
     _setup_django()
-    {"setup": setup, "change": change}[sys.argv[1]]()
+    {"migrate": migrate, "setup": setup, "change": change}[sys.argv[1]]()
