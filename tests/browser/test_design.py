@@ -12,7 +12,7 @@ from tests.accounts.factories import StaffFactory
 from tests.browser.test_harvest import log_in_staff
 from tests.browser.test_mobile import PHONE, scroll_width, too_wide
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.any_database]
 
 DESKTOP = {"width": 1280, "height": 900}
 

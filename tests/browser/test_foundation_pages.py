@@ -82,6 +82,7 @@ def test_directory_filters_work_by_keyboard_and_update_results(page: Any) -> Non
     expect(results).to_contain_text("Tafel Rostock")
 
 
+@pytest.mark.any_database
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_main_pages_have_no_axe_violations(
     page: Any,
@@ -139,6 +140,7 @@ def test_main_pages_have_no_axe_violations(
     assert_no_axe_violations(page)
 
 
+@pytest.mark.any_database
 def test_page_fits_a_small_phone_without_horizontal_scrolling(page: Any) -> None:
     OrganizationFactory()
     page.set_viewport_size({"width": 360, "height": 740})
@@ -151,6 +153,7 @@ def test_page_fits_a_small_phone_without_horizontal_scrolling(page: Any) -> None
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
 
 
+@pytest.mark.any_database
 def test_api_docs_show_the_operations_with_local_assets_only(page: Any) -> None:
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -164,6 +167,7 @@ def test_api_docs_show_the_operations_with_local_assets_only(page: Any) -> None:
     assert [url for url in requested if not url.startswith(origin)] == []
 
 
+@pytest.mark.any_database
 def test_axe_check_fails_on_a_page_with_a_violation(
     page: Any, assert_no_axe_violations: Callable[[Any], None]
 ) -> None:

@@ -19,7 +19,7 @@ from tests.catalog.factories import PublishedDatasetFactory, add_table, csv_uplo
 from tests.harvest.conftest import harvest, make_source, remote  # noqa: F401
 from tests.organizations.factories import MembershipFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.any_database]
 
 PHONE = {"width": 360, "height": 740}
 # A select narrower than this cannot show "Dezimalzahl" or "Datum".
