@@ -1,0 +1,61 @@
+"""What the helpdesk adds to the navigation and the dashboard."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from allmende.core.modules import Module, Section
+from allmende.helpdesk import selectors
+from allmende.helpdesk.models import ACTIVE_STATES
+
+
+def my_questions(request: HttpRequest) -> Section | None:
+    tickets = list(selectors.my_questions(viewer=request.user)[:10])
+    if not tickets:
+        return None
+    return Section(
+        title=_("My questions"),
+        template="helpdesk/sections/my_questions.html",
+        context={"tickets": tickets},
+        urgent=any(t.state == "waiting" for t in tickets),
+    )
+
+
+def agent_queue(request: HttpRequest) -> Section | None:
+    tickets = list(selectors.queue(viewer=request.user)[:10])
+    counts = selectors.queue_counts(viewer=request.user)
+    return Section(
+        title=_("Helpdesk queue"),
+        template="helpdesk/sections/queue.html",
+        context={
+            "tickets": tickets,
+            "counts": counts,
+            "total": sum(counts.get(state, 0) for state in ACTIVE_STATES),
+        },
+    )
+
+
+def _works_helpdesk(user: object) -> bool:
+    return bool(getattr(user, "has_perm", lambda _p: False)("helpdesk.view_queue"))
+
+
+HELP = Module(
+    key="helpdesk",
+    label=_("Help"),
+    url_name="helpdesk:index",
+    icon="message-circle-question",
+    order=50,
+    dashboard=my_questions,
+)
+
+# The agents' queue on the dashboard of staff and helpdesk agents.
+QUEUE = Module(
+    key="helpdesk-queue",
+    label=_("Helpdesk queue"),
+    url_name="",
+    icon="inbox",
+    order=51,
+    visible=_works_helpdesk,
+    dashboard=agent_queue,
+)
