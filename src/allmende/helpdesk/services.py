@@ -379,16 +379,17 @@ def ticket_ask(
     button behind the link mailed to them.
     """
     now = now or timezone.now()
-    authenticated = isinstance(actor, User)
-    if authenticated:
-        email = actor.email
-        name = name.strip() or str(actor)
+    person = actor if isinstance(actor, User) else None
+    authenticated = person is not None
+    if person is not None:
+        email = person.email
+        name = name.strip() or str(person)
     if not email:
         raise ValidationError({"email": _("Please enter your e-mail address.")})
     ticket = Ticket(
         subject=" ".join(subject.split())[:200],
         category=category,
-        asker=actor if authenticated else None,
+        asker=person,
         asker_email=normalise_address(email),
         asker_name=name.strip()[:150],
         organization_name=organization_name.strip()[:200],
@@ -400,7 +401,7 @@ def ticket_ask(
     ticket.full_clean()
     message = TicketMessage(
         kind=MessageKind.ASKER,
-        author=actor if authenticated else None,
+        author=person,
         from_address=ticket.asker_email,
         from_name=ticket.asker_name,
         text=text.strip(),
