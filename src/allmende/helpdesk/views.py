@@ -50,6 +50,8 @@ from allmende.helpdesk.models import (
 
 SUGGESTIONS = 5
 QUEUE_PAGE_SIZE = 30
+# The note form shares the ticket page with the answer form: its own ids.
+NOTE_IDS = "id_note_%s"
 
 
 def _user(request: HttpRequest) -> User:
@@ -277,7 +279,7 @@ def _ticket_context(
                 "reply_form": forms.get("reply_form")
                 or AgentReplyForm(initial={"text": text}),
                 "canned_form": canned_form,
-                "note_form": forms.get("note_form") or NoteForm(),
+                "note_form": forms.get("note_form") or NoteForm(auto_id=NOTE_IDS),
                 "assign_form": forms.get("assign_form") or AssignForm(ticket=ticket),
                 "category_form": forms.get("category_form")
                 or CategoryForm(initial={"category": ticket.category_id}),
@@ -355,7 +357,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     _require(request, "helpdesk.work_ticket", ticket)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, auto_id=NOTE_IDS)
     if form.is_valid():
         services.ticket_note_add(
             ticket=ticket, actor=_user(request), text=form.cleaned_data["text"]
