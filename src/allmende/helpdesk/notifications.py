@@ -32,7 +32,7 @@ NEW_TICKET = register(
         key="helpdesk.new_ticket",
         module=_("Help"),
         label=_("New question in your category"),
-        description=_("For helpdesk agents: a new question in one of your categories."),
+        description=_("When a new question arrives in a category you answer."),
         message=_("New question %(ticket)s in %(category)s."),
         default=Channel.IMMEDIATE,
     )
@@ -43,7 +43,7 @@ ASKER_REPLIED = register(
         key="helpdesk.asker_replied",
         module=_("Help"),
         label=_("Asker replied"),
-        description=_("For helpdesk agents: the asker wrote again in a ticket."),
+        description=_("When the asker writes again in a ticket you answer."),
         message=_("The asker replied in %(ticket)s."),
         default=Channel.APP,
     )

@@ -23,6 +23,8 @@ def my_questions(request: HttpRequest) -> Section | None:
 
 
 def agent_queue(request: HttpRequest) -> Section | None:
+    if not request.user.has_perm("helpdesk.view_queue"):
+        return None
     tickets = list(selectors.queue(viewer=request.user)[:10])
     counts = selectors.queue_counts(viewer=request.user)
     return Section(
@@ -36,10 +38,6 @@ def agent_queue(request: HttpRequest) -> Section | None:
     )
 
 
-def _works_helpdesk(user: object) -> bool:
-    return bool(getattr(user, "has_perm", lambda _p: False)("helpdesk.view_queue"))
-
-
 HELP = Module(
     key="helpdesk",
     label=_("Help"),
@@ -49,13 +47,15 @@ HELP = Module(
     dashboard=my_questions,
 )
 
-# The agents' queue on the dashboard of staff and helpdesk agents.
+# The agents' queue on the dashboard of staff and helpdesk agents; whether
+# someone is an agent is asked only on the dashboard, not for every page's
+# navigation (the module has no page of its own there).
 QUEUE = Module(
     key="helpdesk-queue",
     label=_("Helpdesk queue"),
     url_name="",
     icon="inbox",
     order=51,
-    visible=_works_helpdesk,
+    visible=lambda user: bool(user.is_authenticated),
     dashboard=agent_queue,
 )
