@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -234,3 +235,74 @@ def test_transition_with_unknown_state_gives_a_message(
     )
     assert response.status_code == 200
     assert "cannot go from" in response.content.decode()
+
+
+def test_sending_the_form_twice_makes_one_question(
+    user: User, category: Category
+) -> None:
+    client = client_for(user)
+    data = _form(category)
+    first = client.post("/help/", data)
+    second = client.post("/help/", data)
+    assert first["Location"] == second["Location"]
+    assert Ticket.objects.count() == 1
+
+
+def test_anonymous_questions_are_limited_like_every_mail_asked_for(
+    category: Category, settings: object
+) -> None:
+    settings.ALLMENDE_MAIL_RATE_PER_ADDRESS = 1  # type: ignore[attr-defined]
+    client = Client()
+    data = {"name": "E", "email": "e@example.org"}
+    assert client.post("/help/", _form(category, **data)).status_code == 302
+    response = client.post("/help/", _form(category, **data))
+    assert response.status_code == 429
+    assert "Too many messages" in response.content.decode()
+    assert Ticket.objects.count() == 1
+
+
+def test_list_pages_run_a_fixed_number_of_queries(
+    category: Category,
+    agent: User,
+    user: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    def add(count: int) -> None:
+        for _ in range(count):
+            TicketFactory(category=category, asker=user, assignee=agent)
+            FaqEntryFactory(category=category)
+
+    pages = [(client_for(agent), "/help/tickets/"), (client_for(user), "/help/mine/")]
+    pages.append((Client(), "/help/faq/"))
+    add(2)
+    counts = []
+    for client, url in pages:
+        client.get(url)
+        with django_assert_max_num_queries(30) as captured:
+            client.get(url)
+        counts.append(len(captured.captured_queries))
+    add(10)
+    for (client, url), count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            assert client.get(url).status_code == 200
+
+
+def test_staff_edit_categories_and_canned_answers_in_the_admin(
+    category: Category,
+) -> None:
+    staff = StaffFactory()
+    client = client_for(staff)
+    response = client.post(
+        f"/admin/helpdesk/category/{category.pk}/change/",
+        {
+            "slug": category.slug,
+            "name_de": "Neu benannt",
+            "name_en": "Renamed",
+            "order": 3,
+            "agents": [],
+        },
+    )
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.name_de == "Neu benannt"
+    assert client.get("/admin/helpdesk/cannedanswer/add/").status_code == 200

@@ -20,7 +20,7 @@ from django.views.decorators.http import (
 )
 
 from allmende.accounts.models import User
-from allmende.core import files
+from allmende.core import files, ratelimit
 from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import submission_key, submit_once
 from allmende.core.search import site_search
@@ -83,7 +83,9 @@ def index(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if form.is_valid() and not _mail_allowed(request, form):
+            status = 429
+        elif form.is_valid():
             data = form.cleaned_data
             key = submission_key(request) or data["submission_key"]
 
@@ -122,6 +124,17 @@ def index(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _mail_allowed(request: HttpRequest, form: AskForm) -> bool:
+    """A question without an account sends a confirmation mail: limited per
+    client and address, as every mail a visitor asks for."""
+    if request.user.is_authenticated:
+        return True
+    if ratelimit.mail_allowed(request, form.cleaned_data.get("email") or ""):
+        return True
+    form.add_error(None, _("Too many messages from here. Please try again later."))
+    return False
 
 
 def _suggestions(request: HttpRequest, subject: str) -> list[Any]:
