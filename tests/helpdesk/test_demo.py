@@ -19,6 +19,8 @@ def test_demo_shows_categories_faq_and_tickets_in_several_states() -> None:
     assert {TicketState.NEW, TicketState.OPEN, TicketState.WAITING} <= states
     assert TicketState.RESOLVED in states
     assert Category.objects.filter(agents__isnull=False).exists()
+    home = Client().get("/").content.decode()
+    assert "Questions? Answers from the helpdesk" in home
     faq = Client().get("/help/faq/").content.decode()
     assert "video conference" in faq
     found = Client().get("/search/", {"q": "Mitgliederlisten"}).content.decode()

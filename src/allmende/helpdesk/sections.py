@@ -5,9 +5,22 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from allmende.core.modules import Module, Section
+from allmende.core.modules import Module, Section, everyone
 from allmende.helpdesk import selectors
-from allmende.helpdesk.models import ACTIVE_STATES
+from allmende.helpdesk.models import ACTIVE_STATES, FaqEntry
+
+START_FAQ = 4
+
+
+def start_section(request: HttpRequest) -> Section | None:
+    entries = list(selectors.visible_faq().order_by("-updated_at", "-id")[:START_FAQ])
+    if not entries:
+        return None
+    return Section(
+        title=_("Questions? Answers from the helpdesk"),
+        template="helpdesk/sections/start.html",
+        context={"entries": entries},
+    )
 
 
 def my_questions(request: HttpRequest) -> Section | None:
@@ -44,6 +57,9 @@ HELP = Module(
     url_name="helpdesk:index",
     icon="message-circle-question",
     order=50,
+    start_section=start_section,
+    start_section_audience=everyone,
+    start_section_models=(FaqEntry,),
     dashboard=my_questions,
 )
 
