@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
@@ -327,3 +328,24 @@ def test_two_workers_taking_the_same_mail_make_one_message() -> None:
     assert len(set(results)) == 1
     assert TicketMessage.objects.filter(kind=MessageKind.ASKER).count() == 1
     assert Ticket.objects.count() == 1
+
+
+def test_answer_to_the_confirmation_mail_confirms_the_question() -> None:
+    ticket = services.ticket_ask(
+        actor=AnonymousUser(),
+        subject="Frage ohne Konto",
+        text="Hallo",
+        category=None,
+        name="Erika",
+        email="erika@example.org",
+    )
+    assert ticket.confirmed_at is None
+    take(
+        question(
+            from_address="erika@example.org",
+            message_id="<c1@x>",
+            reply_token=ticket.token,
+        )
+    )
+    ticket.refresh_from_db()
+    assert ticket.confirmed_at is not None and ticket.state == TicketState.NEW

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from allmende.accounts.models import User
@@ -82,6 +83,20 @@ def test_agent_answer_goes_out_from_the_ticket_reply_address(
     assert isinstance(reply, TicketMessage) and reply.ticket_id == ticket.pk
     ticket.refresh_from_db()
     assert ticket.state == T.OPEN
+
+
+def test_files_of_an_answer_go_out_with_the_mail(
+    category: Category, agent: User
+) -> None:
+    ticket = TicketFactory(category=category)
+    pdf = SimpleUploadedFile("Anleitung.pdf", b"%PDF-1.4 Anleitung", "application/pdf")
+    services.ticket_reply(
+        ticket=ticket, actor=agent, text="Siehe Anhang.", attachments=[pdf]
+    )
+    [sent] = mail.outbox
+    assert sent.attachments == [
+        ("Anleitung.pdf", b"%PDF-1.4 Anleitung", "application/pdf")
+    ]
 
 
 def test_asker_with_account_is_notified_of_answer_and_resolution(

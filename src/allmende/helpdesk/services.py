@@ -159,6 +159,7 @@ def _send(
     context: dict[str, Any],
     auto_submitted: str,
     to: Sequence[str] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> str:
     """Queue one mail about ``ticket``; returns the Message-ID it carries.
 
@@ -194,14 +195,22 @@ def _send(
             )
         )
     recipients = list(to) if to is not None else _asker_addresses(ticket)
-    EmailMessage(
+    message = EmailMessage(
         subject=text,
         body=body,
         from_email=sender,
         to=recipients,
         reply_to=[reply_address(ticket)],
         headers=headers,
-    ).send()
+    )
+    for attachment in attachments:
+        with attachment.file.open("rb") as stored:
+            message.attach(
+                attachment.original_name,
+                stored.read(),
+                files.content_type_of(attachment.file.name or ""),
+            )
+    message.send()
     return message_id
 
 
@@ -549,6 +558,7 @@ def ticket_reply(
             subject=gettext_noop("%(subject)s"),
             context={"text": text, "agent": str(actor)},
             auto_submitted="no",
+            attachments=list(message.attachments.all()),
         )
         message.save(update_fields=["message_id"])
         audit_log_record(actor=actor, action="helpdesk.ticket_answered", obj=ticket)
@@ -955,6 +965,11 @@ def _take_mail(
                 opens=False,
                 where=where,
             )
+            if ticket.confirmed_at is None and parsed.reply_token == ticket.token:
+                # Only the confirmation mail carried this reply address: an
+                # answer to it confirms the address as the button would.
+                ticket.confirmed_at = now
+                _notify_new(ticket)
             _asker_wrote(ticket, now=now)
             audit_log_record(actor=None, action="helpdesk.mail_received", obj=ticket)
             return message
