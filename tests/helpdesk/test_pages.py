@@ -306,3 +306,19 @@ def test_staff_edit_categories_and_canned_answers_in_the_admin(
     category.refresh_from_db()
     assert category.name_de == "Neu benannt"
     assert client.get("/admin/helpdesk/cannedanswer/add/").status_code == 200
+
+
+def test_html_only_mail_is_shown_without_scripts_or_remote_images(
+    category: Category, user: User
+) -> None:
+    ticket = TicketFactory(category=category, asker=user)
+    TicketMessage.objects.create(
+        ticket=ticket,
+        kind=MessageKind.ASKER,
+        html="<p>Hallo <b>Team</b></p><script>alert(1)</script>"
+        '<img src="https://tracker.example/p.gif"><a href="javascript:x()">x</a>',
+    )
+    page = client_for(user).get(ticket.get_absolute_url()).content.decode()
+    assert "<p>Hallo <b>Team</b></p>" in page
+    assert "alert(1)" not in page and "tracker.example" not in page
+    assert "javascript:" not in page

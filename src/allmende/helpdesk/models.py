@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nh3
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core import files
@@ -221,6 +223,15 @@ class MessageKind(models.TextChoices):
     SYSTEM = "system", _("Notice")
 
 
+# What of a mail's HTML is shown: text structure and links, no images (they
+# would load from other hosts), no styles, no scripts.
+MAIL_HTML_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4",
+    "i", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th",
+    "thead", "tr", "u", "ul",
+}  # fmt: skip
+
+
 class TicketMessage(models.Model):
     """One entry of a ticket's conversation.
 
@@ -286,6 +297,19 @@ class TicketMessage(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.kind == MessageKind.NOTE
+
+    @property
+    def safe_html(self) -> SafeString:
+        """The mail's HTML for display, cleaned again here although the parser
+        cleaned it: only :data:`MAIL_HTML_TAGS`, links only to the web and mail."""
+        clean = nh3.clean(
+            self.html,
+            tags=MAIL_HTML_TAGS,
+            attributes={"a": {"href"}},
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+        )
+        return mark_safe(clean)  # noqa: S308 - cleaned by nh3 just above
 
 
 class HeldReason(models.TextChoices):
