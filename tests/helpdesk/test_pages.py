@@ -17,6 +17,8 @@ from allmende.helpdesk.models import (
     Attachment,
     Category,
     FaqEntry,
+    HeldMail,
+    HeldReason,
     MessageKind,
     Ticket,
     TicketMessage,
@@ -322,3 +324,27 @@ def test_html_only_mail_is_shown_without_scripts_or_remote_images(
     assert "<p>Hallo <b>Team</b></p>" in page
     assert "alert(1)" not in page and "tracker.example" not in page
     assert "javascript:" not in page
+
+
+def test_staff_make_a_held_mail_a_ticket_of_its_own(category: Category) -> None:
+    ticket = TicketFactory(category=category)
+    held = HeldMail.objects.create(
+        reason=HeldReason.UNKNOWN_SENDER,
+        ticket=ticket,
+        from_address="kollege@example.org",
+        subject="AW: [#1] Andere Frage",
+        text="Eine ganz andere Frage",
+        mailbox="INBOX",
+        uidvalidity=1,
+        uid=1,
+    )
+    client = client_for(StaffFactory())
+    assert "kollege@example.org" in client.get("/help/held/").content.decode()
+    response = client.post(f"/help/held/{held.pk}/", {"action": "new_ticket"})
+    new = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert response["Location"] == new.get_absolute_url()
+    assert new.subject == "Andere Frage" and new.asker_email == "kollege@example.org"
+    assert new.messages.get().text == "Eine ganz andere Frage"
+    again = client.post(f"/help/held/{held.pk}/", {"action": "new_ticket"})
+    assert again.status_code == 404
+    assert Ticket.objects.count() == 2

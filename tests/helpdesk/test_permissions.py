@@ -217,6 +217,20 @@ POSTS: list[
         _count(FaqEntry, question_de="Geändert?"),
     ),
     (
+        "held_new_ticket",
+        lambda w: f"/help/held/{w.held.pk}/",
+        lambda w: {"action": "new_ticket"},
+        [LOGIN, 403, 403, 403, 403, 302],
+        _count(Ticket),
+    ),
+    (
+        "held_accept",
+        lambda w: f"/help/held/{w.held.pk}/",
+        lambda w: {"action": "accept"},
+        [LOGIN, 403, 403, 403, 403, 302],
+        _count(TicketMessage, from_address="x@example.org"),
+    ),
+    (
         "held_discard",
         lambda w: f"/help/held/{w.held.pk}/",
         lambda w: {"action": "discard"},

@@ -1101,6 +1101,47 @@ def held_mail_accept(*, held: HeldMail, actor: User) -> TicketMessage:
     return message
 
 
+def held_mail_new_ticket(*, held: HeldMail, actor: User) -> Ticket:
+    """Make a held mail a question of its own, its sender the asker."""
+    with transaction.atomic():
+        held = _held_locked(held)
+        _require(actor, "helpdesk.manage")
+        if not held.from_address:
+            raise ValidationError(_("This mail has no sender to answer."))
+        ticket = Ticket(
+            subject=clean_subject(held.subject) or _("(no subject)"),
+            asker=_account_for(held.from_address),
+            asker_email=held.from_address,
+            asker_name=held.from_name[:150],
+            token=_new_token(),
+            nonce=secrets.token_hex(16),
+            language=str(settings.LANGUAGE_CODE),
+            confirmed_at=timezone.now(),
+        )
+        ticket.full_clean()
+        ticket.save()
+        message = TicketMessage.objects.create(
+            ticket=ticket,
+            kind=MessageKind.ASKER,
+            from_address=held.from_address,
+            from_name=held.from_name,
+            text=held.text,
+            html=held.html,
+            eml_path=held.eml_path,
+        )
+        held.attachments.update(held=None, message=message)
+        held.decided_at = timezone.now()
+        held.save(update_fields=["decided_at"])
+        audit_log_record(
+            actor=actor,
+            action="helpdesk.held_new_ticket",
+            obj=ticket,
+            data={"held": held.pk},
+        )
+        _notify_new(ticket)
+    return ticket
+
+
 def held_mail_discard(*, held: HeldMail, actor: User) -> None:
     with transaction.atomic():
         held = _held_locked(held)

@@ -658,6 +658,10 @@ def held_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "accept":
             services.held_mail_accept(held=held, actor=_user(request))
             messages.success(request, _("The mail has been added to its ticket."))
+        elif action == "new_ticket":
+            ticket = services.held_mail_new_ticket(held=held, actor=_user(request))
+            messages.success(request, _("The mail is now a ticket of its own."))
+            return redirect(ticket)
         elif action == "discard":
             services.held_mail_discard(held=held, actor=_user(request))
             messages.success(request, _("The mail has been discarded."))
