@@ -50,6 +50,7 @@ def test_existing_apps_register_their_modules_in_order() -> None:
         "academy",
         "data",
         "calls",
+        "helpdesk",
         "campaigns",
         "organizations",
         "people",
@@ -64,14 +65,22 @@ def test_header_links_come_from_the_registry(client: Client) -> None:
         ("academy", "/events/academy/"),
         ("data", "/datasets/"),
         ("calls", "/calls/"),
+        ("helpdesk", "/help/"),
         ("organizations", "/organizations/"),
     ]:
         assert f'href="{url}" data-module="{key}"' in html
 
 
-def test_a_module_not_built_is_not_in_the_navigation(client: Client) -> None:
-    html = client.get("/").content.decode()
+def test_a_module_not_registered_is_not_in_the_navigation(client: Client) -> None:
+    from allmende.helpdesk.sections import HELP
+
+    modules.unregister(HELP.key)
+    try:
+        html = client.get("/").content.decode()
+    finally:
+        modules.register(HELP)
     assert 'data-module="helpdesk"' not in html
+    assert 'data-module="helpdesk"' in client.get("/").content.decode()
 
 
 def test_current_module_is_the_longest_matching_address(client: Client) -> None:

@@ -19,6 +19,7 @@ from tests.accounts.factories import UserFactory
 from tests.catalog.factories import DatasetFactory, PublishedDatasetFactory
 from tests.conftest import client_for
 from tests.events.factories import EventFactory
+from tests.helpdesk.factories import FaqEntryFactory
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def add_content(count: int) -> None:
         organization = OrganizationFactory()
         EventFactory(organization=organization)
         PublishedDatasetFactory(organization=organization)
+        FaqEntryFactory()
 
 
 def test_start_page_shows_a_section_per_module(client: Client) -> None:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "allmende.knowledge",
     "allmende.notifications",
     "allmende.campaigns",
+    "allmende.helpdesk",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -352,6 +353,17 @@ ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS = env.int(
     "ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS", default=7
 )
 # Reverse proxies in front of the platform that append to X-Forwarded-For.
+# The helpdesk: its address (replies go out from <local>+<token>@<domain>;
+# empty: the address of DEFAULT_FROM_EMAIL), the days a ticket waits for the
+# asker before it is resolved (0: never) and the largest file a person may
+# attach on the web.
+ALLMENDE_HELPDESK_ADDRESS = env.str("ALLMENDE_HELPDESK_ADDRESS", default="")
+ALLMENDE_HELPDESK_AUTO_RESOLVE_DAYS = env.int(
+    "ALLMENDE_HELPDESK_AUTO_RESOLVE_DAYS", default=14
+)
+ALLMENDE_HELPDESK_MAX_ATTACHMENT_BYTES = env.int(
+    "ALLMENDE_HELPDESK_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024
+)
 ALLMENDE_TRUSTED_PROXY_COUNT = env.int("ALLMENDE_TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = ALLMENDE_TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {

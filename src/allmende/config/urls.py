@@ -25,6 +25,7 @@ urlpatterns = [
     path("tools/", include("allmende.knowledge.urls")),
     path("calls/", include("allmende.programmes.urls")),
     path("campaigns/", include("allmende.campaigns.urls")),
+    path("help/", include("allmende.helpdesk.urls")),
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),
     path("datasets/", include("allmende.catalog.urls")),
     path("harvest/", include("allmende.harvest.urls")),

@@ -1,0 +1,19 @@
+"""Background jobs of the helpdesk: thin tasks, each safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from allmende.core import scheduler
+
+
+@shared_task(name="helpdesk.auto_resolve")
+def auto_resolve() -> int:
+    from allmende.helpdesk.services import tickets_auto_resolve
+
+    return tickets_auto_resolve()
+
+
+scheduler.register("helpdesk.auto_resolve", timedelta(hours=1), auto_resolve)
