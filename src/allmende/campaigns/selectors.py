@@ -35,6 +35,11 @@ def visible_campaigns(viewer: Viewer) -> QuerySet[Campaign]:
     return campaigns.filter(state__in=sorted(PUBLIC_STATES))
 
 
+def public_campaigns() -> QuerySet[Campaign]:
+    """Campaigns anyone may see, whoever is looking (the widget, the API)."""
+    return Campaign.objects.filter(state__in=sorted(PUBLIC_STATES))
+
+
 def campaign_list(*, viewer: Viewer) -> QuerySet[Campaign]:
     """The list page: not archived (for staff also drafts), newest first."""
     return (

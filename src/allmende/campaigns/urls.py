@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allmende.campaigns import views
+from allmende.campaigns import embed, views
 
 app_name = "campaigns"
 
@@ -18,6 +18,14 @@ urlpatterns = [
         name="demand_delete",
     ),
     path("<slug:slug>/sign/", views.sign, name="sign"),
+    # The only pages other sites may frame.
+    path("<slug:slug>/embed/", embed.widget, name="embed"),
+    path("<slug:slug>/embed/sign/", embed.widget_sign, name="embed_sign"),
+    path(
+        "<slug:slug>/embed/check-mail/",
+        embed.widget_check_mail,
+        name="embed_check_mail",
+    ),
     path("<slug:slug>/check-mail/", views.check_mail, name="check_mail"),
     path(
         "<slug:slug>/organizations/<int:organization>/sign/",

@@ -16,11 +16,12 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from allmende.campaigns import selectors, services
+from allmende.campaigns import embed, selectors, services
 from allmende.campaigns.forms import CampaignForm, DemandForm, SignatureForm
 from allmende.campaigns.models import (
     STAFF,
     Campaign,
+    CampaignState,
     Demand,
     OrganizationSignature,
     OrganizationSignatureState,
@@ -83,6 +84,11 @@ def _detail_context(
         ),
         "targets": targets_from(campaign.state, STAFF) if can_manage else [],
         "demand_form": DemandForm() if can_manage else None,
+        "embed_snippet": (
+            embed.snippet(request, campaign)
+            if campaign.state == CampaignState.PUBLISHED
+            else ""
+        ),
     }
 
 
