@@ -114,6 +114,15 @@ class Campaign(models.Model):
     names_public = models.BooleanField(
         _("show signers' names publicly (with their consent)"), default=True
     )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization running the campaign"),
+        help_text=_("Its administrators may export the signatures."),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -178,6 +187,31 @@ class Campaign(models.Model):
             and self.starts_at <= moment  # type: ignore[operator]
             and (self.ends_at is None or moment < self.ends_at)  # type: ignore[operator]
         )
+
+
+class ConsentText(models.Model):
+    """Each version of a campaign's consent text, kept for proof of consent."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="consent_texts"
+    )
+    version = models.PositiveIntegerField()
+    text_de = models.TextField(max_length=4000)
+    text_en = models.TextField(blank=True, max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        ordering = ["campaign", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "version"], name="consent_text_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} – {self.version}"
 
 
 class Demand(models.Model):

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from allmende.campaigns.exports import ConsentRecord
 from allmende.campaigns.models import (
     PUBLIC_STATES,
     Campaign,
     CampaignState,
+    ConsentText,
     OrganizationSignature,
     OrganizationSignatureState,
     Signature,
@@ -122,6 +124,61 @@ def public_signatures(*, campaign: Campaign, limit: int = 100) -> list[Signature
         .only("name", "confirmed_at")
         .order_by("-confirmed_at", "-id")[:limit]
     )
+
+
+def signatures_for_export(*, campaign: Campaign) -> list[Signature]:
+    """Confirmed signatures only: pending ones have not agreed yet, withdrawn
+    ones no longer agree."""
+    return list(
+        Signature.objects.filter(campaign=campaign, state=SignatureState.CONFIRMED)
+        .only(
+            "name",
+            "email",
+            "postcode",
+            "name_public",
+            "signed_at",
+            "confirmed_at",
+            "consent_version",
+        )
+        .order_by("confirmed_at", "id")
+    )
+
+
+def consent_records(
+    *, email: str, campaign: Campaign | None = None
+) -> list[ConsentRecord]:
+    """Every signature of ``email`` (normalised) in ``campaign`` or in all
+    campaigns, each with the consent text of its version."""
+    signatures = list(
+        Signature.objects.filter(email=email)
+        .filter(**({"campaign": campaign} if campaign is not None else {}))
+        .select_related("campaign")
+        .order_by("signed_at", "id")
+    )
+    texts = {
+        (text.campaign_id, text.version): text
+        for text in ConsentText.objects.filter(
+            campaign_id__in={s.campaign_id for s in signatures}
+        )
+    }
+    records = []
+    for signature in signatures:
+        text = texts.get((signature.campaign_id, signature.consent_version))
+        current = signature.campaign
+        if text is None and signature.consent_version == current.consent_version:
+            consent_de, consent_en = current.consent_de, current.consent_en
+        else:
+            consent_de = text.text_de if text else ""
+            consent_en = text.text_en if text else ""
+        records.append(
+            ConsentRecord(
+                campaign=current,
+                signature=signature,
+                consent_de=consent_de,
+                consent_en=consent_en,
+            )
+        )
+    return records
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,14 @@ from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 
 from allmende.accounts.models import User as Account
+from allmende.campaigns import exports, selectors
 from allmende.campaigns import notifications as kinds
 from allmende.campaigns.models import (
     ORGANIZATION_ACTIVE,
     SIGNATURE_ACTIVE,
     STAFF,
     Campaign,
+    ConsentText,
     Demand,
     OrganizationSignature,
     Signature,
@@ -76,6 +78,7 @@ class CampaignData(TypedDict):
     consent_de: str
     consent_en: str
     names_public: bool
+    organization: Organization | None
 
 
 def image_without_metadata(upload: File) -> ContentFile:
@@ -132,6 +135,16 @@ def campaign_index(campaign: Campaign) -> None:
 # Campaigns -------------------------------------------------------------------
 
 
+def _keep_consent_text(campaign: Campaign) -> None:
+    """Keep the consent text of the campaign's current version: a proof of
+    consent names the text a person agreed to, not today's text."""
+    ConsentText.objects.get_or_create(
+        campaign=campaign,
+        version=campaign.consent_version,
+        defaults={"text_de": campaign.consent_de, "text_en": campaign.consent_en},
+    )
+
+
 @transaction.atomic
 def campaign_create(
     *, actor: User, data: CampaignData, image: File | None = None
@@ -144,6 +157,7 @@ def campaign_create(
         campaign.image = image_without_metadata(image)
     campaign.full_clean()
     campaign.save()
+    _keep_consent_text(campaign)
     audit_log_record(actor=actor, action="campaign.created", obj=campaign)
     campaign_index(campaign)
     return campaign
@@ -171,10 +185,13 @@ def campaign_update(
     elif isinstance(image, File):
         campaign.image = image_without_metadata(image)
         changed.append("image")
-    if {"consent_de", "consent_en"} & set(changed):
+    consent_changed = bool({"consent_de", "consent_en"} & set(changed))
+    if consent_changed:
         campaign.consent_version += 1
     campaign.full_clean()
     campaign.save()
+    if consent_changed:
+        _keep_consent_text(campaign)
     if old_image and campaign.image.name != old_image:
         # The replaced image is served publicly: it goes once this has committed.
         transaction.on_commit(
@@ -664,3 +681,49 @@ def signatures_delete_unconfirmed(*, now: datetime | None = None) -> int:
         state=S.PENDING, signed_at__lt=cutoff
     ).delete()
     return deleted
+
+
+# Exports ---------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+@transaction.atomic
+def signatures_export(*, actor: User, campaign: Campaign, fmt: str) -> bytes:
+    """The confirmed signatures as a file; who exported what is logged."""
+    _require(actor, "campaigns.export_signatures", campaign)
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError(_("Unknown file format."))
+    with_email = bool(getattr(actor, "is_staff", False))
+    signatures = selectors.signatures_for_export(campaign=campaign)
+    rows = exports.signature_rows(signatures, with_email=with_email)
+    audit_log_record(
+        actor=actor,
+        action="campaign.signatures_exported",
+        obj=campaign,
+        data={"format": fmt, "rows": len(signatures), "email": with_email},
+    )
+    if fmt == "csv":
+        return exports.rows_csv(rows)
+    return exports.rows_xlsx(rows, _("Signatures"))
+
+
+@transaction.atomic
+def consent_proof(
+    *, actor: User, email: str, campaign: Campaign | None = None
+) -> list[exports.ConsentRecord]:
+    """What ``email`` signed, when, and under which consent text: for a
+    request about one's data. Staff may look across campaigns, the
+    organization running a campaign within it. The lookup is logged without
+    the address."""
+    _require(actor, "campaigns.export_signatures", campaign)
+    if campaign is None and not getattr(actor, "is_staff", False):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    records = selectors.consent_records(email=normalise_email(email), campaign=campaign)
+    audit_log_record(
+        actor=actor,
+        action="campaign.consent_proof",
+        obj=campaign,
+        data={"signatures": len(records)},
+    )
+    return records
