@@ -130,6 +130,9 @@ class Campaign(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the campaign last closed: the retention period of signers' personal
+    # data runs from here.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -347,6 +350,9 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Set once the retention period after the campaign closed has passed and
+    # name, address, postcode and IP hash have been removed; it still counts.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature")

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypedDict
@@ -18,7 +19,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import CharField, Max, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -217,7 +219,11 @@ def campaign_transition(*, actor: User, campaign: Campaign, target: str) -> Camp
     if target == C.PUBLISHED and not campaign.demands.exists():
         raise ValidationError(_("Please add at least one demand before publishing."))
     campaign.state = target
-    campaign.save(update_fields=["state", "updated_at"])
+    if target == C.CLOSED and source == C.PUBLISHED:
+        campaign.closed_at = timezone.now()
+    elif target == C.PUBLISHED:
+        campaign.closed_at = None
+    campaign.save(update_fields=["state", "closed_at", "updated_at"])
     index_changed()
     audit_log_record(
         actor=actor,
@@ -673,14 +679,87 @@ def signature_withdraw(
     return signature
 
 
+def _erase(signatures: QuerySet[Signature]) -> int:
+    """Delete ``signatures``; the counters follow."""
+    deleted, _counts = signatures.delete()
+    return deleted
+
+
+@transaction.atomic
+def signatures_erase(*, actor: User | None, emails: Iterable[str]) -> int:
+    """Erase every signature of these addresses, in every campaign: for a
+    person's request to delete their data, and with their account.
+
+    ``actor`` is staff acting on a request, or ``None`` when the account
+    deletion of the person does it. The log keeps the count, not the address.
+    """
+    if actor is not None:
+        _require(actor, "campaigns.view_signatures")
+    addresses = set()
+    for email in emails:
+        try:
+            addresses.add(normalise_email(email))
+        except ValidationError:
+            continue
+    signatures = Signature.objects.select_for_update().filter(email__in=addresses)
+    campaign_ids = set(signatures.values_list("campaign_id", flat=True))
+    erased = _erase(signatures)
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids):
+        audit_log_record(
+            actor=actor,
+            action="campaign.signatures_erased",
+            obj=campaign,
+            data={"signatures": erased},
+        )
+    return erased
+
+
+def signatures_anonymise_after_retention(*, now: datetime | None = None) -> int:
+    """Remove signers' personal data once the retention period after their
+    campaign closed has passed. Confirmed signatures keep counting; the ones
+    never confirmed go."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(settings.ALLMENDE_CAMPAIGN_RETENTION_DAYS))
+    campaigns = Campaign.objects.filter(
+        state__in=[C.CLOSED, C.ARCHIVED], closed_at__lt=cutoff
+    )
+    changed = 0
+    for campaign in campaigns:
+        with transaction.atomic():
+            signatures = Signature.objects.filter(
+                campaign=campaign, anonymised_at__isnull=True
+            )
+            _erase(signatures.filter(state=S.PENDING))
+            # One address per row keeps the unique index satisfied.
+            count = signatures.update(
+                name="",
+                email=Concat(
+                    Value("anonymised-"),
+                    Cast("id", output_field=CharField()),
+                    Value("@anonymised.invalid"),
+                ),
+                postcode="",
+                name_public=False,
+                ip_hash="",
+                nonce="",
+                anonymised_at=now,
+            )
+            if count:
+                audit_log_record(
+                    actor=None,
+                    action="campaign.signatures_anonymised",
+                    obj=campaign,
+                    data={"signatures": count},
+                )
+            changed += count
+    return changed
+
+
 def signatures_delete_unconfirmed(*, now: datetime | None = None) -> int:
     """Delete signatures whose address was not confirmed in time."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=int(settings.ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS))
-    deleted, _counts = Signature.objects.filter(
-        state=S.PENDING, signed_at__lt=cutoff
-    ).delete()
-    return deleted
+    return _erase(Signature.objects.filter(state=S.PENDING, signed_at__lt=cutoff))
 
 
 # Exports ---------------------------------------------------------------------

@@ -16,6 +16,18 @@ def delete_unconfirmed() -> int:
     return signatures_delete_unconfirmed()
 
 
+@shared_task(name="campaigns.anonymise_after_retention")
+def anonymise_after_retention() -> int:
+    from allmende.campaigns.services import signatures_anonymise_after_retention
+
+    return signatures_anonymise_after_retention()
+
+
 scheduler.register(
     "campaigns.delete_unconfirmed", timedelta(hours=1), delete_unconfirmed
+)
+scheduler.register(
+    "campaigns.anonymise_after_retention",
+    timedelta(hours=6),
+    anonymise_after_retention,
 )

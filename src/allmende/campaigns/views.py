@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -374,6 +375,18 @@ def consent_proof(request: HttpRequest, slug: str | None = None) -> HttpResponse
     records = None
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
+        if request.POST.get("action") == "erase" and campaign is None:
+            erased = services.signatures_erase(actor=request.user, emails=[email])
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d signature of this address has been erased.",
+                    "%(count)d signatures of this address have been erased.",
+                    erased,
+                )
+                % {"count": erased},
+            )
+            return redirect("campaigns:consent_proof_all")
         try:
             records = services.consent_proof(
                 actor=request.user, email=email, campaign=campaign

@@ -338,6 +338,11 @@ ALLMENDE_CAMPAIGN_RATE_PER_DOMAIN = env.int(
 ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS = env.int(
     "ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS", default=7
 )
+# Days after a campaign closes until its signers' names, addresses and
+# postcodes are removed (the signatures still count).
+ALLMENDE_CAMPAIGN_RETENTION_DAYS = env.int(
+    "ALLMENDE_CAMPAIGN_RETENTION_DAYS", default=365
+)
 # Reverse proxies in front of the platform that append to X-Forwarded-For.
 ALLMENDE_TRUSTED_PROXY_COUNT = env.int("ALLMENDE_TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = ALLMENDE_TRUSTED_PROXY_COUNT
