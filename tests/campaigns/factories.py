@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from allmende.campaigns.models import (
     Campaign,
+    CampaignCounter,
     CampaignState,
     ConsentText,
     Demand,
@@ -35,6 +36,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def consent_text(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
+            CampaignCounter.objects.create(campaign=self, updated_at=timezone.now())
             ConsentText.objects.create(
                 campaign=self,
                 version=self.consent_version,

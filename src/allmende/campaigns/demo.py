@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from allmende.campaigns.models import (
     Campaign,
+    CampaignCounter,
     CampaignState,
     ConsentText,
     Demand,
@@ -158,6 +159,12 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
                 )
             )
         Signature.objects.bulk_create(signatures, batch_size=500)
+        CampaignCounter.objects.create(
+            campaign=campaign,
+            organizations=len(co_signers),
+            individuals=len(signatures),
+            updated_at=now,
+        )
         campaign_index(campaign)
     stdout.write(
         f"Demo campaign with {len(DEMANDS)} demands and {SIGNATURES} signatures."

@@ -380,3 +380,44 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.campaign}"
+
+
+class CampaignCounter(models.Model):
+    """The public counts of a campaign, brought up to date in batches.
+
+    A signature or co-signing that changes a count adds a row to
+    :class:`CounterDelta` in its own transaction (an insert, which never
+    waits for another signer); :func:`~allmende.campaigns.services.counters_update`
+    folds the rows into this one every few seconds. Locking one counter row
+    per signature is what made petition sites collapse under a rush.
+    """
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="counter"
+    )
+    organizations = models.IntegerField(default=0)
+    individuals = models.IntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.organizations}/{self.individuals}"
+
+
+class CounterDelta(models.Model):
+    """One change to a campaign's counts, not yet folded into its counter."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    organizations = models.SmallIntegerField(default=0)
+    individuals = models.SmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter change")
+        verbose_name_plural = _("counter changes")
+        indexes = [models.Index(fields=["campaign", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.organizations:+}/{self.individuals:+}"

@@ -19,7 +19,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Max, QuerySet, Value
+from django.db.models import CharField, Count, F, Max, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +37,9 @@ from allmende.campaigns.models import (
     SIGNATURE_ACTIVE,
     STAFF,
     Campaign,
+    CampaignCounter,
     ConsentText,
+    CounterDelta,
     Demand,
     OrganizationSignature,
     Signature,
@@ -160,6 +162,7 @@ def campaign_create(
     campaign.full_clean()
     campaign.save()
     _keep_consent_text(campaign)
+    CampaignCounter.objects.create(campaign=campaign, updated_at=timezone.now())
     audit_log_record(actor=actor, action="campaign.created", obj=campaign)
     campaign_index(campaign)
     return campaign
@@ -289,6 +292,72 @@ def demand_delete(*, actor: User, demand: Demand) -> None:
     campaign_index(campaign)
 
 
+# Counters --------------------------------------------------------------------
+
+# A counter older than this is brought up to date when it is read; with the
+# widget's cache of as long, the counts shown are at most 10 seconds behind.
+COUNTER_MAX_AGE = timedelta(seconds=5)
+FOLD_BATCH = 10_000
+
+
+def _count(campaign_id: int, *, organizations: int = 0, individuals: int = 0) -> None:
+    """Record a change of the counts in the current transaction: an insert,
+    which never waits for another signer."""
+    CounterDelta.objects.create(
+        campaign_id=campaign_id, organizations=organizations, individuals=individuals
+    )
+
+
+def counter_update(*, campaign_id: int, now: datetime | None = None) -> bool:
+    """Fold the campaign's recorded changes into its counter.
+
+    Only one process folds a campaign at a time (the counter row is locked,
+    and whoever finds it locked leaves the work to the one holding it); only
+    the rows read are deleted, so a change committed meanwhile is folded next
+    time. Returns whether this call did the folding. Safe to run twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        CampaignCounter.objects.get_or_create(
+            campaign_id=campaign_id, defaults={"updated_at": now}
+        )
+    with transaction.atomic():
+        counter = (
+            CampaignCounter.objects.select_for_update(skip_locked=True)
+            .filter(campaign_id=campaign_id)
+            .first()
+        )
+        if counter is None:
+            return False
+        while True:
+            rows = list(
+                CounterDelta.objects.filter(campaign_id=campaign_id)
+                .order_by("id")
+                .values_list("id", "organizations", "individuals")[:FOLD_BATCH]
+            )
+            if not rows:
+                break
+            CampaignCounter.objects.filter(pk=campaign_id).update(
+                organizations=F("organizations") + sum(row[1] for row in rows),
+                individuals=F("individuals") + sum(row[2] for row in rows),
+            )
+            CounterDelta.objects.filter(
+                campaign_id=campaign_id, id__in=[row[0] for row in rows]
+            ).delete()
+            if len(rows) < FOLD_BATCH:
+                break
+        CampaignCounter.objects.filter(pk=campaign_id).update(updated_at=now)
+    return True
+
+
+def counters_update() -> int:
+    """Fold the recorded changes of every campaign that has any (the job)."""
+    campaign_ids = set(
+        CounterDelta.objects.values_list("campaign_id", flat=True).distinct()
+    )
+    return sum(counter_update(campaign_id=pk) for pk in sorted(campaign_ids))
+
+
 # Organizations ---------------------------------------------------------------
 
 
@@ -348,6 +417,8 @@ def organization_sign(
         raise ValidationError(
             _("This organization has already co-signed or proposed it.")
         ) from None
+    if admin:
+        _count(campaign.pk, organizations=1)
     audit_log_record(
         actor=actor,
         action="campaign.organization_signed"
@@ -398,6 +469,7 @@ def organization_signature_confirm(
     signature.signed_at = timezone.now()
     signature.signed_by = actor if isinstance(actor, Account) else None
     signature.save(update_fields=["state", "signed_at", "signed_by"])
+    _count(signature.campaign_id, organizations=1)
     audit_log_record(
         actor=actor,
         action="campaign.organization_signed",
@@ -436,6 +508,8 @@ def organization_signature_withdraw(
     signature.state = O.WITHDRAWN if source == O.SIGNED else O.DECLINED
     signature.withdrawn_at = timezone.now()
     signature.save(update_fields=["state", "withdrawn_at"])
+    if source == O.SIGNED:
+        _count(signature.campaign_id, organizations=-1)
     audit_log_record(
         actor=actor,
         action="campaign.organization_withdrawn",
@@ -639,6 +713,7 @@ def signature_confirm(
     signature.state = S.CONFIRMED
     signature.confirmed_at = now
     signature.save(update_fields=["state", "confirmed_at"])
+    _count(signature.campaign_id, individuals=1)
     audit_log_record(
         actor=None,
         action="campaign.signature_confirmed",
@@ -667,6 +742,8 @@ def signature_withdraw(
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
     if signature.state not in SIGNATURE_ACTIVE:
         return signature
+    if signature.state == S.CONFIRMED:
+        _count(signature.campaign_id, individuals=-1)
     signature.state = S.WITHDRAWN
     signature.withdrawn_at = now
     signature.save(update_fields=["state", "withdrawn_at"])
@@ -679,8 +756,17 @@ def signature_withdraw(
     return signature
 
 
+@transaction.atomic
 def _erase(signatures: QuerySet[Signature]) -> int:
     """Delete ``signatures``; the counters follow."""
+    confirmed = (
+        signatures.filter(state=S.CONFIRMED)
+        .values("campaign_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in confirmed:
+        _count(row["campaign_id"], individuals=-row["n"])
     deleted, _counts = signatures.delete()
     return deleted
 
@@ -701,9 +787,14 @@ def signatures_erase(*, actor: User | None, emails: Iterable[str]) -> int:
             addresses.add(normalise_email(email))
         except ValidationError:
             continue
-    signatures = Signature.objects.select_for_update().filter(email__in=addresses)
-    campaign_ids = set(signatures.values_list("campaign_id", flat=True))
-    erased = _erase(signatures)
+    # Locked first, so a confirmation running meanwhile is counted right.
+    locked = list(
+        Signature.objects.select_for_update()
+        .filter(email__in=addresses)
+        .values_list("id", "campaign_id")
+    )
+    campaign_ids = {campaign_id for _id, campaign_id in locked}
+    erased = _erase(Signature.objects.filter(pk__in=[pk for pk, _c in locked]))
     for campaign in Campaign.objects.filter(pk__in=campaign_ids):
         audit_log_record(
             actor=actor,
