@@ -114,6 +114,9 @@ def test_person_signs_in_the_widget_on_another_site_and_confirms(
     page.frame_locator("iframe").get_by_text("1 von 10 Unterschriften").wait_for()
     page.goto(campaign.get_absolute_url())
     page.get_by_text("Grace Hopper").wait_for()
+    page.goto(f"/campaigns/{campaign.slug}/embed/?lang=de")
+    assert scroll_width(page) <= PHONE["width"]
+    assert_no_axe_violations(page)
 
 
 def _png() -> bytes:
