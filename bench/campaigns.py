@@ -233,6 +233,44 @@ def _queued_mails() -> Counter[tuple[str, str]]:
     return mails
 
 
+def _cpu_per_request(slug: str, count: int = 50) -> dict[str, float]:
+    """Median CPU time in ms of this process for one submission, one
+    confirmation and one widget view (on SQLite it includes the queries):
+    on a crowded machine a steadier figure than the wall time."""
+    import statistics
+
+    from django.test import Client
+
+    from allmende.campaigns.models import Signature
+    from allmende.campaigns.services import signature_token, signatures_erase
+
+    client = Client(headers={"accept-language": "en"})
+    times: dict[str, list[float]] = {"sign": [], "confirm": [], "widget": []}
+    for number in range(count):
+        started = time.process_time()
+        client.post(
+            f"/campaigns/{slug}/sign/",
+            {"name": "CPU", "email": f"cpu-{number}@example.org", "consent": "on"},
+        )
+        times["sign"].append(time.process_time() - started)
+    for signature in Signature.objects.filter(email__startswith="cpu-"):
+        url = f"/campaigns/s/{signature_token(signature)}/"
+        started = time.process_time()
+        client.post(url, {"action": "confirm"})
+        times["confirm"].append(time.process_time() - started)
+    for _ in range(count):
+        started = time.process_time()
+        client.get(f"/campaigns/{slug}/embed/?lang=de")
+        times["widget"].append(time.process_time() - started)
+    signatures_erase(
+        actor=None,
+        emails=Signature.objects.filter(email__startswith="cpu-").values_list(
+            "email", flat=True
+        ),
+    )
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sign-seconds", type=int, default=120)
@@ -256,6 +294,7 @@ def main() -> None:
     os.environ["ALLMENDE_EMAIL_FILE_PATH"] = str(Path(data_dir) / "mail")
     os.environ.setdefault("ALLMENDE_LOG_LEVEL", "WARNING")
     slug = _setup()
+    cpu = _cpu_per_request(slug)
 
     from django.conf import settings
     from django.db import connection
@@ -345,6 +384,10 @@ def main() -> None:
         )
         row("widget page", args.widget_seconds, widget)
         print(f"\nload average after: {_load()}")
+        print(
+            "CPU time of one request in this process (median of 50, ms): "
+            + ", ".join(f"{name} {value:.1f}" for name, value in cpu.items())
+        )
     finally:
         server.terminate()
         server.wait(timeout=60)
