@@ -65,8 +65,8 @@ def frameable(
         with translation.override(language):
             response = view(request, *args, **kwargs)
         response["Content-Security-Policy"] = frame_policy()
-        # A page in someone else's frame must not leak the visitor's address
-        # on the platform to that site, nor be cached with a form key forever.
+        # A page in someone else's frame sends no address of the platform's
+        # pages to other sites.
         response["Referrer-Policy"] = "same-origin"
         return response
 
