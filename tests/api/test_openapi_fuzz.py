@@ -25,6 +25,7 @@ from allmende.catalog.models import Resource
 from allmende.config.api import api
 from allmende.events.models import Event
 from allmende.organizations.models import Organization
+from tests.campaigns.factories import CampaignFactory
 from tests.catalog.conftest import _catalog_files  # noqa: F401 - autouse fixture
 from tests.catalog.factories import PublishedDatasetFactory, add_table
 from tests.events.factories import EventFactory
@@ -38,11 +39,12 @@ CHECKS = [not_a_server_error, status_code_conformance]
 def demo(
     transactional_db: None, org_member: User, organization: Organization
 ) -> dict[str, str]:
-    """A public dataset with a loaded table, an event, an organization and a
-    member's API token."""
+    """A public dataset with a loaded table, an event, a campaign, an
+    organization and a member's API token."""
     dataset = PublishedDatasetFactory(organization=organization)
     resource: Resource = add_table(dataset, org_member)
     event: Event = EventFactory()
+    campaign = CampaignFactory()
     _token, secret = api_token_create(actor=org_member, name="fuzz")
     return {
         "token": secret,
@@ -50,6 +52,7 @@ def demo(
         "dataset": dataset.slug,
         "event": event.slug,
         "organization": organization.slug,
+        "campaign": campaign.slug,
     }
 
 
@@ -86,7 +89,7 @@ def test_api_answers_only_declared_statuses_and_never_fails(
     base_url = live_server.url
     case.call_and_validate(base_url=base_url, checks=CHECKS)
     # The same request once more on the demo data, so query parameters reach
-    # a real table, dataset, event and organization.
+    # a real table, dataset, event, organization and campaign.
     known = {"pk": demo["pk"]}
     if "slug" in case.path_parameters:
         first = case.operation.path.split("/")[2]
@@ -94,6 +97,7 @@ def test_api_answers_only_declared_statuses_and_never_fails(
             "catalog": demo["dataset"],
             "events": demo["event"],
             "organizations": demo["organization"],
+            "campaigns": demo["campaign"],
         }[first]
     if case.path_parameters:
         case.path_parameters = {

@@ -5,12 +5,20 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from allmende.campaigns.models import Campaign, CampaignState, Demand, SignerKinds
+from allmende.campaigns.models import (
+    Campaign,
+    CampaignCounter,
+    CampaignState,
+    ConsentText,
+    Demand,
+    SignerKinds,
+)
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Campaign
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"kampagne-{n}")
     title_de = factory.Sequence(lambda n: f"Kampagne {n}")
@@ -24,6 +32,17 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     goal = 100
     consent_de = "Ich bin einverstanden, dass meine Angaben gespeichert werden."
     consent_en = "I agree that my details are stored."
+
+    @factory.post_generation
+    def consent_text(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            CampaignCounter.objects.create(campaign=self, updated_at=timezone.now())
+            ConsentText.objects.create(
+                campaign=self,
+                version=self.consent_version,
+                text_de=self.consent_de,
+                text_en=self.consent_en,
+            )
 
 
 class DemandFactory(factory.django.DjangoModelFactory):

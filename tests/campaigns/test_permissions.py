@@ -155,6 +155,40 @@ def _sign_individual(client: Client, w: World) -> tuple[int, bool]:
     return response.status_code, Signature.objects.exists()
 
 
+def _sign_in_widget(client: Client, w: World) -> tuple[int, bool]:
+    from allmende.campaigns.embed import form_key
+
+    response = client.post(
+        f"/campaigns/{w.campaign.slug}/embed/sign/",
+        {
+            "name": "Ada",
+            "email": "ada@example.org",
+            "consent": "on",
+            "form_key": form_key(w.campaign),
+        },
+        headers={"Origin": "http://testserver"},
+    )
+    return response.status_code, Signature.objects.exists()
+
+
+def _erase_on_request(client: Client, w: World) -> tuple[int, bool]:
+    now = timezone.now()
+    Signature.objects.create(
+        campaign=w.campaign,
+        name="Ada",
+        email="ada@example.org",
+        state="confirmed",
+        consent_version=1,
+        nonce="n" * 32,
+        signed_at=now,
+        confirmed_at=now,
+    )
+    response = client.post(
+        "/campaigns/consent-proof/", {"email": "ada@example.org", "action": "erase"}
+    )
+    return response.status_code, not Signature.objects.exists()
+
+
 LOGIN = 302  # anonymous visitors are sent to the login page, nothing changes
 DENIED = (403, False)
 STAFF_ONLY = {
@@ -229,6 +263,8 @@ MATRIX: dict[str, tuple[Callable[[Client, World], tuple[int, object]], dict]] = 
         _sign_individual,
         dict.fromkeys(ROLES, (302, True)),
     ),
+    "sign_in_widget": (_sign_in_widget, dict.fromkeys(ROLES, (302, True))),
+    "erase_on_request": (_erase_on_request, STAFF_ONLY),
 }
 
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from allmende.campaigns.models import (
     Campaign,
+    CampaignCounter,
     CampaignState,
+    ConsentText,
     Demand,
     OrganizationSignature,
     OrganizationSignatureState,
@@ -111,6 +113,12 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
             consent_en="I agree that my details are stored to support this "
             "campaign. Your name is shown only if you wish.",
         )
+        ConsentText.objects.create(
+            campaign=campaign,
+            version=campaign.consent_version,
+            text_de=campaign.consent_de,
+            text_en=campaign.consent_en,
+        )
         for number, (title_de, title_en, text_de, text_en) in enumerate(DEMANDS, 1):
             Demand.objects.create(
                 campaign=campaign,
@@ -121,7 +129,12 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
                 text_en=text_en,
             )
         verified = list(Organization.objects.filter(is_verified=True).order_by("pk"))
-        for organization in rng.sample(verified, k=min(CO_SIGNERS, len(verified))):
+        co_signers = rng.sample(verified, k=min(CO_SIGNERS, len(verified)))
+        if co_signers:
+            # The first co-signer runs the campaign and may export it.
+            campaign.organization = co_signers[0]
+            campaign.save(update_fields=["organization"])
+        for organization in co_signers:
             OrganizationSignature.objects.create(
                 campaign=campaign,
                 organization=organization,
@@ -146,6 +159,12 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
                 )
             )
         Signature.objects.bulk_create(signatures, batch_size=500)
+        CampaignCounter.objects.create(
+            campaign=campaign,
+            organizations=len(co_signers),
+            individuals=len(signatures),
+            updated_at=now,
+        )
         campaign_index(campaign)
     stdout.write(
         f"Demo campaign with {len(DEMANDS)} demands and {SIGNATURES} signatures."

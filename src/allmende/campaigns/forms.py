@@ -73,3 +73,7 @@ class SignatureForm(forms.Form):
                 _("Please enter a postcode of five digits, or leave it empty.")
             )
         return postcode
+
+
+class ConsentProofForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the person"), max_length=254)

@@ -114,6 +114,15 @@ class Campaign(models.Model):
     names_public = models.BooleanField(
         _("show signers' names publicly (with their consent)"), default=True
     )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization running the campaign"),
+        help_text=_("Its administrators may export the signatures."),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -121,6 +130,9 @@ class Campaign(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the campaign last closed: the retention period of signers' personal
+    # data runs from here.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -178,6 +190,31 @@ class Campaign(models.Model):
             and self.starts_at <= moment  # type: ignore[operator]
             and (self.ends_at is None or moment < self.ends_at)  # type: ignore[operator]
         )
+
+
+class ConsentText(models.Model):
+    """Each version of a campaign's consent text, kept for proof of consent."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="consent_texts"
+    )
+    version = models.PositiveIntegerField()
+    text_de = models.TextField(max_length=4000)
+    text_en = models.TextField(blank=True, max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        ordering = ["campaign", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "version"], name="consent_text_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} – {self.version}"
 
 
 class Demand(models.Model):
@@ -313,6 +350,9 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Set once the retention period after the campaign closed has passed and
+    # name, address, postcode and IP hash have been removed; it still counts.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature")
@@ -340,3 +380,44 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.campaign}"
+
+
+class CampaignCounter(models.Model):
+    """The public counts of a campaign, brought up to date in batches.
+
+    A signature or co-signing that changes a count adds a row to
+    :class:`CounterDelta` in its own transaction (an insert, which never
+    waits for another signer); :func:`~allmende.campaigns.services.counters_update`
+    folds the rows into this one every few seconds. Locking one counter row
+    per signature is what made petition sites collapse under a rush.
+    """
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="counter"
+    )
+    organizations = models.IntegerField(default=0)
+    individuals = models.IntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.organizations}/{self.individuals}"
+
+
+class CounterDelta(models.Model):
+    """One change to a campaign's counts, not yet folded into its counter."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    organizations = models.SmallIntegerField(default=0)
+    individuals = models.SmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter change")
+        verbose_name_plural = _("counter changes")
+        indexes = [models.Index(fields=["campaign", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.organizations:+}/{self.individuals:+}"

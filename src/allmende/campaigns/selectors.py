@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from allmende.campaigns.exports import ConsentRecord
 from allmende.campaigns.models import (
     PUBLIC_STATES,
     Campaign,
+    CampaignCounter,
     CampaignState,
+    ConsentText,
     OrganizationSignature,
     OrganizationSignatureState,
     Signature,
@@ -35,20 +39,17 @@ def visible_campaigns(viewer: Viewer) -> QuerySet[Campaign]:
     return campaigns.filter(state__in=sorted(PUBLIC_STATES))
 
 
+def public_campaigns() -> QuerySet[Campaign]:
+    """Campaigns anyone may see, whoever is looking (the widget, the API)."""
+    return Campaign.objects.filter(state__in=sorted(PUBLIC_STATES))
+
+
 def campaign_list(*, viewer: Viewer) -> QuerySet[Campaign]:
     """The list page: not archived (for staff also drafts), newest first."""
     return (
         visible_campaigns(viewer)
         .exclude(state=CampaignState.ARCHIVED)
-        .annotate(
-            organizations_count=Count(
-                "organization_signatures",
-                filter=Q(
-                    organization_signatures__state=OrganizationSignatureState.SIGNED
-                ),
-                distinct=True,
-            )
-        )
+        .select_related("counter")
     )
 
 
@@ -75,25 +76,41 @@ class Counts:
 
 
 def counts(*, campaign: Campaign) -> Counts:
-    organizations = OrganizationSignature.objects.filter(
-        campaign=campaign, state=OrganizationSignatureState.SIGNED
-    ).count()
-    individuals = Signature.objects.filter(
-        campaign=campaign, state=SignatureState.CONFIRMED
-    ).count()
+    """The public counts from the campaign's counter, not from the signatures.
+
+    A counter older than a few seconds is brought up to date first, by one
+    request per process and interval (the others read it as it is), so the
+    counts follow the signatures within seconds even without a job runner.
+    """
+    from allmende.campaigns.services import COUNTER_MAX_AGE, counter_update
+
+    counter = CampaignCounter.objects.filter(campaign=campaign).first()
+    if counter is None or counter.updated_at < timezone.now() - COUNTER_MAX_AGE:
+        gate = f"allmende:campaigns:counter:{campaign.pk}"
+        if cache.add(gate, 1, int(COUNTER_MAX_AGE.total_seconds())):
+            counter_update(campaign_id=campaign.pk)
+            counter = CampaignCounter.objects.filter(campaign=campaign).first()
     return Counts(
-        organizations=organizations, individuals=individuals, goal=campaign.goal
+        organizations=counter.organizations if counter else 0,
+        individuals=counter.individuals if counter else 0,
+        goal=campaign.goal,
     )
 
 
-def public_organizations(*, campaign: Campaign) -> list[OrganizationSignature]:
-    return list(
+def public_organization_signatures(
+    *, campaign: Campaign
+) -> QuerySet[OrganizationSignature]:
+    return (
         OrganizationSignature.objects.filter(
             campaign=campaign, state=OrganizationSignatureState.SIGNED
         )
         .select_related("organization")
-        .order_by("organization__name")
+        .order_by("organization__name", "id")
     )
+
+
+def public_organizations(*, campaign: Campaign) -> list[OrganizationSignature]:
+    return list(public_organization_signatures(campaign=campaign))
 
 
 def all_organization_signatures(*, campaign: Campaign) -> list[OrganizationSignature]:
@@ -105,18 +122,80 @@ def all_organization_signatures(*, campaign: Campaign) -> list[OrganizationSigna
     )
 
 
-def public_signatures(*, campaign: Campaign, limit: int = 100) -> list[Signature]:
-    """Names of confirmed signers who agreed to be listed, if the campaign
-    shows names at all."""
+def public_signer_names(*, campaign: Campaign) -> QuerySet[Signature]:
+    """Confirmed signers who agreed to be listed, if the campaign shows names
+    at all (anonymised ones have no name left)."""
     if not campaign.names_public:
-        return []
-    return list(
+        return Signature.objects.none()
+    return (
         Signature.objects.filter(
-            campaign=campaign, state=SignatureState.CONFIRMED, name_public=True
+            campaign=campaign,
+            state=SignatureState.CONFIRMED,
+            name_public=True,
+            anonymised_at__isnull=True,
         )
         .only("name", "confirmed_at")
-        .order_by("-confirmed_at", "-id")[:limit]
+        .order_by("-confirmed_at", "-id")
     )
+
+
+def public_signatures(*, campaign: Campaign, limit: int = 100) -> list[Signature]:
+    return list(public_signer_names(campaign=campaign)[:limit])
+
+
+def signatures_for_export(*, campaign: Campaign) -> list[Signature]:
+    """Confirmed signatures only: pending ones have not agreed yet, withdrawn
+    ones no longer agree."""
+    return list(
+        Signature.objects.filter(campaign=campaign, state=SignatureState.CONFIRMED)
+        .only(
+            "name",
+            "email",
+            "postcode",
+            "name_public",
+            "signed_at",
+            "confirmed_at",
+            "consent_version",
+        )
+        .order_by("confirmed_at", "id")
+    )
+
+
+def consent_records(
+    *, email: str, campaign: Campaign | None = None
+) -> list[ConsentRecord]:
+    """Every signature of ``email`` (normalised) in ``campaign`` or in all
+    campaigns, each with the consent text of its version."""
+    signatures = list(
+        Signature.objects.filter(email=email)
+        .filter(**({"campaign": campaign} if campaign is not None else {}))
+        .select_related("campaign")
+        .order_by("signed_at", "id")
+    )
+    texts = {
+        (text.campaign_id, text.version): text
+        for text in ConsentText.objects.filter(
+            campaign_id__in={s.campaign_id for s in signatures}
+        )
+    }
+    records = []
+    for signature in signatures:
+        text = texts.get((signature.campaign_id, signature.consent_version))
+        current = signature.campaign
+        if text is None and signature.consent_version == current.consent_version:
+            consent_de, consent_en = current.consent_de, current.consent_en
+        else:
+            consent_de = text.text_de if text else ""
+            consent_en = text.text_en if text else ""
+        records.append(
+            ConsentRecord(
+                campaign=current,
+                signature=signature,
+                consent_de=consent_de,
+                consent_en=consent_en,
+            )
+        )
+    return records
 
 
 @dataclass(frozen=True)

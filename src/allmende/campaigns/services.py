@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypedDict
@@ -18,7 +19,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import CharField, Count, F, Max, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,12 +30,16 @@ from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 
 from allmende.accounts.models import User as Account
+from allmende.campaigns import exports, selectors
 from allmende.campaigns import notifications as kinds
 from allmende.campaigns.models import (
     ORGANIZATION_ACTIVE,
     SIGNATURE_ACTIVE,
     STAFF,
     Campaign,
+    CampaignCounter,
+    ConsentText,
+    CounterDelta,
     Demand,
     OrganizationSignature,
     Signature,
@@ -76,6 +82,7 @@ class CampaignData(TypedDict):
     consent_de: str
     consent_en: str
     names_public: bool
+    organization: Organization | None
 
 
 def image_without_metadata(upload: File) -> ContentFile:
@@ -132,6 +139,16 @@ def campaign_index(campaign: Campaign) -> None:
 # Campaigns -------------------------------------------------------------------
 
 
+def _keep_consent_text(campaign: Campaign) -> None:
+    """Keep the consent text of the campaign's current version: a proof of
+    consent names the text a person agreed to, not today's text."""
+    ConsentText.objects.get_or_create(
+        campaign=campaign,
+        version=campaign.consent_version,
+        defaults={"text_de": campaign.consent_de, "text_en": campaign.consent_en},
+    )
+
+
 @transaction.atomic
 def campaign_create(
     *, actor: User, data: CampaignData, image: File | None = None
@@ -144,6 +161,8 @@ def campaign_create(
         campaign.image = image_without_metadata(image)
     campaign.full_clean()
     campaign.save()
+    _keep_consent_text(campaign)
+    CampaignCounter.objects.create(campaign=campaign, updated_at=timezone.now())
     audit_log_record(actor=actor, action="campaign.created", obj=campaign)
     campaign_index(campaign)
     return campaign
@@ -171,10 +190,13 @@ def campaign_update(
     elif isinstance(image, File):
         campaign.image = image_without_metadata(image)
         changed.append("image")
-    if {"consent_de", "consent_en"} & set(changed):
+    consent_changed = bool({"consent_de", "consent_en"} & set(changed))
+    if consent_changed:
         campaign.consent_version += 1
     campaign.full_clean()
     campaign.save()
+    if consent_changed:
+        _keep_consent_text(campaign)
     if old_image and campaign.image.name != old_image:
         # The replaced image is served publicly: it goes once this has committed.
         transaction.on_commit(
@@ -200,7 +222,11 @@ def campaign_transition(*, actor: User, campaign: Campaign, target: str) -> Camp
     if target == C.PUBLISHED and not campaign.demands.exists():
         raise ValidationError(_("Please add at least one demand before publishing."))
     campaign.state = target
-    campaign.save(update_fields=["state", "updated_at"])
+    if target == C.CLOSED and source == C.PUBLISHED:
+        campaign.closed_at = timezone.now()
+    elif target == C.PUBLISHED:
+        campaign.closed_at = None
+    campaign.save(update_fields=["state", "closed_at", "updated_at"])
     index_changed()
     audit_log_record(
         actor=actor,
@@ -266,6 +292,72 @@ def demand_delete(*, actor: User, demand: Demand) -> None:
     campaign_index(campaign)
 
 
+# Counters --------------------------------------------------------------------
+
+# A counter older than this is brought up to date when it is read; with the
+# widget's cache of as long, the counts shown are at most 10 seconds behind.
+COUNTER_MAX_AGE = timedelta(seconds=5)
+FOLD_BATCH = 10_000
+
+
+def _count(campaign_id: int, *, organizations: int = 0, individuals: int = 0) -> None:
+    """Record a change of the counts in the current transaction: an insert,
+    which never waits for another signer."""
+    CounterDelta.objects.create(
+        campaign_id=campaign_id, organizations=organizations, individuals=individuals
+    )
+
+
+def counter_update(*, campaign_id: int, now: datetime | None = None) -> bool:
+    """Fold the campaign's recorded changes into its counter.
+
+    Only one process folds a campaign at a time (the counter row is locked,
+    and whoever finds it locked leaves the work to the one holding it); only
+    the rows read are deleted, so a change committed meanwhile is folded next
+    time. Returns whether this call did the folding. Safe to run twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        CampaignCounter.objects.get_or_create(
+            campaign_id=campaign_id, defaults={"updated_at": now}
+        )
+    with transaction.atomic():
+        counter = (
+            CampaignCounter.objects.select_for_update(skip_locked=True)
+            .filter(campaign_id=campaign_id)
+            .first()
+        )
+        if counter is None:
+            return False
+        while True:
+            rows = list(
+                CounterDelta.objects.filter(campaign_id=campaign_id)
+                .order_by("id")
+                .values_list("id", "organizations", "individuals")[:FOLD_BATCH]
+            )
+            if not rows:
+                break
+            CampaignCounter.objects.filter(pk=campaign_id).update(
+                organizations=F("organizations") + sum(row[1] for row in rows),
+                individuals=F("individuals") + sum(row[2] for row in rows),
+            )
+            CounterDelta.objects.filter(
+                campaign_id=campaign_id, id__in=[row[0] for row in rows]
+            ).delete()
+            if len(rows) < FOLD_BATCH:
+                break
+        CampaignCounter.objects.filter(pk=campaign_id).update(updated_at=now)
+    return True
+
+
+def counters_update() -> int:
+    """Fold the recorded changes of every campaign that has any (the job)."""
+    campaign_ids = set(
+        CounterDelta.objects.values_list("campaign_id", flat=True).distinct()
+    )
+    return sum(counter_update(campaign_id=pk) for pk in sorted(campaign_ids))
+
+
 # Organizations ---------------------------------------------------------------
 
 
@@ -325,6 +417,8 @@ def organization_sign(
         raise ValidationError(
             _("This organization has already co-signed or proposed it.")
         ) from None
+    if admin:
+        _count(campaign.pk, organizations=1)
     audit_log_record(
         actor=actor,
         action="campaign.organization_signed"
@@ -375,6 +469,7 @@ def organization_signature_confirm(
     signature.signed_at = timezone.now()
     signature.signed_by = actor if isinstance(actor, Account) else None
     signature.save(update_fields=["state", "signed_at", "signed_by"])
+    _count(signature.campaign_id, organizations=1)
     audit_log_record(
         actor=actor,
         action="campaign.organization_signed",
@@ -413,6 +508,8 @@ def organization_signature_withdraw(
     signature.state = O.WITHDRAWN if source == O.SIGNED else O.DECLINED
     signature.withdrawn_at = timezone.now()
     signature.save(update_fields=["state", "withdrawn_at"])
+    if source == O.SIGNED:
+        _count(signature.campaign_id, organizations=-1)
     audit_log_record(
         actor=actor,
         action="campaign.organization_withdrawn",
@@ -616,6 +713,7 @@ def signature_confirm(
     signature.state = S.CONFIRMED
     signature.confirmed_at = now
     signature.save(update_fields=["state", "confirmed_at"])
+    _count(signature.campaign_id, individuals=1)
     audit_log_record(
         actor=None,
         action="campaign.signature_confirmed",
@@ -644,6 +742,8 @@ def signature_withdraw(
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
     if signature.state not in SIGNATURE_ACTIVE:
         return signature
+    if signature.state == S.CONFIRMED:
+        _count(signature.campaign_id, individuals=-1)
     signature.state = S.WITHDRAWN
     signature.withdrawn_at = now
     signature.save(update_fields=["state", "withdrawn_at"])
@@ -656,11 +756,144 @@ def signature_withdraw(
     return signature
 
 
+@transaction.atomic
+def _erase(signatures: QuerySet[Signature]) -> int:
+    """Delete ``signatures``; the counters follow."""
+    confirmed = (
+        signatures.filter(state=S.CONFIRMED)
+        .values("campaign_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in confirmed:
+        _count(row["campaign_id"], individuals=-row["n"])
+    deleted, _counts = signatures.delete()
+    return deleted
+
+
+@transaction.atomic
+def signatures_erase(*, actor: User | None, emails: Iterable[str]) -> int:
+    """Erase every signature of these addresses, in every campaign: for a
+    person's request to delete their data, and with their account.
+
+    ``actor`` is staff acting on a request, or ``None`` when the account
+    deletion of the person does it. The log keeps the count, not the address.
+    """
+    if actor is not None:
+        _require(actor, "campaigns.view_signatures")
+    addresses = set()
+    for email in emails:
+        try:
+            addresses.add(normalise_email(email))
+        except ValidationError:
+            continue
+    # Locked first, so a confirmation running meanwhile is counted right.
+    locked = list(
+        Signature.objects.select_for_update()
+        .filter(email__in=addresses)
+        .values_list("id", "campaign_id")
+    )
+    campaign_ids = {campaign_id for _id, campaign_id in locked}
+    erased = _erase(Signature.objects.filter(pk__in=[pk for pk, _c in locked]))
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids):
+        audit_log_record(
+            actor=actor,
+            action="campaign.signatures_erased",
+            obj=campaign,
+            data={"signatures": erased},
+        )
+    return erased
+
+
+def signatures_anonymise_after_retention(*, now: datetime | None = None) -> int:
+    """Remove signers' personal data once the retention period after their
+    campaign closed has passed. Confirmed signatures keep counting; the ones
+    never confirmed go."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(settings.ALLMENDE_CAMPAIGN_RETENTION_DAYS))
+    campaigns = Campaign.objects.filter(
+        state__in=[C.CLOSED, C.ARCHIVED], closed_at__lt=cutoff
+    )
+    changed = 0
+    for campaign in campaigns:
+        with transaction.atomic():
+            signatures = Signature.objects.filter(
+                campaign=campaign, anonymised_at__isnull=True
+            )
+            _erase(signatures.filter(state=S.PENDING))
+            # One address per row keeps the unique index satisfied.
+            count = signatures.update(
+                name="",
+                email=Concat(
+                    Value("anonymised-"),
+                    Cast("id", output_field=CharField()),
+                    Value("@anonymised.invalid"),
+                ),
+                postcode="",
+                name_public=False,
+                ip_hash="",
+                nonce="",
+                anonymised_at=now,
+            )
+            if count:
+                audit_log_record(
+                    actor=None,
+                    action="campaign.signatures_anonymised",
+                    obj=campaign,
+                    data={"signatures": count},
+                )
+            changed += count
+    return changed
+
+
 def signatures_delete_unconfirmed(*, now: datetime | None = None) -> int:
     """Delete signatures whose address was not confirmed in time."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=int(settings.ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS))
-    deleted, _counts = Signature.objects.filter(
-        state=S.PENDING, signed_at__lt=cutoff
-    ).delete()
-    return deleted
+    return _erase(Signature.objects.filter(state=S.PENDING, signed_at__lt=cutoff))
+
+
+# Exports ---------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+@transaction.atomic
+def signatures_export(*, actor: User, campaign: Campaign, fmt: str) -> bytes:
+    """The confirmed signatures as a file; who exported what is logged."""
+    _require(actor, "campaigns.export_signatures", campaign)
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError(_("Unknown file format."))
+    with_email = bool(getattr(actor, "is_staff", False))
+    signatures = selectors.signatures_for_export(campaign=campaign)
+    rows = exports.signature_rows(signatures, with_email=with_email)
+    audit_log_record(
+        actor=actor,
+        action="campaign.signatures_exported",
+        obj=campaign,
+        data={"format": fmt, "rows": len(signatures), "email": with_email},
+    )
+    if fmt == "csv":
+        return exports.rows_csv(rows)
+    return exports.rows_xlsx(rows, _("Signatures"))
+
+
+@transaction.atomic
+def consent_proof(
+    *, actor: User, email: str, campaign: Campaign | None = None
+) -> list[exports.ConsentRecord]:
+    """What ``email`` signed, when, and under which consent text: for a
+    request about one's data. Staff may look across campaigns, the
+    organization running a campaign within it. The lookup is logged without
+    the address."""
+    _require(actor, "campaigns.export_signatures", campaign)
+    if campaign is None and not getattr(actor, "is_staff", False):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    records = selectors.consent_records(email=normalise_email(email), campaign=campaign)
+    audit_log_record(
+        actor=actor,
+        action="campaign.consent_proof",
+        obj=campaign,
+        data={"signatures": len(records)},
+    )
+    return records

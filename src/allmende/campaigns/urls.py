@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allmende.campaigns import views
+from allmende.campaigns import embed, views
 
 app_name = "campaigns"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("new/", views.campaign_create, name="create"),
     path("s/<str:token>/", views.signature_by_token, name="signature"),
+    path("consent-proof/", views.consent_proof, name="consent_proof_all"),
     path("<slug:slug>/", views.campaign_detail, name="detail"),
     path("<slug:slug>/edit/", views.campaign_edit, name="edit"),
     path("<slug:slug>/status/", views.campaign_transition, name="transition"),
@@ -18,6 +19,20 @@ urlpatterns = [
         name="demand_delete",
     ),
     path("<slug:slug>/sign/", views.sign, name="sign"),
+    path(
+        "<slug:slug>/signatures.<str:fmt>",
+        views.signatures_export,
+        name="signatures_export",
+    ),
+    path("<slug:slug>/consent-proof/", views.consent_proof, name="consent_proof"),
+    # The only pages other sites may frame.
+    path("<slug:slug>/embed/", embed.widget, name="embed"),
+    path("<slug:slug>/embed/sign/", embed.widget_sign, name="embed_sign"),
+    path(
+        "<slug:slug>/embed/check-mail/",
+        embed.widget_check_mail,
+        name="embed_check_mail",
+    ),
     path("<slug:slug>/check-mail/", views.check_mail, name="check_mail"),
     path(
         "<slug:slug>/organizations/<int:organization>/sign/",

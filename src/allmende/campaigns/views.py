@@ -10,17 +10,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
     require_safe,
 )
 
-from allmende.campaigns import selectors, services
-from allmende.campaigns.forms import CampaignForm, DemandForm, SignatureForm
+from allmende.campaigns import embed, exports, selectors, services
+from allmende.campaigns.forms import (
+    CampaignForm,
+    ConsentProofForm,
+    DemandForm,
+    SignatureForm,
+)
 from allmende.campaigns.models import (
     STAFF,
     Campaign,
+    CampaignState,
     Demand,
     OrganizationSignature,
     OrganizationSignatureState,
@@ -83,6 +90,12 @@ def _detail_context(
         ),
         "targets": targets_from(campaign.state, STAFF) if can_manage else [],
         "demand_form": DemandForm() if can_manage else None,
+        "can_export": request.user.has_perm("campaigns.export_signatures", campaign),
+        "embed_snippet": (
+            embed.snippet(request, campaign)
+            if campaign.state == CampaignState.PUBLISHED
+            else ""
+        ),
     }
 
 
@@ -327,4 +340,72 @@ def signature_by_token(request: HttpRequest, token: str) -> HttpResponse:
             "pending": signature.state == SignatureState.PENDING,
             "confirmed": signature.state == SignatureState.CONFIRMED,
         },
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_safe
+def signatures_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    campaign = _campaign_or_404(request, slug)
+    _require(request, "campaigns.export_signatures", campaign)
+    if fmt not in services.EXPORT_FORMATS:
+        raise Http404
+    content = services.signatures_export(actor=request.user, campaign=campaign, fmt=fmt)
+    response = HttpResponse(
+        content, content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.slug}-signatures.{fmt}"'
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def consent_proof(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Look up one address (by POST: it must not end up in logs of addresses)."""
+    campaign = _campaign_or_404(request, slug) if slug else None
+    _require(request, "campaigns.export_signatures", campaign)
+    if campaign is None and not request.user.is_staff:
+        raise PermissionDenied
+    form = ConsentProofForm(request.POST or None)
+    records = None
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if request.POST.get("action") == "erase" and campaign is None:
+            erased = services.signatures_erase(actor=request.user, emails=[email])
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d signature of this address has been erased.",
+                    "%(count)d signatures of this address have been erased.",
+                    erased,
+                )
+                % {"count": erased},
+            )
+            return redirect("campaigns:consent_proof_all")
+        try:
+            records = services.consent_proof(
+                actor=request.user, email=email, campaign=campaign
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if request.POST.get("format") == "json":
+                response = HttpResponse(
+                    exports.consent_proof_json(email, records),
+                    content_type="application/json",
+                )
+                response["Content-Disposition"] = (
+                    'attachment; filename="consent-proof.json"'
+                )
+                return response
+    return render(
+        request,
+        "campaigns/consent_proof.html",
+        {"campaign": campaign, "form": form, "records": records},
+        status=400 if form.errors else 200,
     )

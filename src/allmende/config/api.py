@@ -7,6 +7,7 @@ from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 
+from allmende.campaigns.api import router as campaigns_router
 from allmende.catalog.api import router as catalog_router
 from allmende.events.api import router as events_router
 from allmende.notifications.api import router as notifications_router
@@ -38,3 +39,4 @@ api.add_router("/organizations", organizations_router)
 api.add_router("/events", events_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/campaigns", campaigns_router)

@@ -352,6 +352,11 @@ ALLMENDE_CAMPAIGN_RATE_PER_DOMAIN = env.int(
 ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS = env.int(
     "ALLMENDE_CAMPAIGN_UNCONFIRMED_DAYS", default=7
 )
+# Days after a campaign closes until its signers' names, addresses and
+# postcodes are removed (the signatures still count).
+ALLMENDE_CAMPAIGN_RETENTION_DAYS = env.int(
+    "ALLMENDE_CAMPAIGN_RETENTION_DAYS", default=365
+)
 # Reverse proxies in front of the platform that append to X-Forwarded-For.
 # The helpdesk: its address (replies go out from <local>+<token>@<domain>;
 # empty: the address of DEFAULT_FROM_EMAIL), the days a ticket waits for the
