@@ -184,17 +184,78 @@ ALLMENDE_TASK_MODE = env.str(
 # have their own queue, and at most this many run at a time in the web
 # process (thread mode); a Celery worker runs them on the "loads" queue.
 ALLMENDE_MAX_CONCURRENT_LOADS = env.int("ALLMENDE_MAX_CONCURRENT_LOADS", default=1)
-# Threads of each job queue in thread mode; "celery" is the default queue.
-ALLMENDE_JOB_THREADS = {"celery": 2, "loads": max(1, ALLMENDE_MAX_CONCURRENT_LOADS)}
-CELERY_TASK_ROUTES = {"catalog.ingest_version": {"queue": "loads"}}
+# Three queues, so that a long load never delays a mail: "loads" (data files),
+# "mail" (every outgoing message) and "celery" (everything else). Threads of
+# each queue in thread mode; a Celery worker takes the queues it is told to.
+ALLMENDE_JOB_THREADS = {
+    "celery": 2,
+    "mail": 1,
+    "loads": max(1, ALLMENDE_MAX_CONCURRENT_LOADS),
+}
+CELERY_TASK_ROUTES = {
+    "catalog.ingest_version": {"queue": "loads"},
+    "core.send_email": {"queue": "mail"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A load that runs longer than this is stopped (soft limit: it fails with a
+# message; the hard limit, a minute later, ends the process that runs it).
+ALLMENDE_LOAD_TIME_LIMIT_SECONDS = env.int(
+    "ALLMENDE_LOAD_TIME_LIMIT_SECONDS", default=2 * 60 * 60
+)
+# Every other job gets this long.
+ALLMENDE_JOB_TIME_LIMIT_SECONDS = env.int(
+    "ALLMENDE_JOB_TIME_LIMIT_SECONDS", default=15 * 60
+)
+# A running load writes a heartbeat every ALLMENDE_LOAD_HEARTBEAT_SECONDS; one
+# with no heartbeat for ALLMENDE_LOAD_STALE_SECONDS lost its worker (killed,
+# out of memory, node gone) and is queued again, at most
+# ALLMENDE_LOAD_MAX_ATTEMPTS times in all, then failed with a message.
+ALLMENDE_LOAD_HEARTBEAT_SECONDS = env.float(
+    "ALLMENDE_LOAD_HEARTBEAT_SECONDS", default=15.0
+)
+ALLMENDE_LOAD_STALE_SECONDS = env.float("ALLMENDE_LOAD_STALE_SECONDS", default=120.0)
+ALLMENDE_LOAD_MAX_ATTEMPTS = env.int("ALLMENDE_LOAD_MAX_ATTEMPTS", default=3)
+# A queued load whose job has not started for this long is queued again (its
+# job may have been lost with a restarted web process in thread mode).
+ALLMENDE_LOAD_REQUEUE_SECONDS = env.float(
+    "ALLMENDE_LOAD_REQUEUE_SECONDS", default=30 * 60.0
+)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# A job is taken off the queue only when it is done; if the process running it
+# dies (SIGKILL, out of memory), the job goes back to the queue.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = ALLMENDE_JOB_TIME_LIMIT_SECONDS
+CELERY_TASK_TIME_LIMIT = ALLMENDE_JOB_TIME_LIMIT_SECONDS + 60
+CELERY_TASK_ANNOTATIONS = {
+    "catalog.ingest_version": {
+        "soft_time_limit": ALLMENDE_LOAD_TIME_LIMIT_SECONDS,
+        "time_limit": ALLMENDE_LOAD_TIME_LIMIT_SECONDS + 60,
+    }
+}
+# Redis hands a job that was taken but not acknowledged to another worker after
+# this long: it must be longer than the longest load, or a load still running
+# would start a second time elsewhere.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": ALLMENDE_LOAD_TIME_LIMIT_SECONDS + 30 * 60
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat keeps its schedule in memory (never a file in the current
+# folder); of several running "allmende worker --beat", only the holder of a
+# lock in Redis schedules. It renews the lock every third of its lifetime; when
+# it dies, another takes over once the lock has expired.
+CELERY_BEAT_SCHEDULER = "allmende.core.beat:SingleBeatScheduler"
+ALLMENDE_BEAT_LOCK_SECONDS = env.float("ALLMENDE_BEAT_LOCK_SECONDS", default=30.0)
+# /-/health reports a worker queue or the scheduler as late when its last
+# heartbeat is older than this (Celery mode only).
+ALLMENDE_HEALTH_HEARTBEAT_SECONDS = env.int(
+    "ALLMENDE_HEALTH_HEARTBEAT_SECONDS", default=180
+)
 
 # --- Files -----------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("ALLMENDE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
