@@ -39,3 +39,10 @@ else:
     # Each run its own database, so two checkouts on one machine can test at
     # the same time against the same server.
     DATABASES["default"]["TEST"] = {"NAME": f"test_allmende_{os.getpid()}"}  # noqa: F405
+    # A stand-in for a read replica (tests/core/test_replicas.py points it at
+    # a copy of the test database); unused unless ALLMENDE_DATABASE_REPLICAS
+    # names it.
+    DATABASES["replica_test"] = {  # noqa: F405
+        **DATABASES["default"],  # noqa: F405
+        "TEST": {"MIRROR": "default"},
+    }

@@ -97,6 +97,7 @@ CSRF_FAILURE_VIEW = "allmende.core.views.csrf_failure"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "allmende.core.replicas.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "allmende.core.middleware.DesignedErrorPagesMiddleware",
@@ -158,6 +159,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keep connections between requests (opening one costs more than most queries).
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Read replicas of PostgreSQL (comma-separated addresses, same form as
+# DATABASE_URL): anonymous page views and the JSON API read from them; writes,
+# signed-in people and anyone who wrote in the last
+# ALLMENDE_REPLICA_PIN_SECONDS stay on the primary (see allmende.core.replicas).
+ALLMENDE_DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), 1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = environ.Env.db_url_config(_url)
+    DATABASES[_alias].setdefault("CONN_MAX_AGE", 60)
+    DATABASES[_alias].setdefault("CONN_HEALTH_CHECKS", True)
+    # Tests use the primary's test database for every replica.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    ALLMENDE_DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["allmende.core.replicas.ReplicaRouter"]
+ALLMENDE_REPLICA_PIN_SECONDS = env.int("ALLMENDE_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, background jobs --------------------------------------
