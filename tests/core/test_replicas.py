@@ -113,6 +113,9 @@ def test_anonymous_reads_go_to_the_replica_and_a_writer_reads_the_primary(
     assert "Nur im Primärsystem" in person.get("/organizations/").content.decode()
     assert _names(person.get("/api/organizations/")) == {"Schon im Replikat"}
 
+    # The health check asks every replica too.
+    assert anonymous.get("/-/health").json()["checks"]["database:replica_test"] == "ok"
+
 
 def _request(method: str = "GET", path: str = "/", **cookies: str) -> Any:
     request = getattr(RequestFactory(), method.lower())(path)
