@@ -12,14 +12,17 @@ stops at its next progress report instead of working beside its successor.
 
 from __future__ import annotations
 
+import logging
 import threading
 from types import TracebackType
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from allmende.catalog.models import ResourceVersion
+
+logger = logging.getLogger(__name__)
 
 
 class LoadEnded(Exception):
@@ -53,7 +56,13 @@ class Heartbeat:
     def _run(self) -> None:
         try:
             while not self._stop.wait(settings.ALLMENDE_LOAD_HEARTBEAT_SECONDS):
-                self.beat()
+                try:
+                    self.beat()
+                except DatabaseError:
+                    # A database that does not answer for a moment must not end
+                    # the heartbeat; a long silence makes the load stale.
+                    logger.warning("Heartbeat of a load failed", exc_info=True)
+                    continue
                 if self.ended:
                     return
         finally:
