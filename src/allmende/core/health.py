@@ -105,15 +105,10 @@ def _check_tables() -> None:
 
 
 def _check_broker() -> None:
-    import redis
+    from kombu import Connection
 
-    client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=3, socket_timeout=3
-    )
-    try:
-        client.ping()
-    finally:
-        client.close()
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=3) as broker:
+        broker.ensure_connection(max_retries=1, timeout=3)
 
 
 def serving_checks() -> dict[str, Callable[[], None]]:
