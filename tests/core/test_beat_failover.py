@@ -68,6 +68,13 @@ def test_one_of_two_schedulers_sends_jobs_and_the_other_takes_over(
             lambda: _sent(active) >= len(scheduler.jobs()), what="every job sent"
         )
         assert _sent(standby) == 0
+        # Heartbeats for /-/health, in the shared cache: the queue each worker
+        # takes, and the active scheduler.
+        for name in ("worker:mail", "scheduler"):
+            wait_until(
+                lambda name=name: client.keys(f"*{heartbeats.PREFIX}{name}"),
+                what=f"heartbeat {name}",
+            )
 
         active.kill()  # the node with the active scheduler is lost
         wait_until(lambda: _sent(standby) > 0, timeout=60, what="take-over")
