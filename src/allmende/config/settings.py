@@ -220,7 +220,7 @@ ALLMENDE_LOAD_TIME_LIMIT_SECONDS = env.int(
 )
 # Every other job gets this long.
 ALLMENDE_JOB_TIME_LIMIT_SECONDS = env.int(
-    "ALLMENDE_JOB_TIME_LIMIT_SECONDS", default=15 * 60
+    "ALLMENDE_JOB_TIME_LIMIT_SECONDS", default=30 * 60
 )
 # A running load writes a heartbeat every ALLMENDE_LOAD_HEARTBEAT_SECONDS; one
 # with no heartbeat for ALLMENDE_LOAD_STALE_SECONDS lost its worker (killed,
@@ -246,18 +246,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = ALLMENDE_JOB_TIME_LIMIT_SECONDS
 CELERY_TASK_TIME_LIMIT = ALLMENDE_JOB_TIME_LIMIT_SECONDS + 60
-CELERY_TASK_ANNOTATIONS = {
-    "catalog.ingest_version": {
-        "soft_time_limit": ALLMENDE_LOAD_TIME_LIMIT_SECONDS,
-        "time_limit": ALLMENDE_LOAD_TIME_LIMIT_SECONDS + 60,
-    }
-}
-# Redis hands a job that was taken but not acknowledged to another worker after
-# this long: it must be longer than the longest load, or a load still running
-# would start a second time elsewhere.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": ALLMENDE_LOAD_TIME_LIMIT_SECONDS + 30 * 60
-}
+# Longer limits of loads and harvests, and the broker's visibility timeout:
+# see "Job limits" at the end.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -570,6 +560,24 @@ for _pair in env.list("ALLMENDE_KNOWLEDGE_FORGES", default=[]):
             _kind.strip(),
             f"https://{_host.strip().lower()}{_FORGE_API_PATHS[_kind.strip()]}",
         )
+
+# --- Job limits -----------------------------------------------------------------
+# Loads and harvest runs may take longer than other jobs.
+_long_jobs = {
+    "catalog.ingest_version": ALLMENDE_LOAD_TIME_LIMIT_SECONDS,
+    "harvest.run": int(ALLMENDE_HARVEST_TOTAL_SECONDS) + 10 * 60,
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": seconds, "time_limit": seconds + 60}
+    for name, seconds in _long_jobs.items()
+}
+# Redis hands a job that was taken but not acknowledged to another worker after
+# this long: it must be longer than the longest job, or a load still running
+# would start a second time elsewhere.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(ALLMENDE_JOB_TIME_LIMIT_SECONDS, *_long_jobs.values())
+    + 30 * 60
+}
 
 _loggers: dict[str, dict[str, str]] = {"django.db.backends": {"level": "INFO"}}
 if ALLMENDE_TASK_MODE != "celery":
