@@ -6,6 +6,8 @@ then left behind by later writes, stands in for a lagging replica.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,36 +24,47 @@ from tests.organizations.factories import OrganizationFactory
 ALIAS = "replica_test"
 
 
-def _copy_database(source: str, target: str) -> None:
-    import psycopg
-
+def _pg_environment() -> dict[str, str]:
     data = connection.settings_dict
-    connections.close_all()
-    with psycopg.connect(
-        dbname="postgres",
-        host=data.get("HOST") or None,
-        port=data.get("PORT") or None,
-        user=data.get("USER") or None,
-        password=data.get("PASSWORD") or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
-        admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    values = {
+        "PGHOST": data.get("HOST"),
+        "PGPORT": data.get("PORT"),
+        "PGUSER": data.get("USER"),
+        "PGPASSWORD": data.get("PASSWORD"),
+    }
+    return {**os.environ, **{k: str(v) for k, v in values.items() if v}}
+
+
+def _admin(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql],
+        env=_pg_environment(),
+        check=True,
+    )
+
+
+def _copy_database(source: str, target: str) -> None:
+    """A copy by dump and restore (other sessions of the test may still be
+    connected to the source, which CREATE DATABASE ... TEMPLATE refuses)."""
+    _admin(f'DROP DATABASE IF EXISTS "{target}"')
+    _admin(f'CREATE DATABASE "{target}"')
+    dump = subprocess.Popen(
+        ["pg_dump", "--no-owner", "--no-privileges", "-d", source],
+        env=_pg_environment(),
+        stdout=subprocess.PIPE,
+    )
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", target],
+        env=_pg_environment(),
+        stdin=dump.stdout,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    assert dump.wait() == 0
 
 
 def _drop_database(name: str) -> None:
-    import psycopg
-
-    data = connection.settings_dict
-    with psycopg.connect(
-        dbname="postgres",
-        host=data.get("HOST") or None,
-        port=data.get("PORT") or None,
-        user=data.get("USER") or None,
-        password=data.get("PASSWORD") or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture
