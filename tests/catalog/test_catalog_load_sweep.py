@@ -18,6 +18,7 @@ from allmende.catalog import engine, services
 from allmende.catalog.models import ResourceVersion
 from allmende.organizations.models import Organization
 from tests.catalog.factories import DatasetFactory, add_table, jobs
+from tests.conftest import client_for
 
 S = ResourceVersion.Status
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,17 @@ def test_load_over_its_time_limit_fails_with_a_message(
     assert "longer than the limit of 120 minutes" in services.error_text(
         version.error_template, version.error_params
     )
+
+
+def test_status_of_a_stale_load_says_it_will_be_started_again(
+    org_admin: User, organization: Organization
+) -> None:
+    version = _version(org_admin, organization)
+    _set(version, status=S.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
+    resource = version.resource
+    response = client_for(org_admin).get(
+        f"/datasets/{resource.dataset.slug}/resources/{resource.pk}/status/"
+    )
+    assert response.status_code == 200
+    assert "stopped unexpectedly" in response.content.decode()
+    assert 'hx-trigger="every 10s"' in response.content.decode()
