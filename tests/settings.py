@@ -44,3 +44,10 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (  # noqa: F405
         "-c synchronous_commit=off"
     )
+    # A stand-in for a read replica (tests/core/test_replicas.py points it at
+    # a copy of the test database); unused unless ALLMENDE_DATABASE_REPLICAS
+    # names it.
+    DATABASES["replica_test"] = {  # noqa: F405
+        **DATABASES["default"],  # noqa: F405
+        "TEST": {"MIRROR": "default"},
+    }

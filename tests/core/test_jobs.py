@@ -144,3 +144,34 @@ def test_worker_command_explains_that_it_needs_a_broker(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "REDIS_URL" in result.stderr
+
+
+def test_worker_command_refuses_a_queue_it_does_not_know(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "ALLMENDE_DATA_DIR": str(tmp_path),
+        "REDIS_URL": "redis://127.0.0.1:6379/13",
+        "DJANGO_SETTINGS_MODULE": "allmende.config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "allmende", "worker", "--queues", "loads,mails"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Unknown queue mails: choose from celery, mail, loads." in result.stderr
+
+
+def test_mail_and_loads_have_queues_of_their_own(settings: Any) -> None:
+    from allmende.catalog.tasks import ingest_version
+    from allmende.core.tasks import send_email
+
+    routes = settings.CELERY_TASK_ROUTES
+    assert routes[send_email.name] == {"queue": "mail"}
+    assert routes[ingest_version.name] == {"queue": "loads"}
+    assert celery_app.conf.task_acks_late is True
+    assert celery_app.conf.task_reject_on_worker_lost is True
+    limit = ingest_version.time_limit
+    assert celery_app.conf.broker_transport_options["visibility_timeout"] > limit

@@ -110,7 +110,8 @@ def test_mail_jobs_run_twice_in_a_worker_send_each_mail_once(
         deadline = time.monotonic() + 180
         done = False
         while time.monotonic() < deadline and not done:
-            idle = broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+            queued = broker.llen("celery") + broker.llen("mail")
+            idle = queued == 0 and broker.hlen("unacked") == 0
             sent = NotificationMail.objects.filter(state="sent").count()
             done = idle and sent == 2
             time.sleep(0.2)

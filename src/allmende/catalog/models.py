@@ -8,11 +8,14 @@ mandatory and recommended property from these rows.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allmende.catalog import storage, vocabularies
@@ -253,6 +256,11 @@ class ResourceVersion(models.Model):
     report = models.JSONField(default=dict, blank=True)
     geometry_column = models.CharField(max_length=200, blank=True)
     load_info = models.JSONField(default=dict, blank=True)
+    # A running load writes its heartbeat here; a queued one, when it was
+    # queued. The periodic sweep queues a load again (counting its attempts)
+    # or fails it when its worker died (see services.loads_recover).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    load_attempts = models.PositiveSmallIntegerField(default=0)
     loaded_at = models.DateTimeField(
         _("table loaded on"),
         null=True,
@@ -290,7 +298,21 @@ class ResourceVersion(models.Model):
 
     @property
     def is_busy(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        """Queued, or running with a recent heartbeat: a load that lost its
+        worker is not busy, so its owner may load it again."""
+        if self.status == self.Status.QUEUED:
+            return True
+        return self.status == self.Status.RUNNING and not self.is_stale
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but no heartbeat for ``ALLMENDE_LOAD_STALE_SECONDS``."""
+        if self.status != self.Status.RUNNING:
+            return False
+        if self.heartbeat_at is None:
+            return True
+        limit = timedelta(seconds=settings.ALLMENDE_LOAD_STALE_SECONDS)
+        return timezone.now() - self.heartbeat_at > limit
 
     @property
     def has_table(self) -> bool:

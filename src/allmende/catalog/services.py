@@ -15,16 +15,19 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
@@ -33,6 +36,7 @@ from django.utils.translation import gettext as _
 from allmende.accounts.models import User
 from allmende.catalog import engine, fetch, storage
 from allmende.catalog.engine import detect as engine_detect
+from allmende.catalog.loads import Heartbeat, LoadEnded
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
 from allmende.core import files
 from allmende.core.search import index_object, unindex_object
@@ -463,9 +467,7 @@ def resource_fetch_again(*, actor: User, resource: Resource) -> ResourceVersion:
     if resource.kind != Resource.Kind.LINK:
         raise ValidationError(_("Only a link can be fetched again."))
     resource = Resource.objects.select_for_update().get(pk=resource.pk)
-    if resource.versions.filter(
-        status__in=(ResourceVersion.Status.QUEUED, ResourceVersion.Status.RUNNING)
-    ).exists():
+    if any(v.is_busy for v in resource.versions.filter(status__in=BUSY)):
         raise ValidationError(
             _("This file is being loaded. Please wait until it is done.")
         )
@@ -506,8 +508,19 @@ def version_reload(
     version.status = ResourceVersion.Status.QUEUED
     version.progress = 0.0
     version.stage = ""
+    version.heartbeat_at = timezone.now()
+    version.load_attempts = 0
     version.full_clean()
-    version.save(update_fields=["options", "status", "progress", "stage"])
+    version.save(
+        update_fields=[
+            "options",
+            "status",
+            "progress",
+            "stage",
+            "heartbeat_at",
+            "load_attempts",
+        ]
+    )
     audit_log_record(
         actor=actor,
         action="resource.reload_requested",
@@ -546,13 +559,17 @@ def ingest_options(version: ResourceVersion) -> engine.IngestOptions:
 
 
 class _Progress:
-    """Writes the load's progress to the version row, at most twice a second."""
+    """Writes the load's progress to the version row, at most twice a second;
+    stops the load when its heartbeat found it taken away."""
 
-    def __init__(self, version_id: int) -> None:
+    def __init__(self, version_id: int, heartbeat: Heartbeat | None = None) -> None:
         self.version_id = version_id
+        self.heartbeat = heartbeat
         self.last = 0.0
 
     def __call__(self, fraction: float, stage: str) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.check()
         now = time.monotonic()
         if now - self.last < 0.5 and fraction < 1.0:
             return
@@ -568,29 +585,52 @@ def version_ingest(*, version_id: int) -> ResourceVersion | None:
     Safe to run twice: only a queued version is taken, so a second run of the
     same job finds nothing to do. Not one transaction: progress must be
     visible while it runs, and the engine switches tables atomically itself.
+    Each take counts as an attempt; a heartbeat shows that it is alive (see
+    :mod:`allmende.catalog.loads` and :func:`loads_recover`).
     """
     taken = ResourceVersion.objects.filter(
         pk=version_id, status=ResourceVersion.Status.QUEUED
-    ).update(status=ResourceVersion.Status.RUNNING, progress=0.0, stage="start")
+    ).update(
+        status=ResourceVersion.Status.RUNNING,
+        progress=0.0,
+        stage="start",
+        heartbeat_at=timezone.now(),
+        load_attempts=F("load_attempts") + 1,
+    )
     if not taken:
         return None
     version = ResourceVersion.objects.select_related("resource__dataset").get(
         pk=version_id
     )
     try:
-        if not version.original:
-            _fetch_original(version)
-        if not version.checksum_sha256:
-            version.checksum_sha256 = storage.sha256_of(version)
-        with storage.local_original(version) as source:
-            result = engine.ingest(
-                source,
-                storage.table_dir(version),
-                options=ingest_options(version),
-                progress=_Progress(version.pk),
-            )
+        with Heartbeat(version.pk, version.load_attempts) as heartbeat:
+            if not version.original:
+                _fetch_original(version, heartbeat)
+            if not version.checksum_sha256:
+                version.checksum_sha256 = storage.sha256_of(version)
+            with storage.local_original(version) as source:
+                result = engine.ingest(
+                    source,
+                    storage.table_dir(version),
+                    options=ingest_options(version),
+                    progress=_Progress(version.pk, heartbeat),
+                )
+            heartbeat.beat()
+            heartbeat.check()
+    except LoadEnded:
+        # Deleted meanwhile (then what it wrote goes too), or queued again.
+        with transaction.atomic():
+            if not _gone_while_loading(version):
+                logger.warning("Load of version %s was taken away", version_id)
+        return None
     except (engine.IngestError, fetch.FetchError) as exc:
         return _ingest_failed(version, exc.template, exc.params)
+    except SoftTimeLimitExceeded:
+        return _ingest_failed(
+            version,
+            TIME_LIMIT_FAILURE,
+            {"minutes": settings.ALLMENDE_LOAD_TIME_LIMIT_SECONDS // 60},
+        )
     except Exception:
         logger.exception("Loading version %s failed", version_id)
         return _ingest_failed(version, UNEXPECTED_FAILURE, {})
@@ -618,9 +658,9 @@ def _write_parquet(result: engine.IngestResult) -> None:
         logger.exception("Parquet file of %s could not be written", result.paths)
 
 
-def _fetch_original(version: ResourceVersion) -> None:
+def _fetch_original(version: ResourceVersion, heartbeat: Heartbeat) -> None:
     """Download a link's file into the storage as the version's original."""
-    progress = _Progress(version.pk)
+    progress = _Progress(version.pk, heartbeat)
     with tempfile.TemporaryDirectory(prefix="allmende-fetch-") as folder:
         fetched = fetch.fetch(
             version.resource.url,
@@ -654,6 +694,81 @@ UNEXPECTED_FAILURE = gettext_noop(
     "The file could not be loaded because of an error on our side. Please try "
     "again later; if it happens again, contact the site administrators."
 )
+TIME_LIMIT_FAILURE = gettext_noop(
+    "Loading the file took longer than the limit of {minutes} minutes and was "
+    "stopped. Please contact the site administrators."
+)
+INTERRUPTED_FAILURE = gettext_noop(
+    "Loading the file was interrupted: the process loading it stopped, perhaps "
+    "for lack of memory (attempts: {attempts}). Please try again later; if it "
+    "happens again, contact the site administrators."
+)
+BUSY = (ResourceVersion.Status.QUEUED, ResourceVersion.Status.RUNNING)
+
+
+def loads_recover(*, now: datetime | None = None) -> int:
+    """Queue again, or fail, loads whose worker died; resend lost queued loads.
+
+    A running load with no heartbeat for ``ALLMENDE_LOAD_STALE_SECONDS`` lost
+    its process: it is queued again until it has been taken
+    ``ALLMENDE_LOAD_MAX_ATTEMPTS`` times, then failed with a message (its
+    owner can load it again). A queued load whose job has not started for
+    ``ALLMENDE_LOAD_REQUEUE_SECONDS`` gets its job again (the job may have been
+    lost with a restarted web process; a second job finds nothing to do).
+    Returns the number of loads it changed or queued again.
+    """
+    from allmende.catalog.tasks import ingest_version
+    from allmende.core.tasks import enqueue
+
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.ALLMENDE_LOAD_STALE_SECONDS)
+    stale = ResourceVersion.objects.filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True),
+        status=ResourceVersion.Status.RUNNING,
+    )
+    changed = 0
+    for version_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            version = (
+                stale.select_for_update()
+                .select_related("resource__dataset")
+                .filter(pk=version_id)
+                .first()
+            )
+            if version is None:
+                continue  # finished or recovered meanwhile
+            changed += 1
+            attempts = version.load_attempts
+            if attempts >= settings.ALLMENDE_LOAD_MAX_ATTEMPTS:
+                _ingest_failed(version, INTERRUPTED_FAILURE, {"attempts": attempts})
+                continue
+            version.status = ResourceVersion.Status.QUEUED
+            version.stage = ""
+            version.progress = 0.0
+            version.heartbeat_at = now
+            version.save(update_fields=["status", "stage", "progress", "heartbeat_at"])
+            audit_log_record(
+                actor=None,
+                action="resource.load_requeued",
+                obj=version.resource.dataset,
+                data={
+                    "resource": version.resource.title,
+                    "resource_id": version.resource_id,
+                    "version": version.number,
+                    "attempts": attempts,
+                },
+            )
+            enqueue(ingest_version, version.pk)
+    requeue_before = now - timedelta(seconds=settings.ALLMENDE_LOAD_REQUEUE_SECONDS)
+    waiting = ResourceVersion.objects.alias(
+        since=Coalesce("heartbeat_at", "created_at")
+    ).filter(status=ResourceVersion.Status.QUEUED, since__lt=requeue_before)
+    for version_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            if waiting.filter(pk=version_id).update(heartbeat_at=now):
+                changed += 1
+                enqueue(ingest_version, version_id)
+    return changed
 
 
 def _gone_while_loading(version: ResourceVersion) -> bool:

@@ -6,8 +6,10 @@ of the web process, see :mod:`allmende.core.tasks`.
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "allmende.config.settings")
 
@@ -22,3 +24,12 @@ def _periodic_jobs(sender: Celery, **kwargs: object) -> None:
     from allmende.core import scheduler
 
     sender.conf.beat_schedule = scheduler.beat_schedule()
+
+
+@worker_ready.connect
+def _worker_heartbeats(sender: Any, **kwargs: object) -> None:
+    """Record that this worker consumes its queues, for ``/-/health``."""
+    from allmende.core import heartbeats
+
+    queues = sorted(sender.app.amqp.queues.consume_from or sender.app.amqp.queues)
+    heartbeats.start_worker_heartbeats(queues)

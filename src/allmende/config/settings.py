@@ -98,6 +98,7 @@ CSRF_FAILURE_VIEW = "allmende.core.views.csrf_failure"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "allmende.core.replicas.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "allmende.core.middleware.DesignedErrorPagesMiddleware",
@@ -159,6 +160,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keep connections between requests (opening one costs more than most queries).
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Read replicas of PostgreSQL (comma-separated addresses, same form as
+# DATABASE_URL): anonymous page views and the JSON API read from them; writes,
+# signed-in people and anyone who wrote in the last
+# ALLMENDE_REPLICA_PIN_SECONDS stay on the primary (see allmende.core.replicas).
+ALLMENDE_DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), 1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = environ.Env.db_url_config(_url)
+    DATABASES[_alias].setdefault("CONN_MAX_AGE", 60)
+    DATABASES[_alias].setdefault("CONN_HEALTH_CHECKS", True)
+    # Tests use the primary's test database for every replica.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    ALLMENDE_DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["allmende.core.replicas.ReplicaRouter"]
+ALLMENDE_REPLICA_PIN_SECONDS = env.int("ALLMENDE_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, background jobs --------------------------------------
@@ -185,17 +201,68 @@ ALLMENDE_TASK_MODE = env.str(
 # have their own queue, and at most this many run at a time in the web
 # process (thread mode); a Celery worker runs them on the "loads" queue.
 ALLMENDE_MAX_CONCURRENT_LOADS = env.int("ALLMENDE_MAX_CONCURRENT_LOADS", default=1)
-# Threads of each job queue in thread mode; "celery" is the default queue.
-ALLMENDE_JOB_THREADS = {"celery": 2, "loads": max(1, ALLMENDE_MAX_CONCURRENT_LOADS)}
-CELERY_TASK_ROUTES = {"catalog.ingest_version": {"queue": "loads"}}
+# Three queues, so that a long load never delays a mail: "loads" (data files),
+# "mail" (every outgoing message) and "celery" (everything else). Threads of
+# each queue in thread mode; a Celery worker takes the queues it is told to.
+ALLMENDE_JOB_THREADS = {
+    "celery": 2,
+    "mail": 1,
+    "loads": max(1, ALLMENDE_MAX_CONCURRENT_LOADS),
+}
+CELERY_TASK_ROUTES = {
+    "catalog.ingest_version": {"queue": "loads"},
+    "core.send_email": {"queue": "mail"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A load that runs longer than this is stopped (soft limit: it fails with a
+# message; the hard limit, a minute later, ends the process that runs it).
+ALLMENDE_LOAD_TIME_LIMIT_SECONDS = env.int(
+    "ALLMENDE_LOAD_TIME_LIMIT_SECONDS", default=2 * 60 * 60
+)
+# Every other job gets this long.
+ALLMENDE_JOB_TIME_LIMIT_SECONDS = env.int(
+    "ALLMENDE_JOB_TIME_LIMIT_SECONDS", default=30 * 60
+)
+# A running load writes a heartbeat every ALLMENDE_LOAD_HEARTBEAT_SECONDS; one
+# with no heartbeat for ALLMENDE_LOAD_STALE_SECONDS lost its worker (killed,
+# out of memory, node gone) and is queued again, at most
+# ALLMENDE_LOAD_MAX_ATTEMPTS times in all, then failed with a message.
+ALLMENDE_LOAD_HEARTBEAT_SECONDS = env.float(
+    "ALLMENDE_LOAD_HEARTBEAT_SECONDS", default=15.0
+)
+ALLMENDE_LOAD_STALE_SECONDS = env.float("ALLMENDE_LOAD_STALE_SECONDS", default=120.0)
+ALLMENDE_LOAD_MAX_ATTEMPTS = env.int("ALLMENDE_LOAD_MAX_ATTEMPTS", default=3)
+# A queued load whose job has not started for this long is queued again (its
+# job may have been lost with a restarted web process in thread mode).
+ALLMENDE_LOAD_REQUEUE_SECONDS = env.float(
+    "ALLMENDE_LOAD_REQUEUE_SECONDS", default=30 * 60.0
+)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# A job is taken off the queue only when it is done; if the process running it
+# dies (SIGKILL, out of memory), the job goes back to the queue.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = ALLMENDE_JOB_TIME_LIMIT_SECONDS
+CELERY_TASK_TIME_LIMIT = ALLMENDE_JOB_TIME_LIMIT_SECONDS + 60
+# Longer limits of loads and harvests, and the broker's visibility timeout:
+# see "Job limits" at the end.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat keeps its schedule in memory (never a file in the current
+# folder); of several running "allmende worker --beat", only the holder of a
+# lock in Redis schedules. It renews the lock every third of its lifetime; when
+# it dies, another takes over once the lock has expired.
+CELERY_BEAT_SCHEDULER = "allmende.core.beat:SingleBeatScheduler"
+ALLMENDE_BEAT_LOCK_SECONDS = env.float("ALLMENDE_BEAT_LOCK_SECONDS", default=30.0)
+# /-/health reports a worker queue or the scheduler as late when its last
+# heartbeat is older than this (Celery mode only).
+ALLMENDE_HEALTH_HEARTBEAT_SECONDS = env.int(
+    "ALLMENDE_HEALTH_HEARTBEAT_SECONDS", default=180
+)
 
 # --- Files -----------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("ALLMENDE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
@@ -523,6 +590,24 @@ for _pair in env.list("ALLMENDE_KNOWLEDGE_FORGES", default=[]):
             _kind.strip(),
             f"https://{_host.strip().lower()}{_FORGE_API_PATHS[_kind.strip()]}",
         )
+
+# --- Job limits -----------------------------------------------------------------
+# Loads and harvest runs may take longer than other jobs.
+_long_jobs = {
+    "catalog.ingest_version": ALLMENDE_LOAD_TIME_LIMIT_SECONDS,
+    "harvest.run": int(ALLMENDE_HARVEST_TOTAL_SECONDS) + 10 * 60,
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": seconds, "time_limit": seconds + 60}
+    for name, seconds in _long_jobs.items()
+}
+# Redis hands a job that was taken but not acknowledged to another worker after
+# this long: it must be longer than the longest job, or a load still running
+# would start a second time elsewhere.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(ALLMENDE_JOB_TIME_LIMIT_SECONDS, *_long_jobs.values())
+    + 30 * 60
+}
 
 _loggers: dict[str, dict[str, str]] = {"django.db.backends": {"level": "INFO"}}
 if ALLMENDE_TASK_MODE != "celery":

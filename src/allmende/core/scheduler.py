@@ -7,9 +7,11 @@ An app registers its periodic jobs in its ``tasks.py``::
 The registry then drives whichever runner the deployment uses:
 
 * Celery: :func:`beat_schedule` becomes Celery beat's schedule
-  (``allmende worker --beat``);
+  (``allmende worker --beat``; of several, one schedules, see
+  :mod:`allmende.core.beat`);
 * the embedded default: a daemon thread in the web process
-  (:func:`start_thread`) runs due jobs every minute;
+  (:func:`start_thread`) runs due jobs every minute, in one process of the
+  installation at a time (a lock file in the data folder);
 * cron or tests: ``allmende run_periodic`` runs every due job once.
 
 The scheduler gives no guarantee of running a job exactly once. Jobs must be
@@ -19,13 +21,15 @@ example a unique constraint on a sent-reminder record).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import import_module
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -124,6 +128,32 @@ def run_due(now: datetime | None = None, *, force: bool = False) -> list[str]:
     return done
 
 
+_lock_file: IO[bytes] | None = None
+
+
+def hold_file_lock() -> bool:
+    """Take (once) the scheduler's lock file in the data folder.
+
+    Several web processes of one installation (gunicorn workers) each start the
+    thread; only the one holding the lock runs the jobs. The operating system
+    releases the lock when that process ends, and the next tick of another
+    process takes it.
+    """
+    global _lock_file
+    if _lock_file is not None:
+        return True
+    folder = Path(settings.DATA_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / "scheduler.lock").open("ab")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _lock_file = handle
+    return True
+
+
 def _loop(stop: threading.Event, sleep: Callable[[float], Any]) -> None:
     # The thread starts while Django is still loading the apps; the jobs query
     # the database, which waits until every app is ready.
@@ -131,7 +161,8 @@ def _loop(stop: threading.Event, sleep: Callable[[float], Any]) -> None:
     while not stop.is_set():
         close_old_connections()
         try:
-            run_due()
+            if hold_file_lock():
+                run_due()
         except Exception:
             logger.exception("Periodic jobs failed")
         finally:

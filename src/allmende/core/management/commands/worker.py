@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+QUEUES = ("celery", "mail", "loads")
+
 
 class Command(BaseCommand):
     help = "Run a background-job worker (Celery) against the configured broker."
@@ -15,14 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2)
         parser.add_argument(
             "--queues",
-            default="celery,loads",
-            help="Queues to take jobs from: 'celery' (mail and other jobs) and "
-            "'loads' (loading data files). Run a worker with '--queues loads "
-            "--concurrency N' to cap the loads that run at a time.",
+            default=",".join(QUEUES),
+            help="Queues to take jobs from, comma-separated: 'loads' (loading "
+            "data files), 'mail' (outgoing messages) and 'celery' (every other "
+            "job). Run one worker with '--queues loads --concurrency N' to cap "
+            "the loads that run at a time, and another with '--queues "
+            "mail,celery', so that mail never waits behind a long load.",
         )
         parser.add_argument("--loglevel", default="INFO")
         parser.add_argument(
-            "--beat", action="store_true", help="Also run the periodic scheduler."
+            "--beat",
+            action="store_true",
+            help="Also run the periodic scheduler. Several workers may run it: "
+            "one schedules, the others stand by and take over when it stops.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,13 +39,20 @@ class Command(BaseCommand):
                 "redis://127.0.0.1:6379/0) to run separate workers; without it "
                 "jobs run inside the web process and no worker is needed."
             )
+        queues = [q.strip() for q in options["queues"].split(",") if q.strip()]
+        unknown = sorted(set(queues) - set(QUEUES))
+        if not queues or unknown:
+            raise CommandError(
+                f"Unknown queue {', '.join(unknown) or '(none given)'}: choose "
+                f"from {', '.join(QUEUES)}."
+            )
         from allmende.config.celery import app
 
         argv = [
             "worker",
             f"--concurrency={options['concurrency']}",
             f"--loglevel={options['loglevel']}",
-            f"--queues={options['queues']}",
+            f"--queues={','.join(queues)}",
         ]
         if options["beat"]:
             argv.append("--beat")
