@@ -15,7 +15,7 @@ from django.utils import timezone
 from allmende.accounts.models import User
 from allmende.organizations.models import Membership
 from allmende.programmes import services
-from allmende.programmes.models import Application, Call, FormField
+from allmende.programmes.models import Application, Call, CoApplicant, FormField
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import client_for
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
@@ -24,7 +24,18 @@ from tests.programmes.factories import CallFactory, full_form
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "user", "org_member", "org_admin", "other_member", "staff"]
+ROLES = [
+    "anonymous",
+    "user",
+    "org_member",
+    "org_admin",
+    "other_member",
+    "co_read",
+    "co_comment",
+    "co_edit",
+    "staff",
+]
+CO_ROLES = {"co_read": "read", "co_comment": "comment", "co_edit": "edit"}
 
 
 @dataclass
@@ -33,6 +44,8 @@ class World:
     call: Call
     other_call: Call
     application: Application
+    # Invited to the application, but none of the roles above.
+    invited: CoApplicant
 
 
 def _world() -> World:
@@ -51,8 +64,24 @@ def _world() -> World:
     )
     application.answers = dict(GOOD_ANSWERS)
     application.save()
+    co_applicants = {}
+    for role_name, role in CO_ROLES.items():
+        person = MembershipFactory(organization=organization).user
+        place = services.co_applicant_invite(
+            actor=member, application=application, email=person.email, role=role
+        )
+        services.co_applicant_answer(actor=person, place=place, accept=True)
+        co_applicants[role_name] = person
+    invited = services.co_applicant_invite(
+        actor=member,
+        application=application,
+        email=MembershipFactory(organization=organization).user.email,
+        role="edit",
+    )
     return World(
+        invited=invited,
         people={
+            **co_applicants,
             "anonymous": None,
             "user": UserFactory(),
             "org_member": member,
@@ -102,10 +131,13 @@ class Case:
     allowed: dict[str, int]
     # For the others: 302 to the login page for anonymous, else this status.
     refused: int = 403
+    # Per role, where it differs from ``refused``.
+    refused_as: dict[str, int] | None = None
     prepare: Callable[[World], None] | None = None
 
 
 STAFF_ONLY = {"staff": 302}
+EDITORS = {"org_member": 302, "co_edit": 302}
 
 CASES: dict[str, Case] = {
     "call_create": Case(
@@ -164,7 +196,14 @@ CASES: dict[str, Case] = {
         },
         changed=lambda w: w.other_call.applications.exists(),
         # Members of any eligible organization may apply; their own one.
-        allowed={"org_member": 302, "org_admin": 302, "other_member": 302},
+        allowed={
+            "org_member": 302,
+            "org_admin": 302,
+            "other_member": 302,
+            "co_read": 302,
+            "co_comment": 302,
+            "co_edit": 302,
+        },
     ),
     "save": Case(
         url=lambda w: f"/calls/applications/{w.application.pk}/save/",
@@ -172,7 +211,7 @@ CASES: dict[str, Case] = {
         changed=lambda w: (
             Application.objects.get(pk=w.application.pk).answers["title"] == "Geändert"
         ),
-        allowed={"org_member": 302},
+        allowed=EDITORS,
         refused=404,
     ),
     "upload": Case(
@@ -182,14 +221,14 @@ CASES: dict[str, Case] = {
             "plan": SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n"),
         },
         changed=lambda w: w.application.files.exists(),
-        allowed={"org_member": 302},
+        allowed=EDITORS,
         refused=404,
     ),
     "submit": Case(
         url=lambda w: f"/calls/applications/{w.application.pk}/submit/",
         data=lambda w: {"submission_key": str(uuid.uuid4())},
         changed=lambda w: _app_state(w) == "submitted",
-        allowed={"org_member": 302},
+        allowed=EDITORS,
         refused=404,
     ),
     "withdraw": Case(
@@ -208,6 +247,44 @@ CASES: dict[str, Case] = {
         refused=404,
         prepare=_submitted,
     ),
+    "invite": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/team/",
+        data=lambda w: {"email": w.people["org_admin"].email, "role": "read"},  # type: ignore[union-attr]
+        changed=lambda w: CoApplicant.objects.filter(
+            application=w.application, user=w.people["org_admin"]
+        ).exists(),
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "team_remove": Case(
+        url=lambda w: (
+            f"/calls/applications/{w.application.pk}/team/{w.invited.pk}/remove/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: (
+            CoApplicant.objects.get(pk=w.invited.pk).revoked_at is not None
+        ),
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "comment": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/comment/",
+        data=lambda w: {"text": "Eine Anmerkung"},
+        changed=lambda w: w.application.comments.exists(),
+        allowed={"org_member": 302, "co_comment": 302, "co_edit": 302, "staff": 302},
+        refused=404,
+    ),
+    "invitation_answer": Case(
+        url=lambda w: f"/calls/invitations/{w.invited.pk}/",
+        data=lambda w: {"answer": "accept"},
+        changed=lambda w: (
+            CoApplicant.objects.get(pk=w.invited.pk).accepted_at is not None
+        ),
+        # Only the invited person, who holds none of the roles.
+        allowed={},
+        refused=404,
+        refused_as={},
+    ),
 }
 
 
@@ -217,7 +294,7 @@ def _organization_of(world: World) -> int:
 
 
 # Staff see every application, so a refused change there is 403, not 404.
-VISIBLE_TO = {"org_member", "staff"}
+VISIBLE_TO = {"org_member", "staff", *CO_ROLES}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -241,6 +318,8 @@ def test_permission_matrix(view: str, role: str) -> None:
     if role == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+    elif case.refused_as is not None:
+        assert response.status_code == case.refused_as.get(role, case.refused)
     elif case.refused == 404 and role in VISIBLE_TO:
         assert response.status_code == 403
     else:
@@ -253,6 +332,8 @@ def test_staff_see_every_application_and_others_only_their_own() -> None:
     url = world.application.get_absolute_url()
     assert client_for(world.people["org_member"]).get(url).status_code == 200
     assert client_for(world.people["staff"]).get(url).status_code == 200
+    for role in CO_ROLES:
+        assert client_for(world.people[role]).get(url).status_code == 200
     for role in ("user", "org_admin", "other_member"):
         assert client_for(world.people[role]).get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302

@@ -147,6 +147,7 @@ def _call(admin: User, title_de: str, title_en: str, *, days_left: int) -> Call:
         legal_forms=[],
         regions=[],
         individuals_allowed=False,
+        partners_allowed=True,
         opens_at=now - timedelta(days=14),
         closes_at=now + timedelta(days=days_left),
         budget=Decimal("120000"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from allmende.core.idempotency import SubmissionKeyField
 from allmende.events.forms import DateTimeInput
 from allmende.organizations.models import LegalForm, Organization, Region
-from allmende.programmes.models import Call, FieldKind, FormField
+from allmende.programmes.models import Call, CoApplicantRole, FieldKind, FormField
 from allmende.programmes.models.applications import ApplicationState
 from allmende.programmes.models.forms import FileType
 from allmende.programmes.services import CallData, FieldData
@@ -50,6 +50,7 @@ class CallForm(forms.ModelForm):
             "legal_forms",
             "regions",
             "individuals_allowed",
+            "partners_allowed",
             "opens_at",
             "closes_at",
             "budget",
@@ -87,6 +88,7 @@ class CallForm(forms.ModelForm):
             legal_forms=list(data["legal_forms"]),
             regions=list(data["regions"]),
             individuals_allowed=data["individuals_allowed"],
+            partners_allowed=data["partners_allowed"],
             opens_at=data["opens_at"],
             closes_at=data["closes_at"],
             budget=data["budget"],
@@ -305,3 +307,16 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["decision"])
         field.choices = [(v, label) for v, label in DECISIONS if v in allowed]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the person"))
+    role = forms.ChoiceField(label=_("They may"), choices=CoApplicantRole.choices)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )

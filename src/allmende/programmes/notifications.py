@@ -52,3 +52,14 @@ APPLICATION_STATUS = register(
         default=Channel.APP,
     )
 )
+
+CO_APPLICANT_INVITED = register(
+    NotificationType(
+        key="programmes.co_applicant_invited",
+        module=MODULE,
+        label=_("Invitation to an application"),
+        description=_("When someone invites you to write an application with them."),
+        message=_("You have been invited to the application to %(call)s."),
+        default=Channel.IMMEDIATE,
+    )
+)

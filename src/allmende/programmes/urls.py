@@ -18,6 +18,14 @@ urlpatterns = [
         name="withdraw",
     ),
     path("applications/<int:pk>/move/", views.application_move, name="move"),
+    path("applications/<int:pk>/team/", views.team_invite, name="invite"),
+    path(
+        "applications/<int:pk>/team/<int:place_pk>/remove/",
+        views.team_remove,
+        name="team_remove",
+    ),
+    path("applications/<int:pk>/comment/", views.application_comment, name="comment"),
+    path("invitations/<int:pk>/", views.invitation, name="invitation"),
     path(
         "applications/<int:pk>/files/<int:file_pk>/",
         views.application_file,

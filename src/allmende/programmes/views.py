@@ -27,13 +27,21 @@ from allmende.programmes.forms import (
     ApplicationFilterForm,
     CallFilterForm,
     CallForm,
+    CommentForm,
     DecisionForm,
     FormFieldForm,
+    InviteForm,
     QuestionForm,
     StartApplicationForm,
     SubmitForm,
 )
-from allmende.programmes.models import Application, ApplicationFile, Call, FormField
+from allmende.programmes.models import (
+    Application,
+    ApplicationFile,
+    Call,
+    CoApplicant,
+    FormField,
+)
 from allmende.programmes.models.applications import STAFF, targets_for
 from allmende.programmes.models.applications import ApplicationState as A
 from allmende.programmes.models.calls import CALL_TRANSITIONS
@@ -375,6 +383,10 @@ def _rows(
             "display": answer_rules.display(field, value),
             "errors": errors.get(field.key, []),
             "editable": application.field_editable(field.key),
+            "stamp": application.answer_stamps.get(field.key, 0),
+            # A conflict keeps the page's count: the next save conflicts again
+            # until the person has reloaded and seen the other version.
+            "conflict": field.key in getattr(errors, "conflicts", ()),
         }
         if field.kind == K.TABLE:
             table = list(value) if isinstance(value, list) else []
@@ -426,7 +438,16 @@ def _application_context(
         "editing": own and application.is_editable,
         "staff": staff,
         "submit_form": SubmitForm(),
+        "team": selectors.application_team(application),
+        "can_manage_team": request.user.has_perm("programmes.manage_team", application),
+        "can_comment": request.user.has_perm(
+            "programmes.comment_application", application
+        ),
+        "invite_form": InviteForm(),
+        "comment_form": CommentForm(),
     }
+    if context["can_comment"]:
+        context["comments"] = list(application.comments.select_related("author"))
     if staff:
         context["targets"] = [
             t
@@ -681,3 +702,96 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
             % {"state": application.get_state_display()},
         )
     return redirect(application)
+
+
+# Co-applicants
+
+
+@login_required
+@require_POST
+def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    if not request.user.has_perm("programmes.manage_team", application):
+        raise PermissionDenied
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.co_applicant_invite(
+                actor=_user(request),
+                application=application,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The invitation has been sent."))
+            return redirect(application)
+    context = _application_context(request, application)
+    context["invite_form"] = form
+    return render(request, "programmes/application.html", context, status=400)
+
+
+@login_required
+@require_POST
+def team_remove(request: HttpRequest, pk: int, place_pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    place = get_object_or_404(CoApplicant, application=application, pk=place_pk)
+    if place.user_id != request.user.pk and not request.user.has_perm(
+        "programmes.manage_team", application
+    ):
+        raise PermissionDenied
+    services.co_applicant_remove(actor=_user(request), place=place)
+    messages.success(request, _("The person has been removed from the application."))
+    if place.user_id == request.user.pk:
+        return redirect("programmes:mine")
+    return redirect(application)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    place = selectors.invitation_for(pk=pk, user=request.user)
+    if place is None:
+        raise Http404
+    if request.method == "POST":
+        accept = request.POST.get("answer") == "accept"
+        try:
+            services.co_applicant_answer(
+                actor=_user(request), place=place, accept=accept
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if accept:
+                messages.success(request, _("You now work on this application."))
+                return redirect(place.application)
+            messages.success(request, _("You have declined the invitation."))
+            return redirect("programmes:mine")
+    return render(request, "programmes/invitation.html", {"place": place})
+
+
+@login_required
+@require_POST
+def application_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    if not request.user.has_perm("programmes.comment_application", application):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_comment(
+                actor=_user(request),
+                application=application,
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your comment has been added."))
+            return redirect(
+                reverse("programmes:application", kwargs={"pk": pk}) + "#comments"
+            )
+    context = _application_context(request, application)
+    context["comment_form"] = form
+    return render(request, "programmes/application.html", context, status=400)

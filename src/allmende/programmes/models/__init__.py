@@ -7,13 +7,23 @@ from allmende.programmes.models.applications import (
 )
 from allmende.programmes.models.calls import Call, CallState, Eligibility
 from allmende.programmes.models.forms import FieldKind, FormField, FormVersion
+from allmende.programmes.models.team import (
+    ApplicationComment,
+    ApplicationRevision,
+    CoApplicant,
+    CoApplicantRole,
+)
 
 __all__ = [
     "Application",
+    "ApplicationComment",
     "ApplicationFile",
+    "ApplicationRevision",
     "ApplicationState",
     "Call",
     "CallState",
+    "CoApplicant",
+    "CoApplicantRole",
     "Eligibility",
     "FieldKind",
     "FormField",
