@@ -320,3 +320,25 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
+
+
+class RevisionsForm(forms.Form):
+    """Which two submissions to compare (by their numbers)."""
+
+    before = forms.TypedChoiceField(label=_("Compare submission"), coerce=int)
+    after = forms.TypedChoiceField(label=_("with submission"), coerce=int)
+
+    def __init__(self, *args: Any, numbers: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(n), str(n)) for n in numbers]
+        for name in ("before", "after"):
+            cast(forms.TypedChoiceField, self.fields[name]).choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        before, after = data.get("before"), data.get("after")
+        if before is not None and after is not None and before >= after:
+            raise forms.ValidationError(
+                _("Please choose an earlier submission first, then a later one.")
+            )
+        return data

@@ -30,6 +30,7 @@ from allmende.programmes.models import (
     Application,
     ApplicationComment,
     ApplicationFile,
+    ApplicationRevision,
     Call,
     CoApplicant,
     FormField,
@@ -628,6 +629,13 @@ def application_submit(
     if errors:
         raise ValidationError(errors)
     source = locked.state
+    ApplicationRevision.objects.create(
+        application=locked,
+        number=locked.revisions.count() + 1,
+        answers=dict(locked.answers),
+        submitted_by=actor,
+        submitted_at=now,
+    )
     locked.state = A.SUBMITTED
     locked.submitted_at = now
     locked.reopened_fields = []

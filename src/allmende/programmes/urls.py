@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/comment/", views.application_comment, name="comment"),
     path("invitations/<int:pk>/", views.invitation, name="invitation"),
+    path("applications/<int:pk>/changes/", views.application_changes, name="changes"),
     path(
         "applications/<int:pk>/files/<int:file_pk>/",
         views.application_file,

@@ -23,6 +23,7 @@ from allmende.core.idempotency import submission_key, submit_once
 from allmende.organizations.models import LegalForm, Region
 from allmende.programmes import answers as answer_rules
 from allmende.programmes import selectors, services
+from allmende.programmes.diff import answer_changes
 from allmende.programmes.forms import (
     ApplicationFilterForm,
     CallFilterForm,
@@ -32,6 +33,7 @@ from allmende.programmes.forms import (
     FormFieldForm,
     InviteForm,
     QuestionForm,
+    RevisionsForm,
     StartApplicationForm,
     SubmitForm,
 )
@@ -444,6 +446,7 @@ def _application_context(
             "programmes.comment_application", application
         ),
         "invite_form": InviteForm(),
+        "revision_count": application.revisions.count(),
         "comment_form": CommentForm(),
     }
     if context["can_comment"]:
@@ -795,3 +798,37 @@ def application_comment(request: HttpRequest, pk: int) -> HttpResponse:
     context = _application_context(request, application)
     context["comment_form"] = form
     return render(request, "programmes/application.html", context, status=400)
+
+
+# What changed between submissions
+
+
+@login_required
+@require_safe
+def application_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    revisions = {r.number: r for r in application.revisions.all()}
+    numbers = sorted(revisions)
+    if len(numbers) < 2:
+        messages.info(request, _("This application has been submitted only once."))
+        return redirect(application)
+    form = RevisionsForm(
+        request.GET or {"before": numbers[-2], "after": numbers[-1]}, numbers=numbers
+    )
+    context: dict[str, Any] = {"application": application, "form": form}
+    if not form.is_valid():
+        return render(request, "programmes/changes.html", context, status=400)
+    before = revisions[form.cleaned_data["before"]]
+    after = revisions[form.cleaned_data["after"]]
+    changes = answer_changes(
+        selectors.form_fields(application.form_version_id),
+        before.answers,
+        after.answers,
+    )
+    context.update(
+        before=before,
+        after=after,
+        changed=[c for c in changes if c.changed],
+        unchanged=[c for c in changes if not c.changed],
+    )
+    return render(request, "programmes/changes.html", context)
