@@ -14,13 +14,22 @@ from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.organizations.models import Membership
-from allmende.programmes import services
-from allmende.programmes.models import Application, Call, CoApplicant, FormField
+from allmende.programmes import review_services, services
+from allmende.programmes.models import (
+    Application,
+    Call,
+    CoApplicant,
+    FormField,
+    Review,
+    ReviewCriterion,
+    Reviewer,
+    ReviewPhase,
+)
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import client_for
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 from tests.programmes.conftest import GOOD_ANSWERS
-from tests.programmes.factories import CallFactory, full_form
+from tests.programmes.factories import CallFactory, full_form, in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +42,12 @@ ROLES = [
     "co_read",
     "co_comment",
     "co_edit",
+    "reviewer_assigned",
+    "reviewer_unassigned",
+    "reviewer_conflict",
     "staff",
 ]
+REVIEWERS = ("reviewer_assigned", "reviewer_unassigned", "reviewer_conflict")
 CO_ROLES = {"co_read": "read", "co_comment": "comment", "co_edit": "edit"}
 
 
@@ -78,10 +91,17 @@ def _world() -> World:
         email=MembershipFactory(organization=organization).user.email,
         role="edit",
     )
+    reviewers = {}
+    for role_name in REVIEWERS:
+        person = UserFactory()
+        Reviewer.objects.create(call=call, user=person)
+        reviewers[role_name] = person
+    ReviewCriterion.objects.create(call=call, name_de="Relevanz", weight=1, position=1)
     return World(
         invited=invited,
         people={
             **co_applicants,
+            **reviewers,
             "anonymous": None,
             "user": UserFactory(),
             "org_member": member,
@@ -117,6 +137,40 @@ def _submitted(world: World) -> None:
     services.application_submit(
         actor=world.application.applicant, application=world.application
     )
+
+
+def _in_review(world: World, *, declared: bool = True) -> None:
+    """The application in review with two reviews: the assigned reviewer's,
+    and one of a reviewer who joined the applying organization since."""
+    staff = world.people["staff"]
+    in_review(world.application, staff, GOOD_ANSWERS)
+    for role in ("reviewer_assigned", "reviewer_conflict"):
+        person = world.people[role]
+        assert person is not None and staff is not None
+        review = review_services.review_assign(
+            actor=staff, application=world.application, user=person
+        )
+        if declared:
+            review_services.review_declare(actor=person, review=review, conflict=False)
+        world.__dict__[role] = review
+    conflicted = world.people["reviewer_conflict"]
+    MembershipFactory(user=conflicted, organization=world.application.organization)
+
+
+def _in_review_undeclared(world: World) -> None:
+    _in_review(world, declared=False)
+
+
+def _review_submitted(world: World) -> None:
+    _in_review(world)
+    review = world.__dict__["reviewer_assigned"]
+    Review.objects.filter(pk=review.pk).update(
+        state="submitted", submitted_at=timezone.now(), recommendation="yes"
+    )
+
+
+def _review(world: World) -> Review:
+    return Review.objects.get(pk=world.__dict__["reviewer_assigned"].pk)
 
 
 def _app_state(world: World) -> str:
@@ -285,7 +339,105 @@ CASES: dict[str, Case] = {
         refused=404,
         refused_as={},
     ),
+    "review_save": Case(
+        url=lambda w: f"/calls/reviews/{_review(w).pk}/",
+        data=lambda w: {"recommendation": "maybe", "comment_staff": "Gut"},
+        changed=lambda w: _review(w).recommendation == "maybe",
+        # Only the reviewer, and only without a conflict: everyone else finds
+        # no such page, staff included.
+        allowed={"reviewer_assigned": 302},
+        refused=404,
+        refused_as={},
+        prepare=_in_review,
+    ),
+    "review_declare": Case(
+        url=lambda w: f"/calls/reviews/{_review(w).pk}/declare/",
+        data=lambda w: {"conflict": "no"},
+        changed=lambda w: _review(w).state == "draft",
+        allowed={"reviewer_assigned": 302},
+        refused=404,
+        refused_as={},
+        prepare=_in_review_undeclared,
+    ),
+    "review_reopen": Case(
+        url=lambda w: f"/calls/reviews/{_review(w).pk}/reopen/",
+        data=lambda w: {},
+        changed=lambda w: _review(w).state == "draft",
+        allowed=STAFF_ONLY,
+        prepare=_review_submitted,
+    ),
+    "review_assign": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/reviews/",
+        data=lambda w: {"reviewer": str(w.people["reviewer_unassigned"].pk)},  # type: ignore[union-attr]
+        changed=lambda w: w.application.reviews.filter(
+            reviewer=w.people["reviewer_unassigned"]
+        ).exists(),
+        allowed=STAFF_ONLY,
+        refused=404,
+        prepare=_in_review,
+    ),
+    "phase_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/phases/",
+        data=lambda w: {"name": "Runde 1", "others_visible": "after_own"},
+        changed=lambda w: w.call.review_phases.exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "phase_delete": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/phases/{_phase(w).pk}/delete/",
+        data=lambda w: {},
+        changed=lambda w: not w.call.review_phases.exists(),
+        allowed=STAFF_ONLY,
+        prepare=lambda w: _phase(w) and None,
+    ),
+    "criterion_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/criteria/",
+        data=lambda w: {"name_de": "Wirkung", "weight": "2"},
+        changed=lambda w: w.call.review_criteria.filter(name_de="Wirkung").exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "criterion_delete": Case(
+        url=lambda w: (
+            f"/calls/{w.call.slug}/reviews/criteria/"
+            f"{w.call.review_criteria.get().pk}/delete/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: not w.call.review_criteria.exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "reviewer_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/reviewers/",
+        data=lambda w: {"email": w.people["user"].email},  # type: ignore[union-attr]
+        changed=lambda w: w.call.reviewers.filter(user=w.people["user"]).exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "reviewer_remove": Case(
+        url=lambda w: (
+            f"/calls/{w.call.slug}/reviews/reviewers/"
+            f"{w.call.reviewers.get(user=w.people['reviewer_unassigned']).pk}/remove/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: (
+            not w.call.reviewers.filter(user=w.people["reviewer_unassigned"]).exists()
+        ),
+        allowed=STAFF_ONLY,
+    ),
+    "assign_automatically": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/assign/",
+        data=lambda w: {"per_application": "1"},
+        changed=lambda w: w.application.reviews.exists(),
+        allowed=STAFF_ONLY,
+        prepare=lambda w: (
+            in_review(w.application, w.people["staff"], GOOD_ANSWERS) and None
+        ),
+    ),
 }
+
+
+def _phase(world: World) -> ReviewPhase:
+    phase, _created = ReviewPhase.objects.get_or_create(
+        call=world.call, position=1, defaults={"name": "Runde 1"}
+    )
+    return phase
 
 
 def _organization_of(world: World) -> int:
@@ -334,7 +486,7 @@ def test_staff_see_every_application_and_others_only_their_own() -> None:
     assert client_for(world.people["staff"]).get(url).status_code == 200
     for role in CO_ROLES:
         assert client_for(world.people[role]).get(url).status_code == 200
-    for role in ("user", "org_admin", "other_member"):
+    for role in ("user", "org_admin", "other_member", *REVIEWERS):
         assert client_for(world.people[role]).get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302
 

@@ -63,3 +63,36 @@ CO_APPLICANT_INVITED = register(
         default=Channel.IMMEDIATE,
     )
 )
+
+REVIEW_ASSIGNED = register(
+    NotificationType(
+        key="programmes.review_assigned",
+        module=MODULE,
+        label=_("Review assigned"),
+        description=_("When the team asks you to review applications."),
+        message=_("You have been asked to review applications to %(call)s."),
+        default=Channel.IMMEDIATE,
+    )
+)
+
+REVIEW_REMINDER = register(
+    NotificationType(
+        key="programmes.review_reminder",
+        module=MODULE,
+        label=_("Review reminder"),
+        description=_("When the deadline of a review you have not finished is near."),
+        message=_("Your review for %(call)s is due on %(deadline)s."),
+        default=Channel.IMMEDIATE,
+    )
+)
+
+REVIEW_REOPENED = register(
+    NotificationType(
+        key="programmes.review_reopened",
+        module=MODULE,
+        label=_("Review reopened"),
+        description=_("When the team reopens a review you submitted."),
+        message=_("The team has reopened your review for %(call)s."),
+        default=Channel.IMMEDIATE,
+    )
+)

@@ -21,7 +21,10 @@ from allmende.programmes.models import (
     CoApplicant,
     CoApplicantRole,
     Eligibility,
+    Review,
+    ReviewState,
 )
+from allmende.programmes.models.applications import ApplicationState
 
 User = Account | AnonymousUser
 
@@ -129,6 +132,77 @@ def co_applicant_may(role: str) -> rules.Predicate:
 is_co_reader = co_applicant_may(CoApplicantRole.READ)
 is_co_commenter = co_applicant_may(CoApplicantRole.COMMENT)
 is_co_editor = co_applicant_may(CoApplicantRole.EDIT)
+
+
+# The states in which reviewers may open an application.
+REVIEW_STATES = frozenset(
+    {ApplicationState.IN_REVIEW, ApplicationState.READY_FOR_DECISION}
+)
+
+
+def application_organization_ids(application: Application) -> set[int]:
+    """The applying organization and the partner organizations in it."""
+    ids = set(
+        CoApplicant.objects.filter(
+            application_id=application.pk,
+            revoked_at__isnull=True,
+            organization_id__isnull=False,
+        ).values_list("organization_id", flat=True)
+    )
+    if application.organization_id is not None:
+        ids.add(application.organization_id)
+    return ids
+
+
+def has_conflict(user: User, application: Application) -> bool:
+    """Whether ``user`` is on the applying side: the applicant, a
+    co-applicant, or a member of the applying or a partner organization."""
+    if not user.is_authenticated:
+        return True
+    if application.applicant_id == user.pk:
+        return True
+    if CoApplicant.objects.filter(
+        application_id=application.pk, user_id=user.pk, revoked_at__isnull=True
+    ).exists():
+        return True
+    return Membership.objects.filter(
+        user_id=user.pk, organization_id__in=application_organization_ids(application)
+    ).exists()
+
+
+def _own_reachable_review(user: User, review: Review | None) -> bool:
+    """``review`` is ``user``'s, its application is in review, and ``user``
+    has no conflict with it -- asked again on every access, since people
+    join organizations after being assigned."""
+    if review is None or not user.is_authenticated or review.reviewer_id != user.pk:
+        return False
+    application = review.application
+    if application.state not in REVIEW_STATES:
+        return False
+    return not has_conflict(user, application)
+
+
+@rules.predicate
+def may_declare(user: User, review: Review | None) -> bool:
+    return (
+        review is not None
+        and review.state == ReviewState.ASSIGNED
+        and _own_reachable_review(user, review)
+    )
+
+
+@rules.predicate
+def may_read_review(user: User, review: Review | None) -> bool:
+    return (
+        review is not None
+        and review.state in (ReviewState.DRAFT, ReviewState.SUBMITTED)
+        and _own_reachable_review(user, review)
+    )
+
+
+rules.add_perm("programmes.declare_review", may_declare)
+rules.add_perm("programmes.read_review", may_read_review)
+rules.add_perm("programmes.manage_reviews", is_staff)
 
 
 rules.add_perm("programmes.view_call", is_public_call | is_staff)

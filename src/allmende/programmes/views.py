@@ -22,7 +22,7 @@ from allmende.core import files
 from allmende.core.idempotency import submission_key, submit_once
 from allmende.organizations.models import LegalForm, Region
 from allmende.programmes import answers as answer_rules
-from allmende.programmes import selectors, services
+from allmende.programmes import review_selectors, selectors, services
 from allmende.programmes.diff import answer_changes
 from allmende.programmes.forms import (
     ApplicationFilterForm,
@@ -49,6 +49,7 @@ from allmende.programmes.models.applications import ApplicationState as A
 from allmende.programmes.models.calls import CALL_TRANSITIONS
 from allmende.programmes.models.calls import STAFF as CALL_STAFF
 from allmende.programmes.models.forms import FieldKind as K
+from allmende.programmes.review_forms import assign_form_for
 from allmende.programmes.rules import eligible_organizations
 
 
@@ -462,6 +463,8 @@ def _application_context(
         context["can_decide"] = bool(decisions)
         context["question_form"] = QuestionForm(form_fields=fields)
         context["decision_form"] = DecisionForm(allowed=decisions)
+        context["reviews"] = review_selectors.application_reviews(application)
+        context["assign_form"] = assign_form_for(application)
     return context
 
 

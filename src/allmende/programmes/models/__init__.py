@@ -7,6 +7,16 @@ from allmende.programmes.models.applications import (
 )
 from allmende.programmes.models.calls import Call, CallState, Eligibility
 from allmende.programmes.models.forms import FieldKind, FormField, FormVersion
+from allmende.programmes.models.reviews import (
+    OthersVisible,
+    Recommendation,
+    Review,
+    ReviewCriterion,
+    Reviewer,
+    ReviewPhase,
+    ReviewState,
+    Score,
+)
 from allmende.programmes.models.team import (
     ApplicationComment,
     ApplicationRevision,
@@ -28,4 +38,12 @@ __all__ = [
     "FieldKind",
     "FormField",
     "FormVersion",
+    "OthersVisible",
+    "Recommendation",
+    "Review",
+    "ReviewCriterion",
+    "ReviewPhase",
+    "ReviewState",
+    "Reviewer",
+    "Score",
 ]
