@@ -19,6 +19,7 @@ from allmende.programmes.models import (
     Application,
     Call,
     CoApplicant,
+    DecisionTemplate,
     FormField,
     Review,
     ReviewCriterion,
@@ -430,7 +431,59 @@ CASES: dict[str, Case] = {
             in_review(w.application, w.people["staff"], GOOD_ANSWERS) and None
         ),
     ),
+    "decision_template_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/decisions/templates/",
+        data=lambda w: {
+            "outcome": "accepted",
+            "name": "Zusage",
+            "body_de": "Liebe {applicant}",
+            "body_en": "",
+        },
+        changed=lambda w: w.call.decision_templates.exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "decision_template_delete": Case(
+        url=lambda w: (
+            f"/calls/{w.call.slug}/decisions/templates/{_letter(w).pk}/delete/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: not w.call.decision_templates.exists(),
+        allowed=STAFF_ONLY,
+        prepare=lambda w: _letter(w) and None,
+    ),
+    "decide_batch": Case(
+        url=lambda w: f"/calls/{w.call.slug}/decide/",
+        data=lambda w: {
+            "applications": [str(w.application.pk)],
+            "template": str(_letter(w).pk),
+            "confirm": "1",
+            f"state-{w.application.pk}": "ready_for_decision",
+        },
+        changed=lambda w: _app_state(w) == "accepted",
+        allowed=STAFF_ONLY,
+        prepare=lambda w: _ready_for_decision(w),
+    ),
 }
+
+
+def _letter(world: World) -> DecisionTemplate:
+    template, _created = DecisionTemplate.objects.get_or_create(
+        call=world.call,
+        name="Zusage",
+        defaults={"outcome": "accepted", "body_de": "Liebe {applicant}"},
+    )
+    return template
+
+
+def _ready_for_decision(world: World) -> None:
+    staff = world.people["staff"]
+    in_review(world.application, staff, GOOD_ANSWERS)
+    services.application_transition(
+        actor=staff,  # type: ignore[arg-type]
+        application=world.application,
+        target="ready_for_decision",
+    )
+    _letter(world)
 
 
 def _phase(world: World) -> ReviewPhase:

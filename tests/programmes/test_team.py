@@ -140,7 +140,10 @@ def test_each_role_allows_what_it_names(
     _join(application, person, role)
     client = client_for(person)
     base = f"/calls/applications/{application.pk}"
-    assert client.get(application.get_absolute_url()).status_code == 200
+    page = client.get(application.get_absolute_url())
+    assert page.status_code == 200
+    # Only the applicant withdraws: no button for anyone else.
+    assert "/withdraw/" not in page.content.decode()
     comment = client.post(f"{base}/comment/", {"text": "Gute Idee"})
     assert comment.status_code == (302 if can_comment else 403)
     assert application.comments.exists() is can_comment

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allmende.programmes import review_views, views
+from allmende.programmes import decision_views, review_views, views
 
 app_name = "programmes"
 
@@ -80,6 +80,17 @@ urlpatterns = [
         name="assign_automatically",
     ),
     path("<slug:slug>/scores/", review_views.scores, name="scores"),
+    path("<slug:slug>/decide/", decision_views.batch, name="decide"),
+    path(
+        "<slug:slug>/decisions/templates/",
+        decision_views.templates,
+        name="decision_templates",
+    ),
+    path(
+        "<slug:slug>/decisions/templates/<int:pk>/delete/",
+        decision_views.template_delete,
+        name="decision_template_delete",
+    ),
     path("<slug:slug>/call.pdf", views.call_attachment, name="attachment"),
     path("<slug:slug>/edit/", views.call_edit, name="edit"),
     path("<slug:slug>/state/", views.call_transition, name="transition"),

@@ -23,6 +23,7 @@ from allmende.core.idempotency import submission_key, submit_once
 from allmende.organizations.models import LegalForm, Region
 from allmende.programmes import answers as answer_rules
 from allmende.programmes import review_selectors, selectors, services
+from allmende.programmes.decision_services import decision_letter
 from allmende.programmes.diff import answer_changes
 from allmende.programmes.forms import (
     ApplicationFilterForm,
@@ -441,6 +442,9 @@ def _application_context(
         "editing": own and application.is_editable,
         "staff": staff,
         "submit_form": SubmitForm(),
+        "can_withdraw": request.user.has_perm(
+            "programmes.withdraw_application", application
+        ),
         "team": selectors.application_team(application),
         "can_manage_team": request.user.has_perm("programmes.manage_team", application),
         "can_comment": request.user.has_perm(
@@ -462,7 +466,9 @@ def _application_context(
         decisions = _decisions(application.state)
         context["can_decide"] = bool(decisions)
         context["question_form"] = QuestionForm(form_fields=fields)
-        context["decision_form"] = DecisionForm(allowed=decisions)
+        context["decision_form"] = DecisionForm(
+            allowed=decisions, templates=list(application.call.decision_templates.all())
+        )
         context["reviews"] = review_selectors.application_reviews(application)
         context["assign_form"] = assign_form_for(application)
     return context
@@ -681,16 +687,29 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     elif target == "decision":
         # Checked against the state staff saw; if it changed meanwhile, the
         # service says so.
-        decision_form = DecisionForm(
-            request.POST,
-            allowed=_decisions(request.POST.get("state") or application.state),
-        )
+        templates = list(application.call.decision_templates.all())
+        allowed = _decisions(request.POST.get("state") or application.state)
+        decision_form = DecisionForm(request.POST, allowed=allowed, templates=templates)
         if not decision_form.is_valid():
             context = _application_context(request, application)
             context["decision_form"] = decision_form
             return render(request, "programmes/application.html", context, status=400)
         target = decision_form.cleaned_data["decision"]
-        kwargs["message"] = decision_form.cleaned_data["message"]
+        message = decision_form.cleaned_data["message"].strip()
+        template = decision_form.chosen_template()
+        if template is not None and ("preview" in request.POST or not message):
+            # The letter in the applicant's language.
+            message = decision_letter(template, application)
+        if "preview" in request.POST:
+            data = request.POST.copy()
+            data["message"] = message
+            context = _application_context(request, application)
+            context["decision_form"] = DecisionForm(
+                data, allowed=allowed, templates=templates
+            )
+            context["previewing"] = True
+            return render(request, "programmes/application.html", context)
+        kwargs["message"] = message
     try:
         services.application_transition(
             actor=_user(request),

@@ -6,6 +6,7 @@ from allmende.programmes.models.applications import (
     ApplicationState,
 )
 from allmende.programmes.models.calls import Call, CallState, Eligibility
+from allmende.programmes.models.decisions import DecisionTemplate
 from allmende.programmes.models.forms import FieldKind, FormField, FormVersion
 from allmende.programmes.models.reviews import (
     OthersVisible,
@@ -34,6 +35,7 @@ __all__ = [
     "CallState",
     "CoApplicant",
     "CoApplicantRole",
+    "DecisionTemplate",
     "Eligibility",
     "FieldKind",
     "FormField",
