@@ -109,6 +109,13 @@ def score_matrix(
         Application.objects.filter(call=call)
         .exclude(state__in=[A.DRAFT, A.WITHDRAWN])
         .select_related("organization", "applicant")
+        # Only what a row shows: a call may hold thousands of applications.
+        .only(
+            "state",
+            "submitted_at",
+            "organization__name",
+            "applicant__username",
+        )
         .order_by("submitted_at", "id")
     )
     by_review: dict[int, list[tuple[int, Decimal | int | None]]] = defaultdict(list)
