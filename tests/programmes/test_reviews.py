@@ -404,3 +404,47 @@ def test_the_score_matrix_takes_the_same_queries_for_more_applications(
     with CaptureQueriesContext(connection) as many:
         assert client.get(f"/calls/{call.slug}/scores/").status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_staff_export_the_score_matrix_with_formulas_defused(
+    call: Call, staff: User, fmt: str
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    found = criteria(call)
+    (application,) = _applications(call, staff, 1)
+    Organization.objects.filter(pk=application.organization_id).update(
+        name="=HYPERLINK(1)"
+    )
+    for value in (4, 2):
+        review = Review.objects.create(
+            application=application,
+            reviewer=_reviewer(call),
+            state="submitted",
+            submitted_at=timezone.now(),
+            recommendation="yes",
+        )
+        for criterion in found:
+            Score.objects.create(review=review, criterion=criterion, value=value)
+    response = client_for(staff).get(f"/calls/{call.slug}/scores.{fmt}")
+    assert response.status_code == 200
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = [[str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+    header, row = rows
+    assert header[3].startswith(found[0].name)
+    assert row[0] == str(application.pk)
+    assert row[1] == "'=HYPERLINK(1)"
+    assert float(row[3]) == 3.0 and float(row[5]) == 3.0
+    assert float(row[6]) == 2.0  # spread between the two reviewers
+    assert client_for(staff).get(f"/calls/{call.slug}/scores.pdf").status_code == 404
+    assert (
+        client_for(UserFactory()).get(f"/calls/{call.slug}/scores.csv").status_code
+        == 403
+    )

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from allmende.programmes.models import (
     Application,
@@ -199,3 +200,42 @@ def application_reviews(application: Application) -> list[Review]:
         .prefetch_related("scores__criterion")
         .order_by("created_at", "id")
     )
+
+
+def score_table(call: Call) -> tuple[list[str], list[list[Any]]]:
+    """The score matrix as a header and rows of plain values (for exports)."""
+    criteria, rows, _progress = score_matrix(call)
+    header = [
+        str(_("Application")),
+        str(_("Applicant")),
+        str(_("Status")),
+        *[f"{c.name} (×{c.weight})" for c in criteria],
+        str(_("Weighted total")),
+        str(_("Spread")),
+        str(_("Recommendations")) + ": " + str(_("yes")),
+        str(_("Recommendations")) + ": " + str(_("maybe")),
+        str(_("Recommendations")) + ": " + str(_("no")),
+        str(_("Reviews done")),
+        str(_("Reviews assigned")),
+    ]
+    table = []
+    for row in rows:
+        application = row.application
+        table.append(
+            [
+                application.pk,
+                application.organization.name
+                if application.organization
+                else application.applicant.get_username(),
+                application.get_state_display(),
+                *row.averages,
+                row.total,
+                row.spread,
+                row.recommendations["yes"],
+                row.recommendations["maybe"],
+                row.recommendations["no"],
+                row.done,
+                row.needed,
+            ]
+        )
+    return header, table

@@ -3,6 +3,9 @@ declare conflicts and score."""
 
 from __future__ import annotations
 
+import csv
+import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from django.views.decorators.http import (
     require_POST,
     require_safe,
 )
+from openpyxl import Workbook
 
 from allmende.core import files
 from allmende.programmes import review_selectors, review_services, selectors
@@ -408,3 +412,50 @@ def review_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase
             content_type=files.content_type_of(stored.file.name or ""),
         )
     )
+
+
+# Cells a spreadsheet would read as a formula are written as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@login_required
+@require_safe
+def scores_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The score matrix as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    call = _review_staff_call(request, slug)
+    header, rows = review_selectors.score_table(call)
+    name = f"{call.slug}-scores.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")  # Spreadsheets then read UTF-8 correctly.
+        writer = csv.writer(response)
+        writer.writerow([_cell(v) for v in header])
+        for row in rows:
+            writer.writerow([_cell(v) for v in row])
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Scores")[:31])
+        sheet.append([_cell(v) for v in header])
+        for row in rows:
+            sheet.append([_cell(v) for v in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument."
+            "spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -80,6 +80,11 @@ urlpatterns = [
         name="assign_automatically",
     ),
     path("<slug:slug>/scores/", review_views.scores, name="scores"),
+    path(
+        "<slug:slug>/scores.<str:fmt>",
+        review_views.scores_export,
+        name="scores_export",
+    ),
     path("<slug:slug>/decide/", decision_views.batch, name="decide"),
     path(
         "<slug:slug>/decisions/templates/",
