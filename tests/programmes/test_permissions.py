@@ -377,6 +377,16 @@ CASES: dict[str, Case] = {
         refused=404,
         prepare=_in_review,
     ),
+    "redact": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/redact/",
+        data=lambda w: {"field": "summary", "text": "[...]"},
+        changed=lambda w: (
+            Application.objects.get(pk=w.application.pk).redacted_answers.get("summary")
+            == "[...]"
+        ),
+        allowed=STAFF_ONLY,
+        refused=404,
+    ),
     "phase_add": Case(
         url=lambda w: f"/calls/{w.call.slug}/reviews/phases/",
         data=lambda w: {"name": "Runde 1", "others_visible": "after_own"},

@@ -448,3 +448,41 @@ def test_staff_export_the_score_matrix_with_formulas_defused(
         client_for(UserFactory()).get(f"/calls/{call.slug}/scores.csv").status_code
         == 403
     )
+
+
+def test_staff_redact_a_text_answer_for_pseudonymised_reviewers_only(
+    application: Application, staff: User
+) -> None:
+    in_review(
+        application,
+        staff,
+        GOOD_ANSWERS | {"summary": "Der Verein Luftwerk misst Feinstaub."},
+    )
+    reviewer = _reviewer(application.call)
+    review = review_services.review_assign(
+        actor=staff, application=application, user=reviewer
+    )
+    review_services.review_declare(actor=reviewer, review=review, conflict=False)
+    response = client_for(staff).post(
+        f"/calls/applications/{application.pk}/redact/",
+        {"field": "summary", "text": "Der Verein [...] misst Feinstaub."},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.answers["summary"] == "Der Verein Luftwerk misst Feinstaub."
+    page = client_for(reviewer).get(review.get_absolute_url()).content.decode()
+    # Without a pseudonymised phase the reviewer reads the answer itself.
+    assert "Luftwerk" in page
+    ReviewPhase.objects.create(
+        call=application.call, name="Blind", position=1, pseudonymised=True
+    )
+    page = client_for(reviewer).get(review.get_absolute_url()).content.decode()
+    assert "Luftwerk" not in page
+    assert "Der Verein [...] misst Feinstaub." in page
+    refused = client_for(staff).post(
+        f"/calls/applications/{application.pk}/redact/",
+        {"field": "amount", "text": "x"},
+    )
+    assert refused.status_code == 302
+    application.refresh_from_db()
+    assert "amount" not in application.redacted_answers

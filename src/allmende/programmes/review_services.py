@@ -31,6 +31,7 @@ from allmende.programmes.models import (
 )
 from allmende.programmes.models.applications import SYSTEM, transition_allowed
 from allmende.programmes.models.applications import ApplicationState as A
+from allmende.programmes.models.forms import FieldKind as K
 from allmende.programmes.models.reviews import (
     DEFAULT_PHASE,
     REVIEWER,
@@ -539,3 +540,33 @@ def reviews_remind_due(*, now: datetime | None = None) -> int:
 def _deadline(phase: ReviewPhase) -> str:
     assert phase.ends_at is not None  # noqa: S101 - chosen by ends_at above
     return date_format(timezone.localtime(phase.ends_at), "d.m.Y H:i")
+
+
+@transaction.atomic
+def application_redact(
+    *, actor: User, application: Application, key: str, text: str
+) -> Application:
+    """Keep a copy of a text answer for pseudonymised reviewers (empty: show
+    the answer itself again)."""
+    _require(actor, "programmes.manage_reviews", application)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    keys = {
+        f.key
+        for f in locked.form_version.fields.all()
+        if f.kind in (K.SHORT_TEXT, K.LONG_TEXT)
+    }
+    if key not in keys:
+        raise ValidationError(_("Only text answers can be redacted."))
+    if text.strip():
+        locked.redacted_answers[key] = text.strip()
+    else:
+        locked.redacted_answers.pop(key, None)
+    locked.save(update_fields=["redacted_answers", "updated_at"])
+    audit_log_record(
+        actor=actor,
+        action="application.redacted",
+        obj=locked,
+        data={"field": key, "redacted": bool(text.strip())},
+    )
+    application.redacted_answers = locked.redacted_answers
+    return locked

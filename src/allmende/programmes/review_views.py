@@ -307,12 +307,19 @@ def _review_context(
     phase = review_services.current_phase(application.call)
     criteria = list(application.call.review_criteria.all())
     fields = selectors.form_fields(application.form_version_id)
+    rows = _rows(application, fields, {})
+    if phase.pseudonymised:
+        for row in rows:
+            redacted = application.redacted_answers.get(row["field"].key)
+            if redacted:
+                row["display"] = redacted
+                row["redacted"] = True
     return {
         "review": review,
         "application": application,
         "call": application.call,
         "phase": phase,
-        "rows": _rows(application, fields, {}),
+        "rows": rows,
         "editing": review.state == R.DRAFT and phase.can_review,
         "form": form
         or ReviewForm(initial=ReviewForm.initial_for(review), criteria=criteria),
@@ -459,3 +466,24 @@ def scores_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_POST
+def application_redact(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    if not request.user.has_perm("programmes.manage_reviews", application):
+        raise PermissionDenied
+    key = request.POST.get("field", "")
+    try:
+        review_services.application_redact(
+            actor=_user(request),
+            application=application,
+            key=key,
+            text=request.POST.get("text", "")[:20000],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The copy for reviewers has been saved."))
+    return redirect(reverse("programmes:application", args=[pk]) + f"#q-{key}")

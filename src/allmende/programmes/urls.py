@@ -44,6 +44,11 @@ urlpatterns = [
         name="review_file",
     ),
     path(
+        "applications/<int:pk>/redact/",
+        review_views.application_redact,
+        name="redact",
+    ),
+    path(
         "applications/<int:pk>/reviews/",
         review_views.review_assign,
         name="review_assign",

@@ -469,6 +469,10 @@ def _application_context(
         context["decision_form"] = DecisionForm(
             allowed=decisions, templates=list(application.call.decision_templates.all())
         )
+        for row in context["rows"]:
+            row["redacted_copy"] = application.redacted_answers.get(
+                row["field"].key, ""
+            )
         context["reviews"] = review_selectors.application_reviews(application)
         context["assign_form"] = assign_form_for(application)
     return context
