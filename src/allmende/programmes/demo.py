@@ -272,7 +272,9 @@ def _review_call(
         review_services.review_criterion_add(actor=admin, call=call, data=criterion)
     for letter in LETTERS:
         decision_services.decision_template_add(actor=admin, call=call, data=letter)
-    # The admin reviews, too, to see the reviewer's side.
+    # The admin reviews, too, to see the reviewer's side. With few demo
+    # organizations (``allmende demo --organizations 4``) the call simply
+    # holds fewer applications.
     for person in [admin, *people[:REVIEWER_COUNT]]:
         review_services.reviewer_add(actor=admin, call=call, email=person.email)
     plan = [state for state, count in REVIEW_CALL_STATES for _ in range(count)]
@@ -313,20 +315,9 @@ def _review_call(
                 actor=admin, application=application, target="in_review"
             )
     # One applicant answered a question: a second submission to compare.
-    answered = next(a for a, t in made if t == "submitted")
-    services.application_transition(
-        actor=admin,
-        application=answered,
-        target="more_information",
-        question="Welche Daten veröffentlichen Sie genau?",
-        reopened_fields=["what_is_it_about"],
-    )
-    answered.refresh_from_db()
-    answered.answers["what_is_it_about"] += (
-        " Dazu kommen Fotos der Schäden, unter CC BY 4.0 veröffentlicht."
-    )
-    answered.save(update_fields=["answers"])
-    services.application_submit(actor=answered.applicant, application=answered)
+    answered = next((a for a, t in made if t == "submitted"), None)
+    if answered is not None:
+        _answer_question(admin, answered)
     review_services.reviews_assign_automatically(actor=admin, call=call)
     reviews = 0
     for application, target in made:
@@ -374,6 +365,22 @@ def _review_call(
         submitted_at=submitted
     )
     return call, len(made), reviews
+
+
+def _answer_question(admin: User, application: Application) -> None:
+    services.application_transition(
+        actor=admin,
+        application=application,
+        target="more_information",
+        question="Welche Daten veröffentlichen Sie genau?",
+        reopened_fields=["what_is_it_about"],
+    )
+    application.refresh_from_db()
+    application.answers["what_is_it_about"] += (
+        " Dazu kommen Fotos der Schäden, unter CC BY 4.0 veröffentlicht."
+    )
+    application.save(update_fields=["answers"])
+    services.application_submit(actor=application.applicant, application=application)
 
 
 def _review_data(call: Call, rng: random.Random) -> ReviewData:
