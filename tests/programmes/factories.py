@@ -92,3 +92,36 @@ def full_form(call: Call) -> None:
             },
         ],
     )
+
+
+def in_review(application: Any, staff: Any, answers: dict[str, Any]) -> Any:
+    """Submit ``application`` and move it on into review."""
+    from allmende.programmes import services
+
+    application.answers = dict(answers)
+    application.save()
+    services.application_submit(actor=application.applicant, application=application)
+    for target in ("screening", "in_review"):
+        services.application_transition(
+            actor=staff, application=application, target=target
+        )
+    application.refresh_from_db()
+    return application
+
+
+def criteria(call: Call) -> list[Any]:
+    """Two criteria: relevance (weight 2) and feasibility (weight 1)."""
+    from allmende.programmes.models import ReviewCriterion
+
+    return [
+        ReviewCriterion.objects.create(
+            call=call, name_de="Relevanz", name_en="Relevance", weight=2, position=1
+        ),
+        ReviewCriterion.objects.create(
+            call=call,
+            name_de="Machbarkeit",
+            name_en="Feasibility",
+            weight=1,
+            position=2,
+        ),
+    ]

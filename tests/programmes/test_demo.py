@@ -6,7 +6,7 @@ import random
 import pytest
 
 from allmende.programmes.demo import load_demo
-from allmende.programmes.models import Application, Call, FieldKind, FormField
+from allmende.programmes.models import Application, Call, FieldKind, FormField, Review
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import MembershipFactory
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_loads_an_open_call_with_every_kind_and_a_closed_one_once() -> None:
     UserFactory(is_superuser=True, is_staff=True)
-    for _ in range(6):
+    for _ in range(40):
         MembershipFactory()
     load_demo(rng=random.Random(1), stdout=io.StringIO())
     open_call = Call.objects.get(title_en="Data lab 2027")
@@ -36,4 +36,41 @@ def test_demo_loads_an_open_call_with_every_kind_and_a_closed_one_once() -> None
     )
     assert all(closed.opens_at <= at < closed.closes_at for at in submitted)
     load_demo(rng=random.Random(1), stdout=io.StringIO())
-    assert Call.objects.count() == 2
+    assert Call.objects.count() == 3
+
+
+def test_demo_has_a_pseudonymised_call_in_review_with_30_applications() -> None:
+    UserFactory(is_superuser=True, is_staff=True)
+    for _ in range(40):
+        MembershipFactory()
+    load_demo(rng=random.Random(2), stdout=io.StringIO())
+    call = Call.objects.get(title_en="Data lab 2026 – round 2")
+    assert call.applications.count() == 30
+    states = set(call.applications.values_list("state", flat=True))
+    assert states == {
+        "draft",
+        "withdrawn",
+        "submitted",
+        "screening",
+        "more_information",
+        "in_review",
+        "ready_for_decision",
+        "accepted",
+        "rejected",
+    }
+    phase = call.review_phases.get()
+    assert phase.pseudonymised and phase.is_current()
+    assert call.reviewers.count() == 9  # eight people and the admin
+    reviews = Review.objects.filter(application__call=call)
+    assert {"assigned", "draft", "submitted"} <= set(
+        reviews.values_list("state", flat=True)
+    )
+    for application in call.applications.filter(state__in=["accepted", "rejected"]):
+        assert application.decision_message
+        assert application.reviews.filter(state="submitted").count() == 3
+    # No reviewer reviews their own organization.
+    for review in reviews.select_related("application"):
+        assert not review.reviewer.memberships.filter(
+            organization_id=review.application.organization_id
+        ).exists()
+    assert call.applications.filter(revisions__number=2).exists()

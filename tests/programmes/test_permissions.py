@@ -14,17 +14,42 @@ from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.organizations.models import Membership
-from allmende.programmes import services
-from allmende.programmes.models import Application, Call, FormField
+from allmende.programmes import review_services, services
+from allmende.programmes.models import (
+    Application,
+    Call,
+    CoApplicant,
+    DecisionTemplate,
+    FormField,
+    Review,
+    ReviewCriterion,
+    Reviewer,
+    ReviewPhase,
+)
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.conftest import client_for
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 from tests.programmes.conftest import GOOD_ANSWERS
-from tests.programmes.factories import CallFactory, full_form
+from tests.programmes.factories import CallFactory, full_form, in_review
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "user", "org_member", "org_admin", "other_member", "staff"]
+ROLES = [
+    "anonymous",
+    "user",
+    "org_member",
+    "org_admin",
+    "other_member",
+    "co_read",
+    "co_comment",
+    "co_edit",
+    "reviewer_assigned",
+    "reviewer_unassigned",
+    "reviewer_conflict",
+    "staff",
+]
+REVIEWERS = ("reviewer_assigned", "reviewer_unassigned", "reviewer_conflict")
+CO_ROLES = {"co_read": "read", "co_comment": "comment", "co_edit": "edit"}
 
 
 @dataclass
@@ -33,6 +58,8 @@ class World:
     call: Call
     other_call: Call
     application: Application
+    # Invited to the application, but none of the roles above.
+    invited: CoApplicant
 
 
 def _world() -> World:
@@ -51,8 +78,31 @@ def _world() -> World:
     )
     application.answers = dict(GOOD_ANSWERS)
     application.save()
+    co_applicants = {}
+    for role_name, role in CO_ROLES.items():
+        person = MembershipFactory(organization=organization).user
+        place = services.co_applicant_invite(
+            actor=member, application=application, email=person.email, role=role
+        )
+        services.co_applicant_answer(actor=person, place=place, accept=True)
+        co_applicants[role_name] = person
+    invited = services.co_applicant_invite(
+        actor=member,
+        application=application,
+        email=MembershipFactory(organization=organization).user.email,
+        role="edit",
+    )
+    reviewers = {}
+    for role_name in REVIEWERS:
+        person = UserFactory()
+        Reviewer.objects.create(call=call, user=person)
+        reviewers[role_name] = person
+    ReviewCriterion.objects.create(call=call, name_de="Relevanz", weight=1, position=1)
     return World(
+        invited=invited,
         people={
+            **co_applicants,
+            **reviewers,
             "anonymous": None,
             "user": UserFactory(),
             "org_member": member,
@@ -90,6 +140,40 @@ def _submitted(world: World) -> None:
     )
 
 
+def _in_review(world: World, *, declared: bool = True) -> None:
+    """The application in review with two reviews: the assigned reviewer's,
+    and one of a reviewer who joined the applying organization since."""
+    staff = world.people["staff"]
+    in_review(world.application, staff, GOOD_ANSWERS)
+    for role in ("reviewer_assigned", "reviewer_conflict"):
+        person = world.people[role]
+        assert person is not None and staff is not None
+        review = review_services.review_assign(
+            actor=staff, application=world.application, user=person
+        )
+        if declared:
+            review_services.review_declare(actor=person, review=review, conflict=False)
+        world.__dict__[role] = review
+    conflicted = world.people["reviewer_conflict"]
+    MembershipFactory(user=conflicted, organization=world.application.organization)
+
+
+def _in_review_undeclared(world: World) -> None:
+    _in_review(world, declared=False)
+
+
+def _review_submitted(world: World) -> None:
+    _in_review(world)
+    review = world.__dict__["reviewer_assigned"]
+    Review.objects.filter(pk=review.pk).update(
+        state="submitted", submitted_at=timezone.now(), recommendation="yes"
+    )
+
+
+def _review(world: World) -> Review:
+    return Review.objects.get(pk=world.__dict__["reviewer_assigned"].pk)
+
+
 def _app_state(world: World) -> str:
     return Application.objects.get(pk=world.application.pk).state
 
@@ -102,10 +186,13 @@ class Case:
     allowed: dict[str, int]
     # For the others: 302 to the login page for anonymous, else this status.
     refused: int = 403
+    # Per role, where it differs from ``refused``.
+    refused_as: dict[str, int] | None = None
     prepare: Callable[[World], None] | None = None
 
 
 STAFF_ONLY = {"staff": 302}
+EDITORS = {"org_member": 302, "co_edit": 302}
 
 CASES: dict[str, Case] = {
     "call_create": Case(
@@ -164,7 +251,14 @@ CASES: dict[str, Case] = {
         },
         changed=lambda w: w.other_call.applications.exists(),
         # Members of any eligible organization may apply; their own one.
-        allowed={"org_member": 302, "org_admin": 302, "other_member": 302},
+        allowed={
+            "org_member": 302,
+            "org_admin": 302,
+            "other_member": 302,
+            "co_read": 302,
+            "co_comment": 302,
+            "co_edit": 302,
+        },
     ),
     "save": Case(
         url=lambda w: f"/calls/applications/{w.application.pk}/save/",
@@ -172,7 +266,7 @@ CASES: dict[str, Case] = {
         changed=lambda w: (
             Application.objects.get(pk=w.application.pk).answers["title"] == "Geändert"
         ),
-        allowed={"org_member": 302},
+        allowed=EDITORS,
         refused=404,
     ),
     "upload": Case(
@@ -182,14 +276,14 @@ CASES: dict[str, Case] = {
             "plan": SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n"),
         },
         changed=lambda w: w.application.files.exists(),
-        allowed={"org_member": 302},
+        allowed=EDITORS,
         refused=404,
     ),
     "submit": Case(
         url=lambda w: f"/calls/applications/{w.application.pk}/submit/",
         data=lambda w: {"submission_key": str(uuid.uuid4())},
         changed=lambda w: _app_state(w) == "submitted",
-        allowed={"org_member": 302},
+        allowed=EDITORS,
         refused=404,
     ),
     "withdraw": Case(
@@ -208,7 +302,205 @@ CASES: dict[str, Case] = {
         refused=404,
         prepare=_submitted,
     ),
+    "invite": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/team/",
+        data=lambda w: {"email": w.people["org_admin"].email, "role": "read"},  # type: ignore[union-attr]
+        changed=lambda w: CoApplicant.objects.filter(
+            application=w.application, user=w.people["org_admin"]
+        ).exists(),
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "team_remove": Case(
+        url=lambda w: (
+            f"/calls/applications/{w.application.pk}/team/{w.invited.pk}/remove/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: (
+            CoApplicant.objects.get(pk=w.invited.pk).revoked_at is not None
+        ),
+        allowed={"org_member": 302},
+        refused=404,
+    ),
+    "comment": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/comment/",
+        data=lambda w: {"text": "Eine Anmerkung"},
+        changed=lambda w: w.application.comments.exists(),
+        allowed={"org_member": 302, "co_comment": 302, "co_edit": 302, "staff": 302},
+        refused=404,
+    ),
+    "invitation_answer": Case(
+        url=lambda w: f"/calls/invitations/{w.invited.pk}/",
+        data=lambda w: {"answer": "accept"},
+        changed=lambda w: (
+            CoApplicant.objects.get(pk=w.invited.pk).accepted_at is not None
+        ),
+        # Only the invited person, who holds none of the roles.
+        allowed={},
+        refused=404,
+        refused_as={},
+    ),
+    "review_save": Case(
+        url=lambda w: f"/calls/reviews/{_review(w).pk}/",
+        data=lambda w: {"recommendation": "maybe", "comment_staff": "Gut"},
+        changed=lambda w: _review(w).recommendation == "maybe",
+        # Only the reviewer, and only without a conflict: everyone else finds
+        # no such page, staff included.
+        allowed={"reviewer_assigned": 302},
+        refused=404,
+        refused_as={},
+        prepare=_in_review,
+    ),
+    "review_declare": Case(
+        url=lambda w: f"/calls/reviews/{_review(w).pk}/declare/",
+        data=lambda w: {"conflict": "no"},
+        changed=lambda w: _review(w).state == "draft",
+        allowed={"reviewer_assigned": 302},
+        refused=404,
+        refused_as={},
+        prepare=_in_review_undeclared,
+    ),
+    "review_reopen": Case(
+        url=lambda w: f"/calls/reviews/{_review(w).pk}/reopen/",
+        data=lambda w: {},
+        changed=lambda w: _review(w).state == "draft",
+        allowed=STAFF_ONLY,
+        prepare=_review_submitted,
+    ),
+    "review_assign": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/reviews/",
+        data=lambda w: {"reviewer": str(w.people["reviewer_unassigned"].pk)},  # type: ignore[union-attr]
+        changed=lambda w: w.application.reviews.filter(
+            reviewer=w.people["reviewer_unassigned"]
+        ).exists(),
+        allowed=STAFF_ONLY,
+        refused=404,
+        prepare=_in_review,
+    ),
+    "redact": Case(
+        url=lambda w: f"/calls/applications/{w.application.pk}/redact/",
+        data=lambda w: {"field": "summary", "text": "[...]"},
+        changed=lambda w: (
+            Application.objects.get(pk=w.application.pk).redacted_answers.get("summary")
+            == "[...]"
+        ),
+        allowed=STAFF_ONLY,
+        refused=404,
+    ),
+    "phase_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/phases/",
+        data=lambda w: {"name": "Runde 1", "others_visible": "after_own"},
+        changed=lambda w: w.call.review_phases.exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "phase_delete": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/phases/{_phase(w).pk}/delete/",
+        data=lambda w: {},
+        changed=lambda w: not w.call.review_phases.exists(),
+        allowed=STAFF_ONLY,
+        prepare=lambda w: _phase(w) and None,
+    ),
+    "criterion_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/criteria/",
+        data=lambda w: {"name_de": "Wirkung", "weight": "2"},
+        changed=lambda w: w.call.review_criteria.filter(name_de="Wirkung").exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "criterion_delete": Case(
+        url=lambda w: (
+            f"/calls/{w.call.slug}/reviews/criteria/"
+            f"{w.call.review_criteria.get().pk}/delete/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: not w.call.review_criteria.exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "reviewer_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/reviewers/",
+        data=lambda w: {"email": w.people["user"].email},  # type: ignore[union-attr]
+        changed=lambda w: w.call.reviewers.filter(user=w.people["user"]).exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "reviewer_remove": Case(
+        url=lambda w: (
+            f"/calls/{w.call.slug}/reviews/reviewers/"
+            f"{w.call.reviewers.get(user=w.people['reviewer_unassigned']).pk}/remove/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: (
+            not w.call.reviewers.filter(user=w.people["reviewer_unassigned"]).exists()
+        ),
+        allowed=STAFF_ONLY,
+    ),
+    "assign_automatically": Case(
+        url=lambda w: f"/calls/{w.call.slug}/reviews/assign/",
+        data=lambda w: {"per_application": "1"},
+        changed=lambda w: w.application.reviews.exists(),
+        allowed=STAFF_ONLY,
+        prepare=lambda w: (
+            in_review(w.application, w.people["staff"], GOOD_ANSWERS) and None
+        ),
+    ),
+    "decision_template_add": Case(
+        url=lambda w: f"/calls/{w.call.slug}/decisions/templates/",
+        data=lambda w: {
+            "outcome": "accepted",
+            "name": "Zusage",
+            "body_de": "Liebe {applicant}",
+            "body_en": "",
+        },
+        changed=lambda w: w.call.decision_templates.exists(),
+        allowed=STAFF_ONLY,
+    ),
+    "decision_template_delete": Case(
+        url=lambda w: (
+            f"/calls/{w.call.slug}/decisions/templates/{_letter(w).pk}/delete/"
+        ),
+        data=lambda w: {},
+        changed=lambda w: not w.call.decision_templates.exists(),
+        allowed=STAFF_ONLY,
+        prepare=lambda w: _letter(w) and None,
+    ),
+    "decide_batch": Case(
+        url=lambda w: f"/calls/{w.call.slug}/decide/",
+        data=lambda w: {
+            "applications": [str(w.application.pk)],
+            "template": str(_letter(w).pk),
+            "confirm": "1",
+            f"state-{w.application.pk}": "ready_for_decision",
+        },
+        changed=lambda w: _app_state(w) == "accepted",
+        allowed=STAFF_ONLY,
+        prepare=lambda w: _ready_for_decision(w),
+    ),
 }
+
+
+def _letter(world: World) -> DecisionTemplate:
+    template, _created = DecisionTemplate.objects.get_or_create(
+        call=world.call,
+        name="Zusage",
+        defaults={"outcome": "accepted", "body_de": "Liebe {applicant}"},
+    )
+    return template
+
+
+def _ready_for_decision(world: World) -> None:
+    staff = world.people["staff"]
+    in_review(world.application, staff, GOOD_ANSWERS)
+    services.application_transition(
+        actor=staff,  # type: ignore[arg-type]
+        application=world.application,
+        target="ready_for_decision",
+    )
+    _letter(world)
+
+
+def _phase(world: World) -> ReviewPhase:
+    phase, _created = ReviewPhase.objects.get_or_create(
+        call=world.call, position=1, defaults={"name": "Runde 1"}
+    )
+    return phase
 
 
 def _organization_of(world: World) -> int:
@@ -217,7 +509,7 @@ def _organization_of(world: World) -> int:
 
 
 # Staff see every application, so a refused change there is 403, not 404.
-VISIBLE_TO = {"org_member", "staff"}
+VISIBLE_TO = {"org_member", "staff", *CO_ROLES}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -241,6 +533,8 @@ def test_permission_matrix(view: str, role: str) -> None:
     if role == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+    elif case.refused_as is not None:
+        assert response.status_code == case.refused_as.get(role, case.refused)
     elif case.refused == 404 and role in VISIBLE_TO:
         assert response.status_code == 403
     else:
@@ -253,7 +547,9 @@ def test_staff_see_every_application_and_others_only_their_own() -> None:
     url = world.application.get_absolute_url()
     assert client_for(world.people["org_member"]).get(url).status_code == 200
     assert client_for(world.people["staff"]).get(url).status_code == 200
-    for role in ("user", "org_admin", "other_member"):
+    for role in CO_ROLES:
+        assert client_for(world.people[role]).get(url).status_code == 200
+    for role in ("user", "org_admin", "other_member", *REVIEWERS):
         assert client_for(world.people[role]).get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302
 

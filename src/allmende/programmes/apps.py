@@ -13,6 +13,7 @@ class ProgrammesConfig(AppConfig):
 
         register(sections.CALLS)
         register(sections.SCREENING_QUEUE)
+        register(sections.REVIEWS_ASSIGNED)
 
         from allmende.core import search
         from allmende.programmes.models import Call

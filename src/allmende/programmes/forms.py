@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from allmende.core.idempotency import SubmissionKeyField
 from allmende.events.forms import DateTimeInput
 from allmende.organizations.models import LegalForm, Organization, Region
-from allmende.programmes.models import Call, FieldKind, FormField
+from allmende.programmes.models import (
+    Call,
+    CoApplicantRole,
+    DecisionTemplate,
+    FieldKind,
+    FormField,
+)
 from allmende.programmes.models.applications import ApplicationState
 from allmende.programmes.models.forms import FileType
 from allmende.programmes.services import CallData, FieldData
@@ -50,6 +56,7 @@ class CallForm(forms.ModelForm):
             "legal_forms",
             "regions",
             "individuals_allowed",
+            "partners_allowed",
             "opens_at",
             "closes_at",
             "budget",
@@ -87,6 +94,7 @@ class CallForm(forms.ModelForm):
             legal_forms=list(data["legal_forms"]),
             regions=list(data["regions"]),
             individuals_allowed=data["individuals_allowed"],
+            partners_allowed=data["partners_allowed"],
             opens_at=data["opens_at"],
             closes_at=data["closes_at"],
             budget=data["budget"],
@@ -294,14 +302,87 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect
     )
+    template = forms.TypedChoiceField(
+        label=_("Letter"), coerce=int, required=False, empty_value=None
+    )
     message = forms.CharField(
         label=_("Message to the applicant"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=10000,
+        required=False,
+        help_text=_(
+            "Leave it empty to send the chosen letter, or preview the letter "
+            "here to change it."
+        ),
     )
 
-    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        allowed: list[str],
+        templates: list[DecisionTemplate] | None = None,
+        **kwargs: Any,
+    ) -> None:
         """``allowed`` are the decisions the application's state permits."""
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["decision"])
         field.choices = [(v, label) for v, label in DECISIONS if v in allowed]
+        self.templates = {t.pk: t for t in templates or []}
+        cast(forms.TypedChoiceField, self.fields["template"]).choices = [
+            ("", _("None: I write the message")),
+            *[
+                (str(t.pk), f"{t.get_outcome_display()}: {t.name}")
+                for t in templates or []
+            ],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        template = self.chosen_template()
+        if template is not None and data.get("decision") not in (
+            None,
+            template.outcome,
+        ):
+            self.add_error("template", _("This letter is for the other decision."))
+        if not data.get("message", "").strip() and template is None:
+            self.add_error("message", _("Please write a message or choose a letter."))
+        return data
+
+    def chosen_template(self) -> DecisionTemplate | None:
+        pk = (getattr(self, "cleaned_data", None) or {}).get("template")
+        return self.templates.get(pk) if pk else None
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the person"))
+    role = forms.ChoiceField(label=_("They may"), choices=CoApplicantRole.choices)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class RevisionsForm(forms.Form):
+    """Which two submissions to compare (by their numbers)."""
+
+    before = forms.TypedChoiceField(label=_("Compare submission"), coerce=int)
+    after = forms.TypedChoiceField(label=_("with submission"), coerce=int)
+
+    def __init__(self, *args: Any, numbers: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(n), str(n)) for n in numbers]
+        for name in ("before", "after"):
+            cast(forms.TypedChoiceField, self.fields[name]).choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        before, after = data.get("before"), data.get("after")
+        if before is not None and after is not None and before >= after:
+            raise forms.ValidationError(
+                _("Please choose an earlier submission first, then a later one.")
+            )
+        return data

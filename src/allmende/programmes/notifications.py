@@ -52,3 +52,47 @@ APPLICATION_STATUS = register(
         default=Channel.APP,
     )
 )
+
+CO_APPLICANT_INVITED = register(
+    NotificationType(
+        key="programmes.co_applicant_invited",
+        module=MODULE,
+        label=_("Invitation to an application"),
+        description=_("When someone invites you to write an application with them."),
+        message=_("You have been invited to the application to %(call)s."),
+        default=Channel.IMMEDIATE,
+    )
+)
+
+REVIEW_ASSIGNED = register(
+    NotificationType(
+        key="programmes.review_assigned",
+        module=MODULE,
+        label=_("Review assigned"),
+        description=_("When the team asks you to review applications."),
+        message=_("You have been asked to review applications to %(call)s."),
+        default=Channel.IMMEDIATE,
+    )
+)
+
+REVIEW_REMINDER = register(
+    NotificationType(
+        key="programmes.review_reminder",
+        module=MODULE,
+        label=_("Review reminder"),
+        description=_("When the deadline of a review you have not finished is near."),
+        message=_("Your review for %(call)s is due on %(deadline)s."),
+        default=Channel.IMMEDIATE,
+    )
+)
+
+REVIEW_REOPENED = register(
+    NotificationType(
+        key="programmes.review_reopened",
+        module=MODULE,
+        label=_("Review reopened"),
+        description=_("When the team reopens a review you submitted."),
+        message=_("The team has reopened your review for %(call)s."),
+        default=Channel.IMMEDIATE,
+    )
+)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from allmende.core.modules import Module, Section
-from allmende.programmes import selectors
+from allmende.programmes import review_selectors, selectors
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -50,6 +50,22 @@ def screening_queue(request: HttpRequest) -> Section:
     )
 
 
+def reviews_assigned(request: HttpRequest) -> Section | None:
+    reviews = list(review_selectors.reviews_for(user=request.user, open_only=True))
+    if not reviews:
+        return None
+    return Section(
+        title=_("Reviews assigned to me"),
+        template="programmes/sections/reviews.html",
+        context={"reviews": reviews[:SHOWN]},
+        urgent=True,
+    )
+
+
+def _signed_in(user: Viewer) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
 def _staff(user: Viewer) -> bool:
     return bool(getattr(user, "is_staff", False))
 
@@ -72,4 +88,14 @@ SCREENING_QUEUE = Module(
     order=41,
     visible=_staff,
     dashboard=screening_queue,
+)
+
+REVIEWS_ASSIGNED = Module(
+    key="calls-reviews",
+    label=_("Reviews assigned to me"),
+    url_name="",
+    icon="check",
+    order=42,
+    visible=_signed_in,
+    dashboard=reviews_assigned,
 )

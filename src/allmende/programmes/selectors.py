@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from allmende.programmes.models import Application, Call, CallState, FormField
+from allmende.programmes.models import (
+    Application,
+    Call,
+    CallState,
+    CoApplicant,
+    FormField,
+)
 from allmende.programmes.models.applications import ApplicationState as A
 
 
@@ -72,8 +78,11 @@ def form_fields(version_id: int) -> list[FormField]:
 def applications_of(*, user: Any, limit: int | None = None) -> list[Application]:
     if not getattr(user, "is_authenticated", False):
         return []
+    shared = CoApplicant.objects.filter(
+        user_id=user.pk, accepted_at__isnull=False, revoked_at__isnull=True
+    ).values("application_id")
     applications = (
-        Application.objects.filter(applicant_id=user.pk)
+        Application.objects.filter(Q(applicant_id=user.pk) | Q(pk__in=shared))
         .select_related("call", "organization")
         .order_by("-updated_at")
     )
@@ -107,4 +116,23 @@ def screening_queue() -> QuerySet[Application]:
         Application.objects.filter(state=A.SUBMITTED)
         .select_related("call", "organization", "applicant")
         .order_by("submitted_at", "id")
+    )
+
+
+def application_team(application: Application) -> list[CoApplicant]:
+    """Everyone invited to ``application`` whose invitation was not taken back."""
+    return list(
+        CoApplicant.objects.filter(application=application, revoked_at__isnull=True)
+        .select_related("user", "organization")
+        .order_by("created_at", "id")
+    )
+
+
+def invitation_for(*, pk: int, user: Any) -> CoApplicant | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        CoApplicant.objects.filter(pk=pk, user_id=user.pk)
+        .select_related("application__call", "application__organization")
+        .first()
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypedDict
@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Model
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -22,18 +23,22 @@ from allmende.core.search import index_changed, index_object
 from allmende.core.services import audit_log_record
 from allmende.notifications.registry import in_languages
 from allmende.notifications.services import notify
-from allmende.organizations.models import Organization
+from allmende.organizations.models import Membership, Organization
 from allmende.programmes import answers as answer_rules
 from allmende.programmes import notifications
 from allmende.programmes.models import (
     Application,
+    ApplicationComment,
     ApplicationFile,
+    ApplicationRevision,
     Call,
+    CoApplicant,
     FormField,
     FormVersion,
 )
 from allmende.programmes.models.applications import (
     APPLICANT,
+    DECIDED_STATES,
     STAFF,
     transition_allowed,
 )
@@ -41,6 +46,7 @@ from allmende.programmes.models.applications import ApplicationState as A
 from allmende.programmes.models.calls import call_transition_allowed
 from allmende.programmes.models.forms import CHOICE_KINDS
 from allmende.programmes.models.forms import FieldKind as K
+from allmende.programmes.models.team import INVITATION_DAYS
 from allmende.programmes.rules import eligible_organizations, organization_eligible
 
 
@@ -71,6 +77,7 @@ class CallData(TypedDict):
     legal_forms: list[str]
     regions: list[str]
     individuals_allowed: bool
+    partners_allowed: bool
     opens_at: datetime
     closes_at: datetime
     budget: Decimal | None
@@ -96,7 +103,7 @@ def call_index(call: Call) -> None:
 
 
 # Addresses under /calls/ that are not calls.
-RESERVED_SLUGS = frozenset({"new", "my", "applications"})
+RESERVED_SLUGS = frozenset({"new", "my", "applications", "invitations", "reviews"})
 
 
 def _unique_slug(title: str) -> str:
@@ -454,7 +461,7 @@ def _editable_fields(application: Application) -> list[FormField]:
 @transaction.atomic
 def application_save(
     *, actor: User, application: Application, data: QueryDict
-) -> dict[str, list[str]]:
+) -> SaveErrors:
     """Keep what ``data`` holds for the fields the applicant may change.
 
     Everything typed is kept, even an answer with errors; the errors (per field
@@ -464,23 +471,64 @@ def application_save(
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if not locked.is_editable:
         raise ValidationError(_("This application can no longer be changed."))
-    errors: dict[str, list[str]] = {}
+    errors = SaveErrors()
     changed: list[str] = []
     for field in _editable_fields(locked):
         present, value = answer_rules.read(field, data)
         if not present:
             continue
         value = answer_rules.normalized(field, value)
+        stored = locked.answers.get(field.key)
+        stamp = locked.answer_stamps.get(field.key, 0)
+        if stored == value:
+            continue
+        if _saved_meanwhile(data, field.key, stamp):
+            errors[field.key] = [_conflict_message(field, stored, value)]
+            errors.conflicts.add(field.key)
+            continue
         messages = answer_rules.field_errors(field, value)
         if messages:
             errors[field.key] = messages
-        if locked.answers.get(field.key) != value:
-            locked.answers[field.key] = value
-            changed.append(field.key)
+        locked.answers[field.key] = value
+        locked.answer_stamps[field.key] = stamp + 1
+        changed.append(field.key)
     if changed:
-        locked.save(update_fields=["answers", "updated_at"])
+        locked.save(update_fields=["answers", "answer_stamps", "updated_at"])
     application.answers = locked.answers
+    application.answer_stamps = locked.answer_stamps
     return errors
+
+
+class SaveErrors(dict[str, list[str]]):
+    """Errors per field key; ``conflicts`` names the answers that were not
+    saved because someone else saved them meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conflicts: set[str] = set()
+
+
+def _saved_meanwhile(data: QueryDict, key: str, stamp: int) -> bool:
+    """Whether the answer was saved by someone else since the page that sends
+    ``data`` read it (the page sends the count it read as ``stamp-<key>``)."""
+    seen = data.get(f"stamp-{key}")
+    if seen is None:
+        return False
+    try:
+        return int(seen) < stamp
+    except ValueError:
+        return True
+
+
+def _conflict_message(field: FormField, stored: Any, yours: Any) -> str:
+    return _(
+        "Someone else changed this answer while you were writing; your text "
+        "has not been saved. Saved version: “%(saved)s”. Your version: "
+        "“%(yours)s”. Please reload the page and merge the two."
+    ) % {
+        "saved": answer_rules.display(field, stored),
+        "yours": answer_rules.display(field, yours),
+    }
 
 
 @transaction.atomic
@@ -581,6 +629,13 @@ def application_submit(
     if errors:
         raise ValidationError(errors)
     source = locked.state
+    ApplicationRevision.objects.create(
+        application=locked,
+        number=locked.revisions.count() + 1,
+        answers=dict(locked.answers),
+        submitted_by=actor,
+        submitted_at=now,
+    )
     locked.state = A.SUBMITTED
     locked.submitted_at = now
     locked.reopened_fields = []
@@ -689,3 +744,160 @@ def application_transition(
     )
     application.state = locked.state
     return locked
+
+
+# Co-applicants
+
+
+def _partner_organization(
+    application: Application, invitee: User
+) -> tuple[bool, Organization | None]:
+    """Whether ``invitee`` may join ``application``, and as a member of which
+    partner organization (none: a member of the applying organization)."""
+    if (
+        application.organization_id is not None
+        and Membership.objects.filter(
+            organization_id=application.organization_id, user=invitee
+        ).exists()
+    ):
+        return True, None
+    if not application.call.partners_allowed:
+        return False, None
+    partner = (
+        Organization.objects.filter(memberships__user=invitee)
+        .exclude(pk=application.organization_id or 0)
+        .order_by("name")
+        .first()
+    )
+    return partner is not None, partner
+
+
+@transaction.atomic
+def co_applicant_invite(
+    *,
+    actor: User,
+    application: Application,
+    email: str,
+    role: str,
+    now: datetime | None = None,
+) -> CoApplicant:
+    """Invite the person registered with ``email`` to ``application``."""
+    now = now or timezone.now()
+    _require(actor, "programmes.manage_team", application)
+    if application.state in DECIDED_STATES or application.state == A.WITHDRAWN:
+        raise ValidationError(_("This application is closed; nobody can join it."))
+    invitee = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if invitee is None:
+        raise ValidationError(
+            {"email": _("Nobody is registered with this e-mail address.")}
+        )
+    if invitee.pk == application.applicant_id:
+        raise ValidationError({"email": _("You are the applicant yourself.")})
+    allowed, partner = _partner_organization(application, invitee)
+    if not allowed:
+        raise ValidationError(
+            {
+                "email": _(
+                    "Only members of the applying organization (and, where the "
+                    "call allows it, of partner organizations) can be invited."
+                )
+            }
+        )
+    # An earlier invitation that expired or was declined makes way.
+    CoApplicant.objects.filter(
+        application=application, user=invitee, revoked_at__isnull=True
+    ).filter(accepted_at__isnull=True, expires_at__lte=now).update(revoked_at=now)
+    if CoApplicant.objects.filter(
+        application=application, user=invitee, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError({"email": _("This person is already invited.")})
+    place = CoApplicant(
+        application=application,
+        user=invitee,
+        organization=partner,
+        role=role,
+        invited_by=actor,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    place.full_clean()
+    place.save()
+    audit_log_record(
+        actor=actor,
+        action="application.co_applicant_invited",
+        obj=application,
+        data={"user": invitee.pk, "role": role},
+    )
+    notify(
+        notifications.CO_APPLICANT_INVITED,
+        invitee,
+        obj=place,
+        actor=actor,
+        context={"call": in_languages(application.call, "title")},
+        url=reverse("programmes:invitation", kwargs={"pk": place.pk}),
+    )
+    return place
+
+
+@transaction.atomic
+def co_applicant_answer(
+    *,
+    actor: User,
+    place: CoApplicant,
+    accept: bool,
+    now: datetime | None = None,
+) -> CoApplicant:
+    """The invitee accepts or declines their invitation."""
+    now = now or timezone.now()
+    locked = CoApplicant.objects.select_for_update().get(pk=place.pk)
+    if locked.user_id != actor.pk:
+        raise PermissionDenied(_("This invitation is for someone else."))
+    if not locked.is_pending(now):
+        raise ValidationError(
+            _("This invitation has expired or was withdrawn; please ask for a new one.")
+        )
+    if accept:
+        locked.accepted_at = now
+    else:
+        locked.revoked_at = now
+    locked.save(update_fields=["accepted_at", "revoked_at"])
+    audit_log_record(
+        actor=actor,
+        action="application.co_applicant_" + ("accepted" if accept else "declined"),
+        obj=locked.application,
+    )
+    return locked
+
+
+@transaction.atomic
+def co_applicant_remove(
+    *, actor: User, place: CoApplicant, now: datetime | None = None
+) -> None:
+    """The applicant takes an invitation back or removes a co-applicant; a
+    co-applicant may also leave."""
+    now = now or timezone.now()
+    locked = CoApplicant.objects.select_for_update().get(pk=place.pk)
+    if locked.user_id != actor.pk:
+        _require(actor, "programmes.manage_team", locked.application)
+    if locked.revoked_at is None:
+        locked.revoked_at = now
+        locked.save(update_fields=["revoked_at"])
+        audit_log_record(
+            actor=actor,
+            action="application.co_applicant_removed",
+            obj=locked.application,
+            data={"user": locked.user_id},
+        )
+
+
+@transaction.atomic
+def application_comment(
+    *, actor: User, application: Application, text: str
+) -> ApplicationComment:
+    _require(actor, "programmes.comment_application", application)
+    comment = ApplicationComment(
+        application=application, author=actor, text=text.strip()
+    )
+    comment.full_clean()
+    comment.save()
+    audit_log_record(actor=actor, action="application.commented", obj=application)
+    return comment

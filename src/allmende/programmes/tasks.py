@@ -17,3 +17,13 @@ def close_due_calls() -> int:
 
 
 scheduler.register("programmes.close_due_calls", timedelta(minutes=1), close_due_calls)
+
+
+@shared_task(name="programmes.remind_reviewers")
+def remind_reviewers() -> int:
+    from allmende.programmes.review_services import reviews_remind_due
+
+    return reviews_remind_due()
+
+
+scheduler.register("programmes.remind_reviewers", timedelta(hours=1), remind_reviewers)

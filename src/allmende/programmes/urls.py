@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allmende.programmes import views
+from allmende.programmes import decision_views, review_views, views
 
 app_name = "programmes"
 
@@ -18,12 +18,89 @@ urlpatterns = [
         name="withdraw",
     ),
     path("applications/<int:pk>/move/", views.application_move, name="move"),
+    path("applications/<int:pk>/team/", views.team_invite, name="invite"),
+    path(
+        "applications/<int:pk>/team/<int:place_pk>/remove/",
+        views.team_remove,
+        name="team_remove",
+    ),
+    path("applications/<int:pk>/comment/", views.application_comment, name="comment"),
+    path("invitations/<int:pk>/", views.invitation, name="invitation"),
+    path("applications/<int:pk>/changes/", views.application_changes, name="changes"),
     path(
         "applications/<int:pk>/files/<int:file_pk>/",
         views.application_file,
         name="file",
     ),
+    path("reviews/", review_views.my_reviews, name="my_reviews"),
+    path("reviews/<int:pk>/", review_views.review_detail, name="review"),
+    path(
+        "reviews/<int:pk>/declare/", review_views.review_declare, name="review_declare"
+    ),
+    path("reviews/<int:pk>/reopen/", review_views.review_reopen, name="review_reopen"),
+    path(
+        "reviews/<int:pk>/files/<int:file_pk>/",
+        review_views.review_file,
+        name="review_file",
+    ),
+    path(
+        "applications/<int:pk>/redact/",
+        review_views.application_redact,
+        name="redact",
+    ),
+    path(
+        "applications/<int:pk>/reviews/",
+        review_views.review_assign,
+        name="review_assign",
+    ),
     path("<slug:slug>/", views.call_detail, name="call"),
+    path("<slug:slug>/reviews/", review_views.review_setup, name="review_setup"),
+    path("<slug:slug>/reviews/phases/", review_views.phase_add, name="phase_add"),
+    path(
+        "<slug:slug>/reviews/phases/<int:pk>/delete/",
+        review_views.phase_delete,
+        name="phase_delete",
+    ),
+    path(
+        "<slug:slug>/reviews/criteria/",
+        review_views.criterion_add,
+        name="criterion_add",
+    ),
+    path(
+        "<slug:slug>/reviews/criteria/<int:pk>/delete/",
+        review_views.criterion_delete,
+        name="criterion_delete",
+    ),
+    path(
+        "<slug:slug>/reviews/reviewers/", review_views.reviewer_add, name="reviewer_add"
+    ),
+    path(
+        "<slug:slug>/reviews/reviewers/<int:pk>/remove/",
+        review_views.reviewer_remove,
+        name="reviewer_remove",
+    ),
+    path(
+        "<slug:slug>/reviews/assign/",
+        review_views.assign_automatically,
+        name="assign_automatically",
+    ),
+    path("<slug:slug>/scores/", review_views.scores, name="scores"),
+    path(
+        "<slug:slug>/scores.<str:fmt>",
+        review_views.scores_export,
+        name="scores_export",
+    ),
+    path("<slug:slug>/decide/", decision_views.batch, name="decide"),
+    path(
+        "<slug:slug>/decisions/templates/",
+        decision_views.templates,
+        name="decision_templates",
+    ),
+    path(
+        "<slug:slug>/decisions/templates/<int:pk>/delete/",
+        decision_views.template_delete,
+        name="decision_template_delete",
+    ),
     path("<slug:slug>/call.pdf", views.call_attachment, name="attachment"),
     path("<slug:slug>/edit/", views.call_edit, name="edit"),
     path("<slug:slug>/state/", views.call_transition, name="transition"),

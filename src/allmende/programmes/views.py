@@ -22,23 +22,35 @@ from allmende.core import files
 from allmende.core.idempotency import submission_key, submit_once
 from allmende.organizations.models import LegalForm, Region
 from allmende.programmes import answers as answer_rules
-from allmende.programmes import selectors, services
+from allmende.programmes import review_selectors, selectors, services
+from allmende.programmes.decision_services import decision_letter
+from allmende.programmes.diff import answer_changes
 from allmende.programmes.forms import (
     ApplicationFilterForm,
     CallFilterForm,
     CallForm,
+    CommentForm,
     DecisionForm,
     FormFieldForm,
+    InviteForm,
     QuestionForm,
+    RevisionsForm,
     StartApplicationForm,
     SubmitForm,
 )
-from allmende.programmes.models import Application, ApplicationFile, Call, FormField
+from allmende.programmes.models import (
+    Application,
+    ApplicationFile,
+    Call,
+    CoApplicant,
+    FormField,
+)
 from allmende.programmes.models.applications import STAFF, targets_for
 from allmende.programmes.models.applications import ApplicationState as A
 from allmende.programmes.models.calls import CALL_TRANSITIONS
 from allmende.programmes.models.calls import STAFF as CALL_STAFF
 from allmende.programmes.models.forms import FieldKind as K
+from allmende.programmes.review_forms import assign_form_for
 from allmende.programmes.rules import eligible_organizations
 
 
@@ -375,6 +387,10 @@ def _rows(
             "display": answer_rules.display(field, value),
             "errors": errors.get(field.key, []),
             "editable": application.field_editable(field.key),
+            "stamp": application.answer_stamps.get(field.key, 0),
+            # A conflict keeps the page's count: the next save conflicts again
+            # until the person has reloaded and seen the other version.
+            "conflict": field.key in getattr(errors, "conflicts", ()),
         }
         if field.kind == K.TABLE:
             table = list(value) if isinstance(value, list) else []
@@ -426,7 +442,20 @@ def _application_context(
         "editing": own and application.is_editable,
         "staff": staff,
         "submit_form": SubmitForm(),
+        "can_withdraw": request.user.has_perm(
+            "programmes.withdraw_application", application
+        ),
+        "team": selectors.application_team(application),
+        "can_manage_team": request.user.has_perm("programmes.manage_team", application),
+        "can_comment": request.user.has_perm(
+            "programmes.comment_application", application
+        ),
+        "invite_form": InviteForm(),
+        "revision_count": application.revisions.count(),
+        "comment_form": CommentForm(),
     }
+    if context["can_comment"]:
+        context["comments"] = list(application.comments.select_related("author"))
     if staff:
         context["targets"] = [
             t
@@ -437,7 +466,15 @@ def _application_context(
         decisions = _decisions(application.state)
         context["can_decide"] = bool(decisions)
         context["question_form"] = QuestionForm(form_fields=fields)
-        context["decision_form"] = DecisionForm(allowed=decisions)
+        context["decision_form"] = DecisionForm(
+            allowed=decisions, templates=list(application.call.decision_templates.all())
+        )
+        for row in context["rows"]:
+            row["redacted_copy"] = application.redacted_answers.get(
+                row["field"].key, ""
+            )
+        context["reviews"] = review_selectors.application_reviews(application)
+        context["assign_form"] = assign_form_for(application)
     return context
 
 
@@ -654,16 +691,29 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     elif target == "decision":
         # Checked against the state staff saw; if it changed meanwhile, the
         # service says so.
-        decision_form = DecisionForm(
-            request.POST,
-            allowed=_decisions(request.POST.get("state") or application.state),
-        )
+        templates = list(application.call.decision_templates.all())
+        allowed = _decisions(request.POST.get("state") or application.state)
+        decision_form = DecisionForm(request.POST, allowed=allowed, templates=templates)
         if not decision_form.is_valid():
             context = _application_context(request, application)
             context["decision_form"] = decision_form
             return render(request, "programmes/application.html", context, status=400)
         target = decision_form.cleaned_data["decision"]
-        kwargs["message"] = decision_form.cleaned_data["message"]
+        message = decision_form.cleaned_data["message"].strip()
+        template = decision_form.chosen_template()
+        if template is not None and ("preview" in request.POST or not message):
+            # The letter in the applicant's language.
+            message = decision_letter(template, application)
+        if "preview" in request.POST:
+            data = request.POST.copy()
+            data["message"] = message
+            context = _application_context(request, application)
+            context["decision_form"] = DecisionForm(
+                data, allowed=allowed, templates=templates
+            )
+            context["previewing"] = True
+            return render(request, "programmes/application.html", context)
+        kwargs["message"] = message
     try:
         services.application_transition(
             actor=_user(request),
@@ -681,3 +731,130 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
             % {"state": application.get_state_display()},
         )
     return redirect(application)
+
+
+# Co-applicants
+
+
+@login_required
+@require_POST
+def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    if not request.user.has_perm("programmes.manage_team", application):
+        raise PermissionDenied
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.co_applicant_invite(
+                actor=_user(request),
+                application=application,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The invitation has been sent."))
+            return redirect(application)
+    context = _application_context(request, application)
+    context["invite_form"] = form
+    return render(request, "programmes/application.html", context, status=400)
+
+
+@login_required
+@require_POST
+def team_remove(request: HttpRequest, pk: int, place_pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    place = get_object_or_404(CoApplicant, application=application, pk=place_pk)
+    if place.user_id != request.user.pk and not request.user.has_perm(
+        "programmes.manage_team", application
+    ):
+        raise PermissionDenied
+    services.co_applicant_remove(actor=_user(request), place=place)
+    messages.success(request, _("The person has been removed from the application."))
+    if place.user_id == request.user.pk:
+        return redirect("programmes:mine")
+    return redirect(application)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    place = selectors.invitation_for(pk=pk, user=request.user)
+    if place is None:
+        raise Http404
+    if request.method == "POST":
+        accept = request.POST.get("answer") == "accept"
+        try:
+            services.co_applicant_answer(
+                actor=_user(request), place=place, accept=accept
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if accept:
+                messages.success(request, _("You now work on this application."))
+                return redirect(place.application)
+            messages.success(request, _("You have declined the invitation."))
+            return redirect("programmes:mine")
+    return render(request, "programmes/invitation.html", {"place": place})
+
+
+@login_required
+@require_POST
+def application_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    if not request.user.has_perm("programmes.comment_application", application):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_comment(
+                actor=_user(request),
+                application=application,
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your comment has been added."))
+            return redirect(
+                reverse("programmes:application", kwargs={"pk": pk}) + "#comments"
+            )
+    context = _application_context(request, application)
+    context["comment_form"] = form
+    return render(request, "programmes/application.html", context, status=400)
+
+
+# What changed between submissions
+
+
+@login_required
+@require_safe
+def application_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_application(request, pk)
+    revisions = {r.number: r for r in application.revisions.all()}
+    numbers = sorted(revisions)
+    if len(numbers) < 2:
+        messages.info(request, _("This application has been submitted only once."))
+        return redirect(application)
+    form = RevisionsForm(
+        request.GET or {"before": numbers[-2], "after": numbers[-1]}, numbers=numbers
+    )
+    context: dict[str, Any] = {"application": application, "form": form}
+    if not form.is_valid():
+        return render(request, "programmes/changes.html", context, status=400)
+    before = revisions[form.cleaned_data["before"]]
+    after = revisions[form.cleaned_data["after"]]
+    changes = answer_changes(
+        selectors.form_fields(application.form_version_id),
+        before.answers,
+        after.answers,
+    )
+    context.update(
+        before=before,
+        after=after,
+        changed=[c for c in changes if c.changed],
+        unchanged=[c for c in changes if not c.changed],
+    )
+    return render(request, "programmes/changes.html", context)

@@ -6,16 +6,46 @@ from allmende.programmes.models.applications import (
     ApplicationState,
 )
 from allmende.programmes.models.calls import Call, CallState, Eligibility
+from allmende.programmes.models.decisions import DecisionTemplate
 from allmende.programmes.models.forms import FieldKind, FormField, FormVersion
+from allmende.programmes.models.reviews import (
+    OthersVisible,
+    Recommendation,
+    Review,
+    ReviewCriterion,
+    Reviewer,
+    ReviewPhase,
+    ReviewState,
+    Score,
+)
+from allmende.programmes.models.team import (
+    ApplicationComment,
+    ApplicationRevision,
+    CoApplicant,
+    CoApplicantRole,
+)
 
 __all__ = [
     "Application",
+    "ApplicationComment",
     "ApplicationFile",
+    "ApplicationRevision",
     "ApplicationState",
     "Call",
     "CallState",
+    "CoApplicant",
+    "CoApplicantRole",
+    "DecisionTemplate",
     "Eligibility",
     "FieldKind",
     "FormField",
     "FormVersion",
+    "OthersVisible",
+    "Recommendation",
+    "Review",
+    "ReviewCriterion",
+    "ReviewPhase",
+    "ReviewState",
+    "Reviewer",
+    "Score",
 ]

@@ -125,6 +125,13 @@ class Application(models.Model):
     # as a list of rows (column key → text).
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     question = models.TextField(_("question to the applicant"), blank=True)
+    # How often each answer has been saved (field key → count): a save that
+    # started from an older count would overwrite someone else's text.
+    answer_stamps = models.JSONField(default=dict, blank=True)
+    # Staff's copies of free-text answers with names taken out (field key →
+    # text), shown instead of the answers to reviewers of a pseudonymised
+    # phase; the answers themselves stay as written.
+    redacted_answers = models.JSONField(default=dict, blank=True)
     # Keys of the fields staff reopened with their question.
     reopened_fields = models.JSONField(default=list, blank=True)
     decision_message = models.TextField(_("message with the decision"), blank=True)

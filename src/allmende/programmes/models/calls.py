@@ -75,6 +75,9 @@ class Call(TitledInTwoLanguages, models.Model):
     legal_forms = models.JSONField(_("legal forms"), default=list, blank=True)
     regions = models.JSONField(_("regions"), default=list, blank=True)
     individuals_allowed = models.BooleanField(_("individuals may apply"), default=False)
+    partners_allowed = models.BooleanField(
+        _("people from partner organizations may join applications"), default=False
+    )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     budget = models.DecimalField(
