@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from allmende.accounts.models import User
-from allmende.catalog import vocabularies
+from allmende.catalog import engine, storage, vocabularies
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
 from allmende.core.models import AuditLogEntry
 from allmende.core.search import search_queryset
@@ -223,6 +223,38 @@ def public_table(*, pk: int) -> PublicTable | None:
         version_number=None if row[1] is None else int(row[1]),
         has_table=row[2] is not None,
     )
+
+
+def table_for_viewer(
+    *, viewer: Viewer, resource_id: int, version: int | None = None
+) -> engine.Resource:
+    """The table of a resource's current version (or of version ``version``)
+    for ``viewer``: the only way from pages, the APIs, exports, charts and maps
+    to the engine.
+
+    Raises ``Http404`` when the resource does not exist or ``viewer`` may not
+    see its dataset (or there is no version ``version``), and the engine's
+    ``ResourceNotReadyError`` when the version has no table to read (not
+    loaded yet, or its files cannot be opened).
+    """
+    if version is None and not viewer.is_authenticated:
+        # The common case, kept lean: a visitor reads the current version.
+        public = public_table(pk=resource_id)
+        if public is None:
+            raise Http404
+        if public.version_number is None or not public.has_table:
+            raise engine.errors.ResourceNotReadyError()
+        return storage.open_table(resource_id, public.version_number)
+    resource = resource_for_viewer(viewer=viewer, pk=resource_id)
+    if version is None:
+        shown = resource.current_version
+    else:
+        shown = resource.versions.filter(number=version).first()
+        if shown is None:
+            raise Http404
+    if shown is None or not shown.has_table:
+        raise engine.errors.ResourceNotReadyError()
+    return storage.open_table(resource_id, shown.number)
 
 
 def dataset_resources(*, dataset: Dataset) -> list[Resource]:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
-from allmende.catalog import engine, fetch, storage
+from allmende.catalog import engine, fetch, formats, storage
 from allmende.catalog.engine import detect as engine_detect
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
 from allmende.core import files
@@ -67,14 +67,6 @@ RESOURCE_FIELDS = (
     "url",
     "format",
 )
-MEDIA_TYPES = {
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-    "ndjson": "application/x-ndjson",
-    "geojson": "application/geo+json",
-}
 
 
 def _require(actor: User, permission: str, obj: Dataset | Organization) -> None:
@@ -260,8 +252,7 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> None:
 
 
 def _format_of(filename: str) -> str:
-    suffix = Path(filename).suffix.lower().lstrip(".")
-    return {"txt": "csv", "jsonl": "ndjson"}.get(suffix, suffix)[:20]
+    return formats.name_of_file(filename)
 
 
 def _named_by_content(filename: str, head: bytes) -> str:
@@ -309,7 +300,7 @@ def _new_version(
         filename=filename,
         byte_size=(upload.size or 0) if upload is not None else 0,
         format=file_format,
-        media_type=MEDIA_TYPES.get(file_format)
+        media_type=formats.media_type(file_format)
         or mimetypes.guess_type(filename)[0]
         or "application/octet-stream",
         created_by=actor,
@@ -635,7 +626,7 @@ def _fetch_original(version: ResourceVersion) -> None:
         version.byte_size = fetched.size
         version.checksum_sha256 = fetched.sha256
         version.format = _format_of(version.filename)
-        version.media_type = MEDIA_TYPES[version.format]
+        version.media_type = formats.media_type(version.format)
         with fetched.path.open("rb") as handle:
             version.original.save(version.filename, File(handle), save=False)
     version.save(
@@ -712,7 +703,7 @@ def _ingest_done(
     version.row_count = result.row_count
     version.geometry_column = result.geometry_column or ""
     version.format = result.source_format[:20] or version.format
-    version.media_type = MEDIA_TYPES.get(version.format, version.media_type)
+    version.media_type = formats.media_type(version.format) or version.media_type
     # A column whose type the owner chose was not typed by detection: it
     # keeps the type detected by the load before.
     chosen_types = {

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 from django.conf import settings
 
+from allmende.catalog import engine
 from allmende.core import files
 
 if TYPE_CHECKING:
     from allmende.catalog.models import ResourceVersion
+
+logger = logging.getLogger(__name__)
 
 
 def tables_root() -> Path:
@@ -38,6 +43,21 @@ def table_dir(version: ResourceVersion) -> Path:
 def version_table_dir(resource_id: int, number: int) -> Path:
     """The engine's folder for version ``number`` of resource ``resource_id``."""
     return tables_root() / f"resource-{resource_id}" / f"v{number}"
+
+
+def open_table(resource_id: int, number: int) -> engine.Resource:
+    """The engine's table of version ``number`` of resource ``resource_id``.
+
+    Raises the engine's ``ResourceNotReadyError`` when its files are missing
+    or cannot be opened.
+    """
+    try:
+        return engine.Resource.open(version_table_dir(resource_id, number))
+    except engine.errors.ResourceNotReadyError:
+        raise
+    except (engine.EngineError, OSError, duckdb.Error) as exc:
+        logger.warning("Table of resource %s v%s cannot be opened", resource_id, number)
+        raise engine.errors.ResourceNotReadyError() from exc
 
 
 def original_upload_to(version: ResourceVersion, filename: str) -> str:
