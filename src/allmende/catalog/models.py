@@ -253,6 +253,9 @@ class ResourceVersion(models.Model):
     report = models.JSONField(default=dict, blank=True)
     geometry_column = models.CharField(max_length=200, blank=True)
     load_info = models.JSONField(default=dict, blank=True)
+    # The engine's build of this version that is served (see
+    # ``catalog/tablestore.py``): a folder name in the table store.
+    table_build = models.CharField(max_length=80, blank=True)
     loaded_at = models.DateTimeField(
         _("table loaded on"),
         null=True,
@@ -282,6 +285,10 @@ class ResourceVersion(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="ready") | Q(loaded_at__isnull=False),
                 name="resource_version_ready_is_loaded",
+            ),
+            models.CheckConstraint(
+                condition=Q(loaded_at__isnull=True) | ~Q(table_build=""),
+                name="resource_version_loaded_has_build",
             ),
         ]
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+
+from allmende.core import scheduler
 
 
 # Routed to the "loads" queue (CELERY_TASK_ROUTES): at most
@@ -13,3 +17,15 @@ def ingest_version(version_id: int) -> None:
     from allmende.catalog.services import version_ingest
 
     version_ingest(version_id=version_id)
+
+
+@shared_task(name="catalog.sweep_table_cache")
+def sweep_table_cache() -> int:
+    from allmende.catalog.services import table_cache_sweep
+
+    return table_cache_sweep()
+
+
+scheduler.register(
+    "catalog.sweep_table_cache", timedelta(minutes=10), sweep_table_cache
+)
