@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
@@ -16,15 +19,17 @@ from django.test import Client
 from allmende.accounts.models import User
 from allmende.catalog import engine, services, tablestore
 from allmende.catalog.engine import storage as layout
-from allmende.catalog.models import ResourceVersion
+from allmende.catalog.models import Resource, ResourceVersion
 from allmende.core.files import private_storage
 from allmende.organizations.models import Organization
 from tests.catalog.factories import (
+    DatasetFactory,
     PublishedDatasetFactory,
     add_table,
     csv_upload,
     jobs,
 )
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +236,42 @@ def test_a_build_missing_from_the_bucket_answers_not_ready(
     response = Client().get(f"/api/catalog/resources/{resource.pk}/rows")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "resource_not_ready"
+
+
+def test_parquet_download_is_a_short_lived_signed_address_of_the_bucket(
+    s3: str,
+    organization: Organization,
+    org_member: User,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.S3_SIGNED_SECONDS = 120
+    public = add_table(PublishedDatasetFactory(organization=organization), org_member)
+    hidden = add_table(DatasetFactory(organization=organization), org_member)
+    node = _new_node(settings, tmp_path, "node-f")
+
+    answer = Client().get(_download(public, "parquet"))
+    assert answer.status_code == 302
+    address = urlsplit(answer["Location"])
+    assert f"{address.scheme}://{address.netloc}" == s3
+    assert 110 < int(parse_qs(address.query)["Expires"][0]) - time.time() <= 120
+    with urllib.request.urlopen(answer["Location"], timeout=10) as found:  # noqa: S310
+        body = found.read()
+        assert found.headers["Content-Disposition"].startswith("attachment;")
+        assert found.headers["Content-Type"] == "application/vnd.apache.parquet"
+    assert body[:4] == b"PAR1"
+    # Handed out without reading the table on this node.
+    assert not node.exists()
+
+    assert Client().get(_download(hidden, "parquet")).status_code == 404
+    assert client_for(org_member).get(_download(hidden, "parquet")).status_code == 302
+    # Exports written while they are sent still stream from the node.
+    csv = Client().get(_download(public, "csv"))
+    assert csv.status_code == 200
+    assert b"".join(csv.streaming_content).startswith(b"Stadt")  # type: ignore[attr-defined]
+
+
+def _download(resource: Resource, fmt: str) -> str:
+    return (
+        f"/datasets/{resource.dataset.slug}/resources/{resource.pk}/v1/download.{fmt}"
+    )

@@ -243,6 +243,11 @@ def download_url(key: BuildKey, name: str, *, filename: str,
     )
 
 
+def build_file(download: str) -> str:
+    """The file of a build that holds a download written at load time."""
+    return {"parquet": layout.PARQUET}[download]
+
+
 def _touch(folder: Path) -> None:
     """Mark a build as used now (the cache pushes out the least recent)."""
     mark = folder / USED_MARK

@@ -37,7 +37,15 @@ from rdflib import Graph
 
 from allmende.accounts.models import User
 from allmende.accounts.utils import request_user
-from allmende.catalog import dcat, engine, formats, selectors, services, tables
+from allmende.catalog import (
+    dcat,
+    engine,
+    formats,
+    selectors,
+    services,
+    tables,
+    tablestore,
+)
 from allmende.catalog.engine import charts
 from allmende.catalog.forms import (
     FILTER_OPERATORS,
@@ -629,14 +637,24 @@ def download(
         return _original(version)
     if not formats.is_download(fmt) or not version.has_table:
         raise Http404
+    filename = f"{base}-v{version.number}.{fmt}"
+    content_type = formats.download_media_type(fmt)
+    if formats.download_is_file(fmt):
+        # With S3 the file is handed out by the store, not by this process.
+        signed = tablestore.download_url(
+            tablestore.BuildKey.of(version),
+            tablestore.build_file(fmt),
+            filename=filename,
+            content_type=content_type,
+        )
+        if signed is not None:
+            return redirect(signed)
     try:
         table = selectors.table_for_viewer(
             viewer=request.user, resource_id=resource.pk, version=version.number
         )
     except engine.errors.ResourceNotReadyError as exc:
         raise Http404 from exc
-    filename = f"{base}-v{version.number}.{fmt}"
-    content_type = formats.download_media_type(fmt)
     if fmt == "parquet":
         return files.protect(
             FileResponse(
