@@ -63,6 +63,9 @@ STALE_SECONDS = 3600
 # Files of a build that belong in the store, ``meta.json`` last. Sorted
 # projections and other files a node writes for itself stay local.
 STORED_FILES = (layout.DATABASE, layout.PARQUET, layout.META)
+# What a node fetches to answer queries: the Parquet download is handed out
+# by the store itself (a signed address), so it is not copied to the node.
+FETCHED_FILES = (layout.DATABASE, layout.META)
 
 
 @dataclass(frozen=True)
@@ -288,7 +291,7 @@ def _fetch(key: BuildKey, folder: Path) -> None:
         work = folder.parent / f".fetch-{key.build}-{uuid.uuid4().hex}"
         work.mkdir()
         try:
-            for name in STORED_FILES:
+            for name in FETCHED_FILES:
                 if name in names:
                     client.download_file(bucket, prefix + name, str(work / name))
             (work / USED_MARK).touch()

@@ -121,9 +121,10 @@ class Resource:
             if not paths.database.exists():
                 raise errors.ResourceNotReadyError()
             resource = cls(paths)
-            # An older build of the same version is not asked for again.
+            # An older build of the same version is not asked for again; it
+            # is dropped but not closed, since a request may still read it.
             for old in [k for k in cls._cache if k.parent == key.parent]:
-                evicted.append(cls._cache.pop(old))
+                cls._cache.pop(old)
             cls._cache[key] = resource
             while len(cls._cache) > max(1, cls.max_open):
                 evicted.append(cls._cache.popitem(last=False)[1])

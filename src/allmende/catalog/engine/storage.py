@@ -28,6 +28,7 @@ PARQUET = "data.parquet"
 META = "meta.json"
 TMP_PREFIX = ".tmp-"
 VERSION_PREFIX = "v-"
+KEEP_VERSIONS = 2
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,20 @@ def publish(work_dir: Path, dest_dir: Path) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     version = dest_dir / f"{VERSION_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}"
     work_dir.rename(version)
+    _prune(dest_dir, keep=version)
     return version
+
+
+def _prune(dest_dir: Path, keep: Path) -> None:
+    """Remove old builds, keeping the newest few (open readers may use them,
+    and the caller records the new one only after this)."""
+    builds = sorted(
+        (p for p in dest_dir.iterdir() if p.name.startswith(VERSION_PREFIX)),
+        reverse=True,
+    )
+    for old in builds[KEEP_VERSIONS:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def discard(work_dir: Path) -> None:
