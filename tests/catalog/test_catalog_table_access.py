@@ -3,6 +3,9 @@ the engine's bounded cache of open tables."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
@@ -105,3 +108,31 @@ def test_the_engine_keeps_a_bounded_number_of_tables_open_and_closes_the_rest(
     )
     assert again is not opened[0]
     assert engine.query(again, limit=1)["rows"]
+
+
+def test_tables_loaded_before_builds_were_recorded_are_found_by_their_link(
+    org_member: User, organization: Organization, settings: Any
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "allmende.catalog.migrations.0005_version_table_build"
+    )
+    resource = add_table(PublishedDatasetFactory(organization=organization), org_member)
+    version = resource.versions.get()
+    build = version.table_build
+    # The layout before: a ``current`` link beside the builds.
+    folder = Path(settings.DATA_DIR) / "tables" / f"resource-{resource.pk}" / "v1"
+    (folder / "current").symlink_to(build)
+    ResourceVersion.objects.filter(pk=version.pk).update(table_build="before")
+    gone = add_table(PublishedDatasetFactory(organization=organization), org_member)
+    ResourceVersion.objects.filter(resource=gone).update(table_build="before")
+
+    migration.record_builds(apps, None)
+
+    assert ResourceVersion.objects.get(pk=version.pk).table_build == build
+    assert ResourceVersion.objects.get(resource=gone).table_build == "missing"
+    with pytest.raises(engine.errors.ResourceNotReadyError):
+        selectors.table_for_viewer(viewer=AnonymousUser(), resource_id=gone.pk)
