@@ -228,8 +228,8 @@ def download_url(key: BuildKey, name: str, *, filename: str,
     object_key = f"{_prefix()}{key.relative}/{name}"
     try:
         client.head_object(Bucket=bucket, Key=object_key)
-    except ClientError:
-        return None
+    except (BotoCoreError, ClientError):
+        return None  # not in the store (yet), or the store cannot be reached
     return str(
         client.generate_presigned_url(
             "get_object",
