@@ -136,3 +136,27 @@ def test_tables_loaded_before_builds_were_recorded_are_found_by_their_link(
     assert ResourceVersion.objects.get(resource=gone).table_build == "missing"
     with pytest.raises(engine.errors.ResourceNotReadyError):
         selectors.table_for_viewer(viewer=AnonymousUser(), resource_id=gone.pk)
+
+
+def test_the_sweep_removes_builds_nothing_serves_and_keeps_served_ones(
+    org_member: User, organization: Organization
+) -> None:
+    from allmende.catalog import tablestore
+
+    resource = add_table(PublishedDatasetFactory(organization=organization), org_member)
+    served = tablestore.local_build(tablestore.BuildKey.of(resource.versions.get()))
+    # A table of a version deleted while this node was away.
+    stray = tablestore.local_root() / "resource-999999" / "v1" / "v-20200101T000000-x"
+    stray.mkdir(parents=True)
+    (stray / "meta.json").write_text("{}", encoding="utf-8")
+    # A build just written by a load of an existing version, not yet recorded.
+    fresh = served.parent / "v-29991231T000000-fresh"
+    fresh.mkdir()
+    (fresh / "meta.json").write_text("{}", encoding="utf-8")
+
+    assert services.table_cache_sweep() == 1
+
+    assert not (tablestore.local_root() / "resource-999999").exists()
+    assert fresh.exists()
+    assert (served / "meta.json").exists()
+    assert selectors.table_for_viewer(viewer=AnonymousUser(), resource_id=resource.pk)
