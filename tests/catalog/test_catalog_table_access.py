@@ -138,25 +138,33 @@ def test_tables_loaded_before_builds_were_recorded_are_found_by_their_link(
         selectors.table_for_viewer(viewer=AnonymousUser(), resource_id=gone.pk)
 
 
-def test_the_sweep_removes_builds_nothing_serves_and_keeps_served_ones(
+def test_the_sweep_of_the_data_folder_removes_leftovers_and_never_a_build(
     org_member: User, organization: Organization
 ) -> None:
+    import os
+    import time
+
     from allmende.catalog import tablestore
 
     resource = add_table(PublishedDatasetFactory(organization=organization), org_member)
     served = tablestore.local_build(tablestore.BuildKey.of(resource.versions.get()))
-    # A table of a version deleted while this node was away.
-    stray = tablestore.local_root() / "resource-999999" / "v1" / "v-20200101T000000-x"
-    stray.mkdir(parents=True)
-    (stray / "meta.json").write_text("{}", encoding="utf-8")
-    # A build just written by a load of an existing version, not yet recorded.
-    fresh = served.parent / "v-29991231T000000-fresh"
-    fresh.mkdir()
-    (fresh / "meta.json").write_text("{}", encoding="utf-8")
+    # The folder of a load that died two hours ago, and one still being written.
+    dead = served.parent / ".tmp-dead"
+    dead.mkdir()
+    (dead / "data.duckdb").write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(dead, (old, old))
+    running = served.parent / ".tmp-running"
+    running.mkdir()
+    # A build the database does not name (the data folder is the store).
+    unnamed = tablestore.local_root() / "resource-999999" / "v1" / "v-2020-x"
+    unnamed.mkdir(parents=True)
+    (unnamed / "meta.json").write_text("{}", encoding="utf-8")
 
-    assert services.table_cache_sweep() == 1
+    assert services.table_cache_sweep() == 0
 
-    assert not (tablestore.local_root() / "resource-999999").exists()
-    assert fresh.exists()
+    assert not dead.exists()
+    assert running.exists()
+    assert unnamed.exists()
     assert (served / "meta.json").exists()
     assert selectors.table_for_viewer(viewer=AnonymousUser(), resource_id=resource.pk)

@@ -429,8 +429,9 @@ def evict(*, keep: Path | None = None) -> int:
 
 
 def sweep(live: Iterable[BuildKey], versions: Iterable[tuple[int, int]]) -> int:
-    """Remove what this node keeps of builds that are no longer served; the
-    number of builds removed.
+    """Remove what this node's cache keeps of builds that are no longer
+    served; the number of builds removed. Without S3 only leftovers of
+    processes that died are removed.
 
     ``live`` are the served builds, ``versions`` the ``(resource id, number)``
     of every version that exists. A build of a deleted version goes at once;
@@ -443,7 +444,10 @@ def sweep(live: Iterable[BuildKey], versions: Iterable[tuple[int, int]]) -> int:
     removed = 0
     root = local_root()
     now = time.time()
-    for build in cached_builds():
+    # In the data folder the builds are the store itself: only a deletion
+    # removes them, never a sweep that may be run against the wrong database.
+    builds = cached_builds() if is_remote() else []
+    for build in builds:
         if build.relative in wanted:
             continue
         prefix = build.relative.rsplit("/", 1)[0] + "/"
