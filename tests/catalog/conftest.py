@@ -1,5 +1,13 @@
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +17,78 @@ import pytest
 from allmende.catalog.engine import Resource as EngineResource
 
 TESTDATA = Path(__file__).resolve().parent / "testdata"
+BUCKET = "allmende-test"
+MOTO = Path(sys.executable).with_name("moto_server")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    server = str(MOTO) if MOTO.exists() else shutil.which("moto_server")
+    if server is None:
+        pytest.skip("moto_server is not installed (pip install -e .[dev])")
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - a fixed program and arguments
+        [server, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):  # noqa: S310
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.05)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(settings: Any, s3_endpoint: str) -> str:
+    """Originals and tables in a real S3 server (moto's), for one test."""
+    import boto3
+
+    options = {
+        "bucket_name": BUCKET,
+        "endpoint_url": s3_endpoint,
+        "access_key": "testing",
+        "secret_key": "testing",
+        "region_name": "us-east-1",
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    # Each test's tables under a prefix of their own.
+    settings.ALLMENDE_S3_TABLES_PREFIX = f"tables-{uuid.uuid4().hex[:12]}"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**options, "location": "private", "querystring_expire": 120},
+        },
+    }
+    return s3_endpoint
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from allmende.catalog import dcat
+from allmende.catalog import formats as file_formats
 from allmende.catalog.models import Dataset
 from tests.catalog.dcat_fixtures import full_dataset
 from tests.catalog.factories import DatasetFactory, PublishedDatasetFactory
@@ -53,7 +54,7 @@ def test_dataset_in_three_serializations(client: Client, settings: Any) -> None:
         distributions = list(graph.objects(node, DCAT.distribution))
         assert len(distributions) == 2
         formats = {graph.value(d, DCTERMS.format) for d in distributions}
-        assert formats == {URIRef(dcat.FILE_TYPE_BASE + "CSV")}
+        assert formats == {URIRef(file_formats.FILE_TYPE_BASE + "CSV")}
         sizes = [graph.value(d, DCAT.byteSize) for d in distributions]
         assert XSD.nonNegativeInteger in {getattr(s, "datatype", None) for s in sizes}
         assert (node, DCTERMS.accessRights, dcat.ACCESS_RIGHT.PUBLIC) in graph

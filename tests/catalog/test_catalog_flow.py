@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from allmende.accounts.models import User
-from allmende.catalog import engine, services, storage
+from allmende.catalog import engine, services, tablestore
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.organizations.models import Organization
 from tests.catalog.factories import (
@@ -129,7 +129,7 @@ def test_load_writes_the_parquet_download_and_a_download_writes_a_missing_one(
     dataset = PublishedDatasetFactory(organization=organization)
     resource = add_table(dataset, org_member)
     version = resource.versions.get()
-    written = storage.table_dir(version) / "current" / "data.parquet"
+    written = tablestore.local_build(tablestore.BuildKey.of(version)) / "data.parquet"
     assert written.is_file()  # by the load job, after the version went live
     # A job that died after publishing leaves no file: the download writes it.
     written.unlink()

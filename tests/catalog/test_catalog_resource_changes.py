@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from allmende.accounts.models import User
-from allmende.catalog import engine, services, storage
+from allmende.catalog import engine, services, tablestore
 from allmende.catalog.models import Resource, ResourceVersion
 from allmende.organizations.models import Organization
 from tests.catalog.factories import DatasetFactory, add_table, csv_upload, jobs
@@ -86,7 +86,7 @@ def test_resource_deleted_while_its_file_loads_leaves_no_table_behind(
         deleted.append(resource.pk)
         Resource.objects.filter(pk=resource.pk).update(current_version=None)
         Resource.objects.filter(pk=resource.pk).delete()
-        storage.delete_tables(resource.pk)
+        tablestore.delete_resource(resource.pk)
         return real_ingest(copy, *args, **kwargs)
 
     monkeypatch.setattr(engine, "ingest", ingest_while_someone_deletes)
@@ -97,7 +97,7 @@ def test_resource_deleted_while_its_file_loads_leaves_no_table_behind(
     assert deleted
     assert not Resource.objects.exists()
     assert not ResourceVersion.objects.exists()
-    assert not (storage.tables_root() / f"resource-{deleted[0]}").exists()
+    assert not (tablestore.local_root() / f"resource-{deleted[0]}").exists()
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from allmende.accounts.models import User
-from allmende.catalog import services, storage
+from allmende.catalog import services, tablestore
 from allmende.catalog.models import Resource, ResourceVersion
 from allmende.core.files import private_storage
 from allmende.core.models import AuditLogEntry
@@ -29,7 +29,7 @@ def test_resource_delete_removes_versions_files_and_moves_others_up(
         )
     second = add_table(dataset, org_member, title="Zweite")
     originals = list(first.versions.values_list("original", flat=True))
-    table_folder = storage.tables_root() / f"resource-{first.pk}"
+    table_folder = tablestore.local_root() / f"resource-{first.pk}"
     assert table_folder.exists()
     assert all(private_storage().exists(name) for name in originals)
 

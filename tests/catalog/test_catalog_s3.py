@@ -4,16 +4,10 @@ real S3 server (moto's)."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +15,7 @@ from django.test import Client
 
 from allmende.accounts.models import User
 from allmende.organizations.models import Organization
+from tests.catalog.conftest import BUCKET
 from tests.catalog.factories import (
     GERMAN_CSV,
     DatasetFactory,
@@ -30,76 +25,6 @@ from tests.catalog.factories import (
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
-
-BUCKET = "allmende-test"
-MOTO = Path(sys.executable).with_name("moto_server")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = str(MOTO) if MOTO.exists() else shutil.which("moto_server")
-    if server is None:
-        pytest.skip("moto_server is not installed (pip install -e .[dev])")
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - a fixed program and arguments
-        [server, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):  # noqa: S310
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.05)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def s3(settings: Any, s3_endpoint: str) -> str:
-    import boto3
-
-    options = {
-        "bucket_name": BUCKET,
-        "endpoint_url": s3_endpoint,
-        "access_key": "testing",
-        "secret_key": "testing",
-        "region_name": "us-east-1",
-        "default_acl": None,
-        "querystring_auth": True,
-        "file_overwrite": False,
-    }
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=BUCKET)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**options, "location": "private", "querystring_expire": 120},
-        },
-    }
-    return s3_endpoint
 
 
 def _get(url: str) -> tuple[int, bytes, dict[str, str]]:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
@@ -25,9 +25,9 @@ from ninja.security.http import HttpAuthBase
 
 from allmende.accounts.models import User
 from allmende.accounts.services import api_token_user
-from allmende.catalog import engine, selectors, storage, tables
+from allmende.catalog import engine, selectors, tables
 from allmende.catalog import sql as user_sql
-from allmende.catalog.models import Dataset, Resource, ResourceVersion
+from allmende.catalog.models import Dataset, Resource
 from allmende.core.api import (
     INVALID,
     NOT_FOUND,
@@ -219,34 +219,19 @@ def _error(exc: engine.EngineError) -> Status[dict[str, Any]]:
 def _table(
     request: HttpRequest, pk: int
 ) -> tuple[engine.Resource | None, dict[str, Any] | None]:
-    viewer = _viewer(request)
-    if not viewer.is_authenticated and "_version" not in request.GET:
-        # The common case, kept lean: a visitor reads the current version.
-        public = selectors.public_table(pk=pk)
-        if public is None:
-            raise Http404
-        if public.version_number is None or not public.has_table:
-            return None, _error(engine.errors.ResourceNotReadyError()).value
-        directory = storage.version_table_dir(pk, public.version_number)
-        try:
-            return engine.Resource.open(directory), None
-        except engine.EngineError as exc:
-            return None, _error(exc).value
-    resource = selectors.resource_for_viewer(viewer=viewer, pk=pk)
-    version: ResourceVersion | None = resource.current_version
+    number: int | None = None
     wanted = request.GET.get("_version")
     if wanted:
         number = id_from_text(wanted)
         if number is None:
             return None, {"error": {"code": "bad_query", "message": "_version"}}
-        version = resource.versions.filter(number=number).first()
-    if version is None or not version.has_table:
-        error = engine.errors.ResourceNotReadyError()
-        return None, _error(error).value
     try:
-        return engine.Resource.open(storage.table_dir(version)), None
+        table = selectors.table_for_viewer(
+            viewer=_viewer(request), resource_id=pk, version=number
+        )
     except engine.EngineError as exc:
         return None, _error(exc).value
+    return table, None
 
 
 ROW_PARAMETERS = [

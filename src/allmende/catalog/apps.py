@@ -8,6 +8,11 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Open data catalog")
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        from allmende.catalog import engine
+
+        engine.Resource.max_open = settings.ALLMENDE_TABLES_OPEN
         from allmende.catalog import sections
         from allmende.core.modules import register
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
+from allmende.catalog import formats
 from allmende.catalog.models import Dataset, Resource, ResourceVersion
 from allmende.core.iri import is_iri
 from allmende.core.site import site_url
@@ -35,7 +36,6 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 
 CONTRIBUTOR_BASE = "http://dcat-ap.de/def/contributors/"
-FILE_TYPE_BASE = "http://publications.europa.eu/resource/authority/file-type/"
 LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
 MEDIA_TYPE_BASE = "https://www.iana.org/assignments/media-types/"
 ACCESS_RIGHT = Namespace(
@@ -48,22 +48,6 @@ DISTRIBUTION_STATUS = Namespace(
     "http://publications.europa.eu/resource/authority/distribution-status/"
 )
 
-# EU file types of the formats the catalog knows; others get no dct:format.
-FILE_TYPES = {
-    "csv": "CSV",
-    "tsv": "TSV",
-    "txt": "TXT",
-    "json": "JSON",
-    "geojson": "GEOJSON",
-    "xlsx": "XLSX",
-    "xls": "XLS",
-    "ods": "ODS",
-    "xml": "XML",
-    "html": "HTML",
-    "pdf": "PDF",
-    "zip": "ZIP",
-    "shp": "SHP",
-}
 LANGUAGES = {"de": "DEU", "en": "ENG"}
 
 # Serializations: file extension -> (rdflib format, content type).
@@ -243,9 +227,9 @@ def add_distribution(graph: Graph, dataset: Dataset, resource: Resource) -> URIR
         graph.add((node, DCATAP.availability, AVAILABILITY.STABLE))
         if version.has_table:
             graph.add((node, ADMS.status, DISTRIBUTION_STATUS.COMPLETED))
-    file_type = FILE_TYPES.get(file_format.lower())
+    file_type = formats.file_type_uri(file_format)
     if file_type:
-        graph.add((node, DCTERMS.format, URIRef(FILE_TYPE_BASE + file_type)))
+        graph.add((node, DCTERMS.format, URIRef(file_type)))
     return node
 
 

@@ -16,24 +16,13 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from django.utils.translation import gettext_noop
 
+from allmende.catalog import formats
 from allmende.core import http
 from allmende.core.http import FetchError, check_address
 
 __all__ = ["FetchError", "Fetched", "check_address", "fetch"]
 
 CHUNK = 1024 * 1024
-# File name extensions the engine loads, by the media types servers announce.
-EXTENSIONS = {
-    "text/csv": ".csv",
-    "application/csv": ".csv",
-    "text/tab-separated-values": ".tsv",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    "application/json": ".json",
-    "application/x-ndjson": ".ndjson",
-    "application/geo+json": ".geojson",
-    "application/vnd.geo+json": ".geojson",
-}
-LOADABLE = (".csv", ".tsv", ".txt", ".xlsx", ".json", ".ndjson", ".jsonl", ".geojson")
 
 
 @dataclass
@@ -56,8 +45,9 @@ def _filename(url: str, response: httpx.Response) -> str:
         name = unquote(PurePosixPath(urlsplit(url).path).name)
     name = Path(name.replace("\\", "/")).name.strip() or "download"
     content_type = response.headers.get("content-type", "").split(";")[0].strip()
-    if not name.lower().endswith(LOADABLE) and content_type in EXTENSIONS:
-        name += EXTENSIONS[content_type]
+    extension = formats.extension_of_media_type(content_type)
+    if not name.lower().endswith(formats.loadable_extensions()) and extension:
+        name += extension
     return name[:200]
 
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from allmende.catalog import vocabularies
+from allmende.catalog import formats, vocabularies
 from allmende.catalog.engine import ColumnType, DateOrder, NumberLocale
 from allmende.catalog.models import Dataset
 from allmende.catalog.quality import RECOMMENDED_FIELDS
@@ -16,8 +16,7 @@ from allmende.core.idempotency import SubmissionKeyField
 from allmende.core.iri import IRIFormField
 from allmende.organizations.models import Organization
 
-ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".json", ".ndjson", ".jsonl",
-                       ".geojson")  # fmt: skip
+ACCEPTED_EXTENSIONS = formats.loadable_extensions()
 
 
 def upload_too_large_message(size: int | None = None) -> str:

@@ -261,6 +261,9 @@ class ResourceVersion(models.Model):
     # or fails it when its worker died (see services.loads_recover).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     load_attempts = models.PositiveSmallIntegerField(default=0)
+    # The engine's build of this version that is served (see
+    # ``catalog/tablestore.py``): a folder name in the table store.
+    table_build = models.CharField(max_length=80, blank=True)
     loaded_at = models.DateTimeField(
         _("table loaded on"),
         null=True,
@@ -290,6 +293,10 @@ class ResourceVersion(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="ready") | Q(loaded_at__isnull=False),
                 name="resource_version_ready_is_loaded",
+            ),
+            models.CheckConstraint(
+                condition=Q(loaded_at__isnull=True) | ~Q(table_build=""),
+                name="resource_version_loaded_has_build",
             ),
         ]
 

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from allmende.accounts.models import User
-from allmende.catalog import vocabularies
+from allmende.catalog import engine, tablestore, vocabularies
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
 from allmende.core.models import AuditLogEntry
 from allmende.core.search import search_queryset
@@ -192,6 +192,7 @@ class PublicTable:
     resource_id: int
     version_number: int | None
     has_table: bool
+    build: str
 
 
 def public_table(*, pk: int) -> PublicTable | None:
@@ -208,7 +209,7 @@ def public_table(*, pk: int) -> PublicTable | None:
     dataset = Dataset._meta.db_table
     version = ResourceVersion._meta.db_table
     sql = (
-        f"SELECT r.id, v.number, v.loaded_at FROM {resource} r "  # noqa: S608
+        f"SELECT r.id, v.number, v.loaded_at, v.table_build FROM {resource} r "  # noqa: S608
         f"JOIN {dataset} d ON d.id = r.dataset_id "
         f"LEFT JOIN {version} v ON v.id = r.current_version_id "
         "WHERE r.id = %s AND d.status = %s AND d.is_private = %s"
@@ -222,7 +223,42 @@ def public_table(*, pk: int) -> PublicTable | None:
         resource_id=int(row[0]),
         version_number=None if row[1] is None else int(row[1]),
         has_table=row[2] is not None,
+        build=row[3] or "",
     )
+
+
+def table_for_viewer(
+    *, viewer: Viewer, resource_id: int, version: int | None = None
+) -> engine.Resource:
+    """The table of a resource's current version (or of version ``version``)
+    for ``viewer``: the only way from pages, the APIs, exports, charts and maps
+    to the engine.
+
+    Raises ``Http404`` when the resource does not exist or ``viewer`` may not
+    see its dataset (or there is no version ``version``), and the engine's
+    ``ResourceNotReadyError`` when the version has no table to read (not
+    loaded yet, or its files cannot be opened).
+    """
+    if version is None and not viewer.is_authenticated:
+        # The common case, kept lean: a visitor reads the current version.
+        public = public_table(pk=resource_id)
+        if public is None:
+            raise Http404
+        if public.version_number is None or not public.has_table:
+            raise engine.errors.ResourceNotReadyError()
+        return tablestore.open_table(
+            tablestore.BuildKey(resource_id, public.version_number, public.build)
+        )
+    resource = resource_for_viewer(viewer=viewer, pk=resource_id)
+    if version is None:
+        shown = resource.current_version
+    else:
+        shown = resource.versions.filter(number=version).first()
+        if shown is None:
+            raise Http404
+    if shown is None or not shown.has_table:
+        raise engine.errors.ResourceNotReadyError()
+    return tablestore.open_table(tablestore.BuildKey.of(shown))
 
 
 def dataset_resources(*, dataset: Dataset) -> list[Resource]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -34,7 +33,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from allmende.accounts.models import User
-from allmende.catalog import engine, fetch, storage
+from allmende.catalog import engine, fetch, formats, storage, tablestore
 from allmende.catalog.engine import detect as engine_detect
 from allmende.catalog.loads import Heartbeat, LoadEnded
 from allmende.catalog.models import Dataset, DatasetTheme, Resource, ResourceVersion
@@ -71,14 +70,6 @@ RESOURCE_FIELDS = (
     "url",
     "format",
 )
-MEDIA_TYPES = {
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-    "ndjson": "application/x-ndjson",
-    "geojson": "application/geo+json",
-}
 
 
 def _require(actor: User, permission: str, obj: Dataset | Organization) -> None:
@@ -256,7 +247,7 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> None:
 
     def remove_files() -> None:
         for resource_id in resource_ids:
-            storage.delete_tables(resource_id)
+            tablestore.delete_resource(resource_id)
         for name in originals:
             files.private_storage().delete(name)
 
@@ -264,8 +255,7 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> None:
 
 
 def _format_of(filename: str) -> str:
-    suffix = Path(filename).suffix.lower().lstrip(".")
-    return {"txt": "csv", "jsonl": "ndjson"}.get(suffix, suffix)[:20]
+    return formats.name_of_file(filename)
 
 
 def _named_by_content(filename: str, head: bytes) -> str:
@@ -313,7 +303,7 @@ def _new_version(
         filename=filename,
         byte_size=(upload.size or 0) if upload is not None else 0,
         format=file_format,
-        media_type=MEDIA_TYPES.get(file_format)
+        media_type=formats.media_type(file_format)
         or mimetypes.guess_type(filename)[0]
         or "application/octet-stream",
         created_by=actor,
@@ -430,7 +420,7 @@ def resource_delete(*, actor: User, resource: Resource) -> None:
     Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
 
     def remove_files() -> None:
-        storage.delete_tables(resource_id)
+        tablestore.delete_resource(resource_id)
         for name in originals:
             files.private_storage().delete(name)
 
@@ -611,12 +601,20 @@ def version_ingest(*, version_id: int) -> ResourceVersion | None:
             with storage.local_original(version) as source:
                 result = engine.ingest(
                     source,
-                    storage.table_dir(version),
+                    tablestore.work_dir(version.resource_id, version.number),
                     options=ingest_options(version),
                     progress=_Progress(version.pk, heartbeat),
                 )
             heartbeat.beat()
             heartbeat.check()
+            key = tablestore.BuildKey(
+                version.resource_id, version.number, result.paths.version_dir.name
+            )
+            try:
+                tablestore.publish(key, result.paths.version_dir)
+            except BaseException:
+                tablestore.delete_build(key)
+                raise
     except LoadEnded:
         # Deleted meanwhile (then what it wrote goes too), or queued again.
         with transaction.atomic():
@@ -634,14 +632,15 @@ def version_ingest(*, version_id: int) -> ResourceVersion | None:
     except Exception:
         logger.exception("Loading version %s failed", version_id)
         return _ingest_failed(version, UNEXPECTED_FAILURE, {})
-    done = _ingest_done(version, result)
+    done = _ingest_done(version, result, key)
     if done is not None:
-        _write_parquet(result)
+        _write_parquet(result, key)
     return done
 
 
-def _write_parquet(result: engine.IngestResult) -> None:
-    """Write the Parquet download of a version that is already served.
+def _write_parquet(result: engine.IngestResult, key: tablestore.BuildKey) -> None:
+    """Write the Parquet download of a version that is already served, and
+    put it into the table store.
 
     A failure here is logged and leaves the file to the first download, which
     writes it itself (see ``engine.write_parquet``).
@@ -654,6 +653,7 @@ def _write_parquet(result: engine.IngestResult) -> None:
             engine.write_parquet(table)
         finally:
             table.close()
+        tablestore.publish_file(key, result.paths.parquet)
     except Exception:
         logger.exception("Parquet file of %s could not be written", result.paths)
 
@@ -675,7 +675,7 @@ def _fetch_original(version: ResourceVersion, heartbeat: Heartbeat) -> None:
         version.byte_size = fetched.size
         version.checksum_sha256 = fetched.sha256
         version.format = _format_of(version.filename)
-        version.media_type = MEDIA_TYPES[version.format]
+        version.media_type = formats.media_type(version.format)
         with fetched.path.open("rb") as handle:
             version.original.save(version.filename, File(handle), save=False)
     version.save(
@@ -775,13 +775,12 @@ def _gone_while_loading(version: ResourceVersion) -> bool:
     """Lock the resource; when it (or the version) was deleted during the load,
     remove what the load wrote, since the deletion could not see it yet."""
     resource = Resource.objects.select_for_update().filter(pk=version.resource_id)
+    resource_id, number = version.resource_id, version.number
     if not resource.exists():
-        resource_id = version.resource_id
-        transaction.on_commit(lambda: storage.delete_tables(resource_id))
+        transaction.on_commit(lambda: tablestore.delete_resource(resource_id))
         return True
     if not ResourceVersion.objects.filter(pk=version.pk).exists():
-        folder = storage.table_dir(version)
-        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+        transaction.on_commit(lambda: tablestore.delete_version(resource_id, number))
         return True
     return False
 
@@ -814,10 +813,19 @@ def _ingest_failed(
 
 @transaction.atomic
 def _ingest_done(
-    version: ResourceVersion, result: engine.IngestResult
+    version: ResourceVersion, result: engine.IngestResult, key: tablestore.BuildKey
 ) -> ResourceVersion | None:
     if _gone_while_loading(version):
+        transaction.on_commit(lambda: tablestore.delete_build(key))
         return None
+    previous = ResourceVersion.objects.get(pk=version.pk).table_build
+    if previous and previous != key.build:
+        # The build replaced by a new load of this version: readers that
+        # opened it keep their open files; other nodes' sweeps drop their
+        # copies.
+        old = tablestore.BuildKey(key.resource_id, key.number, previous)
+        transaction.on_commit(lambda: tablestore.delete_build(old))
+    version.table_build = key.build
     version.status = ResourceVersion.Status.READY
     version.progress = 1.0
     version.stage = "done"
@@ -827,7 +835,7 @@ def _ingest_done(
     version.row_count = result.row_count
     version.geometry_column = result.geometry_column or ""
     version.format = result.source_format[:20] or version.format
-    version.media_type = MEDIA_TYPES.get(version.format, version.media_type)
+    version.media_type = formats.media_type(version.format) or version.media_type
     # A column whose type the owner chose was not typed by detection: it
     # keeps the type detected by the load before.
     chosen_types = {
@@ -899,3 +907,17 @@ def _ingest_done(
         },
     )
     return version
+
+
+def table_cache_sweep() -> int:
+    """Remove this node's copies of table builds that are no longer served
+    (deleted, or replaced by a new load); the number removed. Safe to run
+    on every node, at any time, any number of times."""
+    live = [
+        tablestore.BuildKey(resource_id, number, build)
+        for resource_id, number, build in ResourceVersion.objects.exclude(
+            table_build=""
+        ).values_list("resource_id", "number", "table_build")
+    ]
+    versions = ResourceVersion.objects.values_list("resource_id", "number")
+    return tablestore.sweep(live, list(versions))

@@ -1,11 +1,9 @@
-"""Where the catalog keeps its files; the only module that knows the layout.
+"""Where the catalog keeps the uploaded originals.
 
 Uploaded originals go through the private storage (a local folder outside the
 media root, or a private prefix in S3), so they are backed up with the other
 uploads but reached only through the permission-checked download view.
-Queryable tables are DuckDB and Parquet files that must live on a local disk:
-one folder per resource version under ``DATA_DIR/tables``. The engine builds
-each load in a temporary folder and switches to it only when it is complete.
+Queryable tables (the engine's builds) are kept by ``tablestore``.
 """
 
 from __future__ import annotations
@@ -18,26 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-
 from allmende.core import files
 
 if TYPE_CHECKING:
     from allmende.catalog.models import ResourceVersion
-
-
-def tables_root() -> Path:
-    return Path(settings.DATA_DIR) / "tables"
-
-
-def table_dir(version: ResourceVersion) -> Path:
-    """The engine's folder for one version of a resource."""
-    return version_table_dir(version.resource_id, version.number)
-
-
-def version_table_dir(resource_id: int, number: int) -> Path:
-    """The engine's folder for version ``number`` of resource ``resource_id``."""
-    return tables_root() / f"resource-{resource_id}" / f"v{number}"
 
 
 def original_upload_to(version: ResourceVersion, filename: str) -> str:
@@ -74,7 +56,3 @@ def sha256_of(version: ResourceVersion) -> str:
         for chunk in iter(lambda: source.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def delete_tables(resource_id: int) -> None:
-    shutil.rmtree(tables_root() / f"resource-{resource_id}", ignore_errors=True)

@@ -6,7 +6,6 @@ visitor types can make a page fail.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -14,10 +13,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from allmende.catalog import engine, storage
-from allmende.catalog.engine.infer import quote_ident
+from allmende.catalog import engine
+from allmende.catalog.engine import charts
 from allmende.catalog.engine.options import ColumnType
-from allmende.catalog.models import ResourceVersion
 from allmende.catalog.services import error_text
 
 logger = logging.getLogger(__name__)
@@ -32,14 +30,6 @@ SQL_LIMITS = engine.SqlLimits(timeout_seconds=5.0, max_rows=500)
 
 def message_of(exc: engine.EngineError) -> str:
     return error_text(exc.template, exc.params)
-
-
-def open_table(version: ResourceVersion) -> engine.Resource | None:
-    try:
-        return engine.Resource.open(storage.table_dir(version))
-    except (engine.EngineError, OSError):
-        logger.warning("Table of version %s cannot be opened", version.pk)
-        return None
 
 
 def _params(get: Mapping[str, Any]) -> dict[str, str]:
@@ -127,83 +117,44 @@ def chart(
     agg = data["agg"] or ("sum" if y else "count")
     if kind == "scatter" and table.column(x).type not in NUMERIC:
         return {"chart_error": _("A scatter plot needs a numeric column for x.")}
-    qx = quote_ident(x)
     if kind == "scatter":
-        qy = quote_ident(y)
-        sql = (
-            f"SELECT {qx}, {qy} FROM data WHERE {qx} IS NOT NULL "  # noqa: S608
-            f"AND {qy} IS NOT NULL LIMIT {SCATTER_POINTS}"
-        )
         value_label = y
     else:
-        measure = "count(*)" if agg == "count" or not y else f"{agg}({quote_ident(y)})"
-        order = "1" if kind == "line" else "2 DESC, 1"
-        sql = (
-            f"SELECT {qx}, {measure} FROM data WHERE {qx} IS NOT NULL "  # noqa: S608
-            f"GROUP BY 1 ORDER BY {order} LIMIT {CHART_POINTS}"
-        )
         value_label = str(dict(form.fields["agg"].choices).get(agg, agg))  # type: ignore[attr-defined]
         if y and agg != "count":
             value_label = f"{value_label}: {y}"
     try:
-        result = engine.run_sql(table, sql, limits=SQL_LIMITS)
-    except engine.SqlError as exc:
+        points = charts.series(
+            table,
+            kind=kind,
+            x=x,
+            y=y,
+            agg=agg,
+            limit=SCATTER_POINTS if kind == "scatter" else CHART_POINTS,
+            limits=SQL_LIMITS,
+        )
+    except engine.QueryError as exc:
         return {"chart_error": message_of(exc)}
     series = {
         "type": kind,
         "x_label": x,
         "y_label": value_label,
-        "labels": [row[0] for row in result.rows],
-        "values": [row[1] for row in result.rows],
+        "labels": points.labels,
+        "values": points.values,
     }
     return {"chart_data": series}
 
 
-def map_data(table: engine.Resource, version: ResourceVersion) -> dict[str, Any]:
+def map_data(table: engine.Resource) -> dict[str, Any]:
     """Features for the map: the geometry column, or ``lon``/``lat`` columns."""
-    label = next(
-        (c.name for c in table.columns if c.type is ColumnType.TEXT and c.name not in
-         ("geometry",)),
-        None,
-    )  # fmt: skip
-    label_sql = quote_ident(label) if label else "NULL"
-    if table.geometry_column:
-        geometry = quote_ident(table.geometry_column)
-        sql = (
-            f"SELECT {geometry}, {label_sql} FROM data "  # noqa: S608
-            f"WHERE {geometry} IS NOT NULL LIMIT {MAP_POINTS}"
-        )
-    elif table.coordinate_columns:
-        lon, lat = (quote_ident(n) for n in table.coordinate_columns)
-        sql = (
-            "SELECT json_object('type', 'Point', 'coordinates', "  # noqa: S608
-            f"json_array({lon}, {lat})), {label_sql} FROM data "
-            f"WHERE {lon} IS NOT NULL AND {lat} IS NOT NULL LIMIT {MAP_POINTS}"
-        )
-    else:
-        return {}
     try:
-        result = engine.run_sql(table, sql, limits=SQL_LIMITS)
-    except engine.SqlError:
-        logger.warning("Map data of version %s failed", version.pk)
+        features = charts.map_features(table, limit=MAP_POINTS, limits=SQL_LIMITS)
+    except engine.QueryError:
+        logger.warning("Map data of %s failed", table.paths.version_dir)
         return {}
-    features = []
-    for shape, name in result.rows:
-        try:
-            geometry_value = json.loads(shape) if isinstance(shape, str) else shape
-        except ValueError:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry_value,
-                "properties": {"name": "" if name is None else str(name)},
-            }
-        )
-    return {
-        "map_features": {"type": "FeatureCollection", "features": features},
-        "has_geo": True,
-    }
+    if features is None:
+        return {}
+    return {"map_features": features, "has_geo": True}
 
 
 def sql(request: HttpRequest, table: engine.Resource, statement: str) -> dict[str, Any]:

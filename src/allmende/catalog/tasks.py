@@ -27,3 +27,15 @@ def recover_loads() -> int:
 
 
 scheduler.register("catalog.recover_loads", timedelta(minutes=1), recover_loads)
+
+
+@shared_task(name="catalog.sweep_table_cache")
+def sweep_table_cache() -> int:
+    from allmende.catalog.services import table_cache_sweep
+
+    return table_cache_sweep()
+
+
+scheduler.register(
+    "catalog.sweep_table_cache", timedelta(minutes=10), sweep_table_cache
+)

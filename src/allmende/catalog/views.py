@@ -37,7 +37,16 @@ from rdflib import Graph
 
 from allmende.accounts.models import User
 from allmende.accounts.utils import request_user
-from allmende.catalog import dcat, engine, selectors, services, tables
+from allmende.catalog import (
+    dcat,
+    engine,
+    formats,
+    selectors,
+    services,
+    tables,
+    tablestore,
+)
+from allmende.catalog.engine import charts
 from allmende.catalog.forms import (
     FILTER_OPERATORS,
     CatalogFilterForm,
@@ -424,13 +433,16 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             latest.error_template, latest.error_params
         )
     if shown is not None and shown.has_table:
-        table = tables.open_table(shown)
-        if table is None:
+        try:
+            table = selectors.table_for_viewer(
+                viewer=request.user, resource_id=resource.pk, version=shown.number
+            )
+        except engine.errors.ResourceNotReadyError:
             context["table_error"] = _("The table of this version is not available.")
         else:
             context.update(tables.preview(table, request.GET))
             context.update(tables.chart(table, request.GET, shown.columns))
-            context.update(tables.map_data(table, shown))
+            context.update(tables.map_data(table))
             sql_form = SqlForm(request.GET if "sql" in request.GET else None)
             context["sql_form"] = sql_form
             if sql_form.is_bound and sql_form.is_valid():
@@ -580,17 +592,6 @@ def resource_schema(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(resource)
 
 
-DOWNLOAD_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    # The dialect German Excel opens with a double click: semicolons, decimal
-    # commas and a byte-order mark.
-    "excel.csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-    "geojson": "application/geo+json",
-    "parquet": "application/vnd.apache.parquet",
-}
-
-
 def _original(version: ResourceVersion) -> HttpResponseBase:
     """The uploaded file, from the private storage; from S3 by a signed address
     that expires, handed out only here, after the permission check."""
@@ -634,31 +635,45 @@ def download(
     base = slugify(resource.title) or f"resource-{resource.pk}"
     if fmt == "original":
         return _original(version)
-    if fmt not in DOWNLOAD_TYPES or not version.has_table:
-        raise Http404
-    table = tables.open_table(version)
-    if table is None:
+    if not formats.is_download(fmt) or not version.has_table:
         raise Http404
     filename = f"{base}-v{version.number}.{fmt}"
+    content_type = formats.download_media_type(fmt)
+    if formats.download_is_file(fmt):
+        # With S3 the file is handed out by the store, not by this process.
+        signed = tablestore.download_url(
+            tablestore.BuildKey.of(version),
+            tablestore.build_file(fmt),
+            filename=filename,
+            content_type=content_type,
+        )
+        if signed is not None:
+            return redirect(signed)
+    try:
+        table = selectors.table_for_viewer(
+            viewer=request.user, resource_id=resource.pk, version=version.number
+        )
+    except engine.errors.ResourceNotReadyError as exc:
+        raise Http404 from exc
     if fmt == "parquet":
         return files.protect(
             FileResponse(
                 engine.parquet_path(table).open("rb"),
                 as_attachment=True,
                 filename=filename,
-                content_type=DOWNLOAD_TYPES[fmt],
+                content_type=content_type,
             )
         )
-    if fmt == "geojson" and not (table.geometry_column or table.coordinate_columns):
+    if formats.download_needs_places(fmt) and not charts.has_places(table):
         raise Http404
     chunks = {
         "csv": lambda: engine.export_csv(table),
-        "excel.csv": lambda: engine.export_csv(
+        formats.EXCEL_CSV: lambda: engine.export_csv(
             table, delimiter=";", bom=True, decimal_comma=True
         ),
         "json": lambda: engine.export_json(table),
         "geojson": lambda: engine.export_geojson(table),
     }[fmt]()
-    response = StreamingHttpResponse(chunks, content_type=DOWNLOAD_TYPES[fmt])
+    response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return files.protect(response)

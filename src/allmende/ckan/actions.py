@@ -629,7 +629,7 @@ def datastore_search(ctx: Context, params: Params) -> dict[str, Any]:
     :param records_format: ``objects`` (default), ``lists``, ``csv`` or ``tsv``
     """
     resource = _resource(ctx, params_.required(params, "resource_id", "id"))
-    return datastore.search(ctx.request, resource, params)
+    return datastore.search(ctx.request, ctx.viewer, resource, params)
 
 
 @action(read_only=True)
@@ -640,7 +640,7 @@ def datastore_search_sql(ctx: Context, params: Params) -> dict[str, Any]:
     """
     sql = params_.required(params, "sql")
     reference = datastore.table_reference(sql, ctx.viewer)
-    return datastore.search_sql(ctx.request, _resource(ctx, reference), sql)
+    return datastore.search_sql(ctx.request, ctx.viewer, _resource(ctx, reference), sql)
 
 
 # --- writing -----------------------------------------------------------------------

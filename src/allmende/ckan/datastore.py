@@ -45,12 +45,13 @@ CKAN_TYPES = {
 RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
 
 
-def _table(resource: Resource) -> engine.Resource:
-    version = resource.current_version
-    table = tables.open_table(version) if version and version.has_table else None
-    if table is None:
-        raise NotFound(_("Resource “%(id)s” has no table (yet).") % {"id": resource.pk})
-    return table
+def _table(viewer: Viewer, resource: Resource) -> engine.Resource:
+    try:
+        return selectors.table_for_viewer(viewer=viewer, resource_id=resource.pk)
+    except engine.errors.ResourceNotReadyError:
+        raise NotFound(
+            _("Resource “%(id)s” has no table (yet).") % {"id": resource.pk}
+        ) from None
 
 
 def _column(table: engine.Resource, name: Any, key: str) -> str:
@@ -153,10 +154,10 @@ def _link(request: HttpRequest, params: dict[str, Any], offset: int | None) -> s
 
 
 def search(
-    request: HttpRequest, resource: Resource, params: dict[str, Any]
+    request: HttpRequest, viewer: Viewer, resource: Resource, params: dict[str, Any]
 ) -> dict[str, Any]:
     """CKAN's ``datastore_search`` over the current table of ``resource``."""
-    table = _table(resource)
+    table = _table(viewer, resource)
     records_format = str(params.get("records_format") or "objects")
     if records_format not in RECORDS_FORMATS:
         raise Invalid(
@@ -339,9 +340,11 @@ def _value_type(values: list[Any]) -> str:
     return "text"
 
 
-def search_sql(request: HttpRequest, resource: Resource, sql: str) -> dict[str, Any]:
+def search_sql(
+    request: HttpRequest, viewer: Viewer, resource: Resource, sql: str
+) -> dict[str, Any]:
     """CKAN's ``datastore_search_sql`` through the engine's SQL sandbox."""
-    table = _table(resource)
+    table = _table(viewer, resource)
     try:
         result = user_sql.run(request, table, _sandbox_sql(sql, str(resource.pk)))
     except (engine.errors.SqlClientBusyError, engine.errors.SqlBusyError) as exc:

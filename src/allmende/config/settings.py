@@ -527,6 +527,21 @@ ALLMENDE_SQL_MAX_RESULT_BYTES = env.int(
 ALLMENDE_SQL_MAX_ROWS = env.int("ALLMENDE_SQL_MAX_ROWS", default=1000)
 ALLMENDE_SQL_WORKERS = env.int("ALLMENDE_SQL_WORKERS", default=2)
 ALLMENDE_SQL_PER_CLIENT = env.int("ALLMENDE_SQL_PER_CLIENT", default=2)
+# Dataset tables (see allmende/catalog/tablestore.py). With S3 every load is
+# kept in the bucket under this prefix, and each node reads from a cache of at
+# most ALLMENDE_TABLE_CACHE_BYTES in ALLMENDE_TABLE_CACHE_DIR (by default
+# DATA_DIR/table-cache); without S3 tables are kept in DATA_DIR/tables.
+ALLMENDE_S3_TABLES_PREFIX = env.str("ALLMENDE_S3_TABLES_PREFIX", default="tables")
+ALLMENDE_TABLE_CACHE_DIR = env.str("ALLMENDE_TABLE_CACHE_DIR", default="")
+ALLMENDE_TABLE_CACHE_BYTES = env.int(
+    "ALLMENDE_TABLE_CACHE_BYTES", default=20 * 1024 * 1024 * 1024
+)
+# How often each web node removes cached builds that are no longer served.
+ALLMENDE_TABLE_CACHE_SWEEP_SECONDS = env.int(
+    "ALLMENDE_TABLE_CACHE_SWEEP_SECONDS", default=300
+)
+# Tables each process keeps open (DuckDB connections); more are closed.
+ALLMENDE_TABLES_OPEN = env.int("ALLMENDE_TABLES_OPEN", default=32)
 # Linked files and harvest sources are fetched only from public addresses unless
 # this is set (for an intranet installation that links to its own servers).
 ALLMENDE_FETCH_PRIVATE_ADDRESSES = env.bool(

@@ -16,3 +16,9 @@ get_resolver().url_patterns  # noqa: B018 - evaluated for its side effect
 from allmende.core import scheduler  # noqa: E402
 
 scheduler.start_thread()
+
+# With tables in S3, each node's cache of them drops deleted builds.
+from allmende.catalog import services as catalog_services  # noqa: E402
+from allmende.catalog import tablestore  # noqa: E402
+
+tablestore.start_sweeper(catalog_services.table_cache_sweep)

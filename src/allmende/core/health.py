@@ -17,7 +17,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -79,29 +78,11 @@ def _check_storage() -> None:
 
 
 def _check_tables() -> None:
-    """The store of dataset tables answers.
+    """The store of dataset tables answers and this node's folder of them works
+    (see ``catalog.tablestore.check``)."""
+    from allmende.catalog import tablestore
 
-    The catalog's storage module may provide ``table_store_check()`` (reading a
-    known object of the table store); without it, the local tables folder
-    must be writable and readable.
-    """
-    from allmende.catalog import storage as table_storage
-
-    store_check: Callable[[], None] | None = getattr(
-        table_storage, "table_store_check", None
-    )
-    if store_check is not None:
-        store_check()
-        return
-    root = Path(table_storage.tables_root())
-    root.mkdir(parents=True, exist_ok=True)
-    probe = root / f".health-{uuid.uuid4().hex}"
-    try:
-        probe.write_bytes(b"ok")
-        if probe.read_bytes() != b"ok":
-            raise RuntimeError("file written to the tables folder could not be read")
-    finally:
-        probe.unlink(missing_ok=True)
+    tablestore.check()
 
 
 def _check_broker() -> None:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,11 @@ class ColumnMeta:
 class Resource:
     """One loaded version of a resource.  Obtain with :meth:`open`."""
 
-    _cache: dict[Path, Resource] = {}
+    # Open tables of this process, the least recently used first; at most
+    # ``max_open``, and a table pushed out is closed.
+    _cache: OrderedDict[Path, Resource] = OrderedDict()
     _lock = threading.Lock()
+    max_open = 32
 
     def __init__(self, paths: storage.ResourcePaths) -> None:
         self.paths = paths
@@ -103,22 +107,44 @@ class Resource:
     def open(cls, dest_dir: Path) -> Resource:
         """The currently published version of the resource in ``dest_dir``.
 
-        Connections are cached per process and version; after a new ingest
-        the next call opens the new version.
+        Connections are cached per process and version (see ``max_open``);
+        after a new ingest the next call opens the new version.
         """
         paths = storage.current_paths(dest_dir)
         key = paths.version_dir.resolve()
+        evicted: list[Resource] = []
         with cls._lock:
             resource = cls._cache.get(key)
-            if resource is None:
-                if not paths.database.exists():
-                    raise errors.ResourceNotReadyError()
-                resource = cls(paths)
-                stale = [k for k in cls._cache if k.parent == key.parent]
-                for old in stale:
-                    cls._cache.pop(old)
-                cls._cache[key] = resource
-            return resource
+            if resource is not None:
+                cls._cache.move_to_end(key)
+                return resource
+            if not paths.database.exists():
+                raise errors.ResourceNotReadyError()
+            resource = cls(paths)
+            # An older build of the same version is not asked for again; it
+            # is dropped but not closed, since a request may still read it.
+            for old in [k for k in cls._cache if k.parent == key.parent]:
+                cls._cache.pop(old)
+            cls._cache[key] = resource
+            while len(cls._cache) > max(1, cls.max_open):
+                evicted.append(cls._cache.popitem(last=False)[1])
+        for old_resource in evicted:
+            old_resource.close()
+        return resource
+
+    @classmethod
+    def forget(cls, folder: Path) -> None:
+        """Close the open tables whose files lie under ``folder`` (deleted)."""
+        folder = folder.resolve()
+        with cls._lock:
+            gone = [k for k in cls._cache if k.is_relative_to(folder)]
+            closing = [cls._cache.pop(k) for k in gone]
+        for resource in closing:
+            resource.close()
+
+    @classmethod
+    def open_count(cls) -> int:
+        return len(cls._cache)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection for the calling thread (DuckDB cursors are not shared)."""

@@ -1,22 +1,21 @@
 """On-disk layout of an ingested resource and atomic publication.
 
-A resource directory holds one sub-directory per loaded version and a
-``current`` symbolic link naming the version that is served::
+A resource directory holds one sub-directory per loaded build::
 
-    <dest_dir>/current -> v-20240101T120000-ab12cd34
-    <dest_dir>/v-.../data.duckdb   table ``rows`` (+ view ``data``), facets
+    <dest_dir>/v-20240101T120000123456-ab12cd34/data.duckdb   table ``rows``
+                                                  (+ view ``data``), facets
     <dest_dir>/v-.../data.parquet  typed download
     <dest_dir>/v-.../meta.json     columns, types, validation report
 
-A new version is built in a hidden temporary directory and only linked as
-``current`` when complete, by an atomic rename of the link.  A failed load
-removes its temporary directory and leaves ``current`` untouched.
+A new build is made in a hidden temporary directory and renamed to its name
+only when complete. Which build is served is the caller's to record (the
+catalog keeps it in its database); :func:`current_paths` finds the newest.
+A failed load removes its temporary directory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from pathlib import Path
 
 from . import errors
 
-CURRENT = "current"
 DATABASE = "data.duckdb"
 PARQUET = "data.parquet"
 META = "meta.json"
@@ -58,25 +56,22 @@ def new_work_dir(dest_dir: Path) -> Path:
 
 
 def publish(work_dir: Path, dest_dir: Path) -> Path:
-    """Move a finished build into place and point ``current`` at it."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    """Move a finished build into place under a new, time-ordered name."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     version = dest_dir / f"{VERSION_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}"
     work_dir.rename(version)
-    link_tmp = dest_dir / f"{TMP_PREFIX}link-{uuid.uuid4().hex}"
-    os.symlink(version.name, link_tmp)
-    os.replace(link_tmp, dest_dir / CURRENT)
     _prune(dest_dir, keep=version)
     return version
 
 
 def _prune(dest_dir: Path, keep: Path) -> None:
-    """Remove old versions, keeping the newest few (open readers may use them)."""
-    versions = sorted(
+    """Remove old builds, keeping the newest few (open readers may use them,
+    and the caller records the new one only after this)."""
+    builds = sorted(
         (p for p in dest_dir.iterdir() if p.name.startswith(VERSION_PREFIX)),
-        key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    for old in versions[KEEP_VERSIONS:]:
+    for old in builds[KEEP_VERSIONS:]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -86,10 +81,18 @@ def discard(work_dir: Path) -> None:
 
 
 def current_paths(dest_dir: Path) -> ResourcePaths:
-    """Paths of the version currently served from ``dest_dir``."""
-    link = dest_dir / CURRENT
+    """Paths of the build ``dest_dir`` (a folder with ``meta.json``), or of
+    the newest complete build in it."""
+    if (dest_dir / META).exists():
+        return ResourcePaths.of(dest_dir)
     try:
-        target = os.readlink(link)
+        builds = sorted(
+            (p for p in dest_dir.iterdir() if p.name.startswith(VERSION_PREFIX)),
+            reverse=True,
+        )
     except OSError as exc:
         raise errors.ResourceNotReadyError() from exc
-    return ResourcePaths.of(dest_dir / target)
+    for build in builds:
+        if (build / META).exists():
+            return ResourcePaths.of(build)
+    raise errors.ResourceNotReadyError()
