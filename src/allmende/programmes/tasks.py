@@ -17,3 +17,15 @@ def close_due_calls() -> int:
 
 
 scheduler.register("programmes.close_due_calls", timedelta(minutes=1), close_due_calls)
+
+
+@shared_task(name="programmes.remind_milestones")
+def remind_milestones() -> tuple[int, int]:
+    from allmende.programmes.services_projects import milestones_remind
+
+    return milestones_remind()
+
+
+scheduler.register(
+    "programmes.remind_milestones", timedelta(hours=1), remind_milestones
+)
