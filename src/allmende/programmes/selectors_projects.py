@@ -133,7 +133,9 @@ def accompaniment(project: Project) -> Accompaniment:
     )
 
 
-def projects_of(*, user: Any, limit: int | None = None) -> list[Project]:
+def projects_of(
+    *, user: Any, limit: int | None = None, with_results: bool = False
+) -> list[Project]:
     """The projects ``user`` works on (team) or accompanies (mentor)."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -149,9 +151,11 @@ def projects_of(*, user: Any, limit: int | None = None) -> list[Project]:
                 | Q(pk__in=mentored)
             )
         )
-        .select_related("organization")
+        .select_related("organization", "call")
         .order_by("state", "-started_on", "-id")
     )
+    if with_results:
+        projects = projects.prefetch_related(_public_results())
     return list(projects[:limit] if limit else projects)
 
 
