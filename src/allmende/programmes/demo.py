@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.organizations.models import Membership
-from allmende.programmes import services
+from allmende.programmes import demo_projects, services
 from allmende.programmes.models import Application, Call, FieldKind
 from allmende.programmes.services import CallData, FieldData
 
@@ -181,6 +181,7 @@ STEPS = [
 def load_demo(*, rng: random.Random, stdout: Any) -> None:
     if Call.objects.exists():
         stdout.write("Calls already present; left as they are.")
+        demo_projects.load_demo(rng=rng, stdout=stdout)
         return
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
@@ -227,3 +228,4 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
         )
         services.calls_close_due()
     stdout.write(f"Demo calls loaded: 2 calls, {count} applications.")
+    demo_projects.load_demo(rng=rng, stdout=stdout)
