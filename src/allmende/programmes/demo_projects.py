@@ -266,9 +266,8 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
     from allmende.catalog.demo import load_demo as load_catalog_demo
 
     load_catalog_demo(rng=rng, stdout=stdout)
-    used = {accepted.organization_id}
     membership = (
-        Membership.objects.exclude(organization_id__in=used)
+        Membership.objects.exclude(organization_id=accepted.organization_id)
         .select_related("user", "organization")
         .order_by("pk")
         .first()
