@@ -266,12 +266,10 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
     from allmende.catalog.demo import load_demo as load_catalog_demo
 
     load_catalog_demo(rng=rng, stdout=stdout)
-    membership = (
-        Membership.objects.exclude(organization_id=accepted.organization_id)
-        .select_related("user", "organization")
-        .order_by("pk")
-        .first()
-    )
+    memberships = Membership.objects.select_related("user", "organization")
+    if accepted.organization_id is not None:
+        memberships = memberships.exclude(organization_id=accepted.organization_id)
+    membership = memberships.order_by("pk").first()
     with transaction.atomic():
         count = 1
         _running_project(admin, accepted)
