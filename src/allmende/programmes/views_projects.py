@@ -94,7 +94,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "programmes/projects/list.html",
         {
             "form": form,
-            "projects": projects,
+            "completed": [p for p in projects if p.state == "completed"],
+            "running": [p for p in projects if p.state != "completed"],
             "can_export": request.user.has_perm("programmes.export"),
         },
     )
