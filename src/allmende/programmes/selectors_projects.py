@@ -76,7 +76,8 @@ def public_projects(*, state: str = "") -> QuerySet[Project]:
         with_progress(projects)
         .select_related("organization", "call")
         .prefetch_related(_public_results())
-        .order_by("state", "-started_on", "-id")
+        # "completed" sorts after "active": descending puts it first.
+        .order_by("-state", "-started_on", "-id")
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -51,6 +52,9 @@ from allmende.programmes.models.projects import (
     STAFF,
 )
 
+# Projects on one page of the gallery.
+PAGE_SIZE = 24
+
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # noqa: S101 - login_required ran
@@ -86,7 +90,10 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 def project_list(request: HttpRequest) -> HttpResponse:
     form = ProjectFilterForm(request.GET or None)
     state = form.cleaned_data["state"] if form.is_valid() else ""
-    projects = list(project_selectors.public_projects(state=state))
+    page = Paginator(
+        project_selectors.public_projects(state=state), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    projects = list(page.object_list)
     for project in projects:
         project.progress = project_selectors.progress(project)  # type: ignore[attr-defined]
     return render(
@@ -94,6 +101,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "programmes/projects/list.html",
         {
             "form": form,
+            "page": page,
             "completed": [p for p in projects if p.state == "completed"],
             "running": [p for p in projects if p.state != "completed"],
             "can_export": request.user.has_perm("programmes.export"),
