@@ -521,7 +521,8 @@ def milestones_remind(*, today: date | None = None) -> tuple[int, int]:
 @transaction.atomic
 def _remind(milestone_id: int, *, overdue: bool) -> int:
     locked = (
-        Milestone.objects.select_for_update()
+        # Only the milestone's row is locked; the organization may be empty.
+        Milestone.objects.select_for_update(of=("self",))
         .select_related("project__application", "project__organization")
         .get(pk=milestone_id)
     )
