@@ -43,6 +43,28 @@ def test_applications_export_has_a_column_per_question(staff: User) -> None:
     assert row[header.index("Status")] == "Accepted"
 
 
+def test_a_file_answer_is_exported_by_its_name(staff: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    call = CallFactory()
+    full_form(call)
+    application = accepted_application(staff=staff, call=call)
+    application.state = "draft"
+    application.save(update_fields=["state"])
+    services.application_upload(
+        actor=application.applicant,
+        application=application,
+        key="plan",
+        upload=SimpleUploadedFile("Projektplan.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+    application.state = "accepted"
+    application.save(update_fields=["state"])
+    header, row = _csv(
+        client_for(staff).get(f"/calls/{call.slug}/applications.csv").content
+    )
+    assert row[header.index("Plan")] == "Projektplan.pdf"
+
+
 def test_a_deleted_question_keeps_its_column(staff: User) -> None:
     call = CallFactory()
     full_form(call)

@@ -52,12 +52,11 @@ def _columns(call: Call) -> list[FormField]:
     return columns
 
 
-def _answer(field: FormField, value: Any, stored: dict[int, ApplicationFile]) -> Any:
+def _answer(field: FormField, value: Any, stored: dict[int, str]) -> Any:
     if answer_rules.is_empty(value):
         return ""
     if field.kind == K.FILE:
-        found = stored.get(value) if isinstance(value, int) else None
-        return found.original_name if found is not None else ""
+        return stored.get(value, "") if isinstance(value, int) else ""
     if field.kind == K.TABLE and isinstance(value, list):
         keys = [key for key, _label, _kind in field.column_pairs()]
         return "; ".join(
