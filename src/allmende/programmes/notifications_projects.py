@@ -66,7 +66,7 @@ MILESTONE_DUE = register(
         key="programmes.milestone_due",
         module=MODULE,
         label=_("Milestone due soon"),
-        description=_("A week before a milestone of your project is due."),
+        description=_("When a milestone of your project is due within a week."),
         message=_("The milestone %(milestone)s of %(project)s is due on %(due_on)s."),
         default=Channel.IMMEDIATE,
     )
