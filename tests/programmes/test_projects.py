@@ -571,3 +571,28 @@ def test_the_gallery_is_paged_with_completed_projects_first(
     second = client.get("/projects/?page=2").content.decode()
     assert second.count('class="card"') == 1
     assert client.get("/projects/?page=viele").status_code == 200
+
+
+def test_a_mentor_deletes_their_account_and_the_log_stays(staff: User) -> None:
+    from allmende.accounts.services import user_delete
+    from allmende.programmes.models import Consultation
+
+    project = make_project(staff=staff)
+    mentor = _mentor(project, staff)
+    milestone = add_milestone(project, mentor)
+    services.consultation_record(
+        actor=mentor,
+        project=project,
+        area="technical",
+        held_on=timezone.localdate(),
+        notes="Datenbank gewählt",
+    )
+    services.milestone_report(
+        actor=_team_member(project), milestone=milestone, text="Erledigt"
+    )
+    user_delete(actor=mentor)
+    consultation = Consultation.objects.get()
+    assert consultation.author is None
+    assert not project.mentorships.exists()
+    html = client_for(staff).get(project.get_absolute_url()).content.decode()
+    assert "Datenbank gewählt" in html

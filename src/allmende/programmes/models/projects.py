@@ -141,9 +141,10 @@ class Mentorship(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="mentorships"
     )
+    # A deleted account's mentorships go with it.
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="mentorships",
         verbose_name=_("mentor"),
     )
@@ -191,8 +192,9 @@ class Consultation(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="consultations"
     )
+    # Kept without its author when the account is deleted.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     area = models.CharField(_("area"), max_length=20, choices=AccompanimentArea.choices)
     held_on = models.DateField(_("date"))
@@ -296,8 +298,9 @@ class MilestoneReport(models.Model):
     milestone = models.ForeignKey(
         Milestone, on_delete=models.CASCADE, related_name="reports"
     )
+    # Kept without its author when the account is deleted.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField(_("report"), max_length=10_000)
     created_at = models.DateTimeField(auto_now_add=True)
