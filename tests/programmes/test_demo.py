@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import random
+from datetime import timedelta
 
 import pytest
 
@@ -36,7 +37,8 @@ def test_demo_loads_an_open_call_with_every_kind_and_a_closed_one_once() -> None
     )
     assert all(closed.opens_at <= at < closed.closes_at for at in submitted)
     load_demo(rng=random.Random(1), stdout=io.StringIO())
-    assert Call.objects.count() == 3
+    # The three calls above and the earlier call of the completed demo project.
+    assert Call.objects.count() == 4
 
 
 def test_demo_has_a_pseudonymised_call_in_review_with_30_applications() -> None:
@@ -74,3 +76,32 @@ def test_demo_has_a_pseudonymised_call_in_review_with_30_applications() -> None:
             organization_id=review.application.organization_id
         ).exists()
     assert call.applications.filter(revisions__number=2).exists()
+
+
+def test_demo_projects_have_mentors_milestones_and_a_result_dataset() -> None:
+    from allmende.catalog.models import Dataset
+    from allmende.programmes.models import Project
+
+    UserFactory(is_superuser=True, is_staff=True)
+    for _ in range(6):
+        MembershipFactory()
+    load_demo(rng=random.Random(1), stdout=io.StringIO())
+    projects = list(Project.objects.order_by("pk"))
+    assert len(projects) == 2
+    running, completed = projects
+    assert running.state == "active"
+    assert completed.state == "completed"
+    for project in projects:
+        assert project.mentorships.filter(state="accepted").exists()
+        assert project.milestones.filter(state="reached").exists()
+    assert running.milestones.filter(
+        state="open", due_on__lt=running.started_on + timedelta(days=60)
+    ).exists()
+    result = completed.results.get(kind="dataset")
+    assert result.dataset is not None
+    assert result.dataset.status == "published"
+    assert result.dataset.licence.endswith("cc-by/4.0")
+    # The catalog's own demo datasets are there as well.
+    assert Dataset.objects.count() > 1
+    load_demo(rng=random.Random(1), stdout=io.StringIO())
+    assert Project.objects.count() == 2

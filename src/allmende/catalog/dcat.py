@@ -11,7 +11,7 @@ publisher its organization page. Vocabulary values are stored as URIs already
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,6 +57,38 @@ FORMATS = {
     "jsonld": ("json-ld", "application/ld+json"),
 }
 CONTENT_TYPES = {content_type: ext for ext, (_, content_type) in FORMATS.items()}
+
+
+@dataclass(frozen=True)
+class Related:
+    """A page of another module a dataset belongs to (a project it is a
+    result of): written as ``dct:relation`` and linked from the dataset page."""
+
+    path: str
+    label: str
+
+
+# Other modules say what datasets are related to without the catalog knowing
+# them: a provider takes dataset ids and answers, per id, its related pages,
+# in one query whatever the number of datasets. Registered in ``ready()``.
+RelationProvider = Callable[[list[int]], dict[int, list[Related]]]
+_relation_providers: list[RelationProvider] = []
+
+
+def register_relations(provider: RelationProvider) -> None:
+    if provider not in _relation_providers:
+        _relation_providers.append(provider)
+
+
+def related_pages(dataset_ids: Iterable[int]) -> dict[int, list[Related]]:
+    ids = list(dataset_ids)
+    found: dict[int, list[Related]] = {}
+    if not ids:
+        return found
+    for provider in _relation_providers:
+        for dataset_id, pages in provider(ids).items():
+            found.setdefault(dataset_id, []).extend(pages)
+    return found
 
 
 def absolute(path: str) -> URIRef:
@@ -234,7 +266,10 @@ def add_distribution(graph: Graph, dataset: Dataset, resource: Resource) -> URIR
 
 
 def add_dataset(
-    graph: Graph, dataset: Dataset, resources: Iterable[Resource]
+    graph: Graph,
+    dataset: Dataset,
+    resources: Iterable[Resource],
+    related: Iterable[Related] = (),
 ) -> URIRef:
     node = dataset_uri(dataset)
     graph.add((node, RDF.type, DCAT.Dataset))
@@ -273,6 +308,8 @@ def add_dataset(
     contributor = contributor_id()
     if contributor is not None:
         graph.add((node, DCATDE.contributorID, contributor))
+    for page in related:
+        graph.add((node, DCTERMS.relation, absolute(page.path)))
     for resource in resources:
         graph.add((node, DCAT.distribution, add_distribution(graph, dataset, resource)))
     return node
@@ -312,7 +349,8 @@ def add_catalog(graph: Graph) -> URIRef:
 def dataset_graph(dataset: Dataset, resources: Iterable[Resource]) -> Graph:
     """One dataset with its distributions, linked to the catalog."""
     graph = new_graph()
-    node = add_dataset(graph, dataset, resources)
+    related = related_pages([dataset.pk]).get(dataset.pk, [])
+    node = add_dataset(graph, dataset, resources, related)
     graph.add((add_catalog(graph), DCAT.dataset, node))
     return graph
 
@@ -334,8 +372,12 @@ def catalog_graph(datasets: Iterable[Dataset], page: PageInfo | None = None) -> 
     """The catalog with ``datasets`` (resources prefetched), optionally one page."""
     graph = new_graph()
     catalog = add_catalog(graph)
+    datasets = list(datasets)
+    related = related_pages(dataset.pk for dataset in datasets)
     for dataset in datasets:
-        node = add_dataset(graph, dataset, dataset.resources.all())
+        node = add_dataset(
+            graph, dataset, dataset.resources.all(), related.get(dataset.pk, [])
+        )
         graph.add((catalog, DCAT.dataset, node))
     if page is not None:
         paging = URIRef(page.uri)

@@ -281,6 +281,7 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "dataset": dataset,
             "resources": resources,
             "quality": dataset_quality(dataset, resources),
+            "related": dcat.related_pages([dataset.pk]).get(dataset.pk, []),
             "can_edit": request.user.has_perm("catalog.change_dataset", dataset),
             "can_publish": request.user.has_perm("catalog.publish_dataset", dataset),
             "can_delete": request.user.has_perm("catalog.delete_dataset", dataset),

@@ -12,6 +12,7 @@ from allmende.catalog.api import router as catalog_router
 from allmende.events.api import router as events_router
 from allmende.notifications.api import router as notifications_router
 from allmende.organizations.api import router as organizations_router
+from allmende.programmes.api import router as programmes_router
 
 
 class LocalSwagger(DocsBase):
@@ -40,3 +41,4 @@ api.add_router("/events", events_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/campaigns", campaigns_router)
+api.add_router("/programmes", programmes_router)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("events/", include("allmende.events.urls")),
     path("tools/", include("allmende.knowledge.urls")),
     path("calls/", include("allmende.programmes.urls")),
+    path("projects/", include("allmende.programmes.urls_projects")),
     path("campaigns/", include("allmende.campaigns.urls")),
     path("help/", include("allmende.helpdesk.urls")),
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),

@@ -9,11 +9,19 @@ class ProgrammesConfig(AppConfig):
 
     def ready(self) -> None:
         from allmende.core.modules import register
-        from allmende.programmes import rules, sections  # noqa: F401
+        from allmende.programmes import (  # noqa: F401
+            notifications_projects,
+            rules,
+            rules_projects,
+            sections,
+            sections_projects,
+        )
 
         register(sections.CALLS)
         register(sections.SCREENING_QUEUE)
         register(sections.REVIEWS_ASSIGNED)
+        register(sections_projects.PROJECTS)
+        register(sections_projects.PROJECT_QUEUE)
 
         from allmende.core import search
         from allmende.programmes.models import Call
@@ -28,3 +36,8 @@ class ProgrammesConfig(AppConfig):
                 order=40,
             )
         )
+
+        from allmende.catalog import dcat
+        from allmende.programmes.selectors_projects import dataset_relations
+
+        dcat.register_relations(dataset_relations)

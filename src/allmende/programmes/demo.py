@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.organizations.models import Membership
-from allmende.programmes import decision_services, review_services, services
+from allmende.programmes import (
+    decision_services,
+    demo_projects,
+    review_services,
+    services,
+)
 from allmende.programmes.decision_services import TemplateData
 from allmende.programmes.models import (
     Application,
@@ -398,6 +403,7 @@ def _review_data(call: Call, rng: random.Random) -> ReviewData:
 def load_demo(*, rng: random.Random, stdout: Any) -> None:
     if Call.objects.exists():
         stdout.write("Calls already present; left as they are.")
+        demo_projects.load_demo(rng=rng, stdout=stdout)
         return
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
@@ -455,3 +461,4 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
         f"Demo calls loaded: 3 calls, {count + in_call} applications, "
         f"{reviews} reviews."
     )
+    demo_projects.load_demo(rng=rng, stdout=stdout)

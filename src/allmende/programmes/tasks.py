@@ -27,3 +27,15 @@ def remind_reviewers() -> int:
 
 
 scheduler.register("programmes.remind_reviewers", timedelta(hours=1), remind_reviewers)
+
+
+@shared_task(name="programmes.remind_milestones")
+def remind_milestones() -> tuple[int, int]:
+    from allmende.programmes.services_projects import milestones_remind
+
+    return milestones_remind()
+
+
+scheduler.register(
+    "programmes.remind_milestones", timedelta(hours=1), remind_milestones
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allmende.programmes import decision_views, review_views, views
+from allmende.programmes import decision_views, review_views, views, views_projects
 
 app_name = "programmes"
 
@@ -106,6 +106,11 @@ urlpatterns = [
     path("<slug:slug>/state/", views.call_transition, name="transition"),
     path("<slug:slug>/apply/", views.application_start, name="apply"),
     path("<slug:slug>/applications/", views.call_applications, name="applications"),
+    path(
+        "<slug:slug>/applications.<str:fmt>",
+        views_projects.export_applications,
+        name="export",
+    ),
     path("<slug:slug>/form/", views.form_editor, name="form"),
     path("<slug:slug>/form/new/", views.form_field_edit, name="field_add"),
     path("<slug:slug>/form/<slug:key>/", views.form_field_edit, name="field_edit"),

@@ -8,6 +8,20 @@ from allmende.programmes.models.applications import (
 from allmende.programmes.models.calls import Call, CallState, Eligibility
 from allmende.programmes.models.decisions import DecisionTemplate
 from allmende.programmes.models.forms import FieldKind, FormField, FormVersion
+from allmende.programmes.models.projects import (
+    AccompanimentArea,
+    Consultation,
+    Mentorship,
+    MentorshipState,
+    Milestone,
+    MilestoneReport,
+    MilestoneReportFile,
+    MilestoneState,
+    Project,
+    ProjectResult,
+    ProjectState,
+    ResultKind,
+)
 from allmende.programmes.models.reviews import (
     OthersVisible,
     Recommendation,
@@ -26,6 +40,7 @@ from allmende.programmes.models.team import (
 )
 
 __all__ = [
+    "AccompanimentArea",
     "Application",
     "ApplicationComment",
     "ApplicationFile",
@@ -36,6 +51,7 @@ __all__ = [
     "CoApplicant",
     "CoApplicantRole",
     "DecisionTemplate",
+    "Consultation",
     "Eligibility",
     "FieldKind",
     "FormField",
@@ -48,4 +64,14 @@ __all__ = [
     "ReviewState",
     "Reviewer",
     "Score",
+    "Mentorship",
+    "MentorshipState",
+    "Milestone",
+    "MilestoneReport",
+    "MilestoneReportFile",
+    "MilestoneState",
+    "Project",
+    "ProjectResult",
+    "ProjectState",
+    "ResultKind",
 ]
