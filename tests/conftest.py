@@ -11,6 +11,9 @@ from allmende.organizations.models import Membership, Organization
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
+# Real mail servers (Dovecot, SMTP) as fixtures for every test folder.
+pytest_plugins = ["tests.helpdesk.mail.servers"]
+
 
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]

@@ -286,6 +286,19 @@ ALLMENDE_NOTIFY_DIGEST_WEEKDAY = env.str(
     "ALLMENDE_NOTIFY_DIGEST_WEEKDAY", default="monday"
 )
 
+# --- Helpdesk mail intake ------------------------------------------------------
+# Mailboxes the helpdesk reads, comma-separated IMAP addresses (see README):
+# imaps://user:password@host:993/INBOX?processed=Processed&name=hilfe
+ALLMENDE_HELPDESK_IMAP_URLS = env.list("ALLMENDE_HELPDESK_IMAP_URLS", default=[])
+# The helpdesk's own addresses: a reply to ``local+TOKEN@domain`` of one of them
+# carries the token of its ticket.
+ALLMENDE_HELPDESK_ADDRESSES = env.list("ALLMENDE_HELPDESK_ADDRESSES", default=[])
+# Mails larger than this (from the size the IMAP server tells) are not
+# downloaded; the sender gets a notice instead.
+ALLMENDE_HELPDESK_MAIL_MAX_BYTES = env.int(
+    "ALLMENDE_HELPDESK_MAIL_MAX_BYTES", default=25 * 1024 * 1024
+)
+
 # --- Accounts ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
