@@ -25,6 +25,7 @@ from allmende.helpdesk.models import (
     TicketState,
 )
 from tests.accounts.factories import StaffFactory
+from tests.conftest import client_for
 from tests.helpdesk.mail.servers import Dovecot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,6 +197,8 @@ def test_too_large_mail_is_held_for_staff_and_its_sender_told_once(
     assert Ticket.objects.count() == 0
     fetch()
     assert HeldMail.objects.count() == 2 and len(mail.outbox) == 1
+    page = client_for(StaffFactory()).get("/help/held/").content.decode()
+    assert "Unser Jahresbericht" in page and "Too large to be fetched" in page
 
 
 @pytest.mark.usefixtures("small_limit")
