@@ -81,7 +81,8 @@ def test_new_mail_becomes_a_ticket_and_is_acknowledged_once() -> None:
     assert ack.extra_headers["In-Reply-To"] == "<q1@mail.example.org>"
     assert f"hilfe+{ticket.token}@example.org" in ack.from_email
     recorded = ticket.messages.get(kind=MessageKind.SYSTEM)
-    assert recorded.message_id == ack.extra_headers["Message-ID"]
+    # Stored without angle brackets, as the parser gives replies' references.
+    assert f"<{recorded.message_id}>" == ack.extra_headers["Message-ID"]
 
 
 def test_the_same_mail_twice_is_one_message() -> None:
@@ -108,7 +109,7 @@ def test_database_refuses_a_second_message_for_one_mail() -> None:
         TicketMessage.objects.create(
             ticket=message.ticket,
             kind=MessageKind.ASKER,
-            message_id="<q1@mail.example.org>",
+            message_id="q1@mail.example.org",
         )
 
 
@@ -213,7 +214,7 @@ def test_bounce_becomes_a_notice_of_its_ticket_and_is_not_answered() -> None:
             message_id="<b1@mx>",
             is_auto=True,
             is_bounce=True,
-            bounce_for_message_ids=[sent],
+            bounce_original_message_ids=[sent],
         )
     )
     assert isinstance(notice, TicketMessage)
@@ -229,7 +230,7 @@ def test_bounce_for_no_known_mail_is_held() -> None:
             from_address="postmaster@x.org",
             is_auto=True,
             is_bounce=True,
-            bounce_for_message_ids=["<nothing@x>"],
+            bounce_original_message_ids=["<nothing@x>"],
         )
     )
     assert isinstance(held, HeldMail) and held.reason == HeldReason.BOUNCE

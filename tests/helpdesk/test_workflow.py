@@ -50,7 +50,7 @@ def test_agent_answer_goes_out_from_the_ticket_reply_address(
 ) -> None:
     ticket = TicketFactory(category=category, asker_email="erika@example.org")
     TicketMessage.objects.create(
-        ticket=ticket, kind=MessageKind.ASKER, message_id="<frage@example.org>"
+        ticket=ticket, kind=MessageKind.ASKER, message_id="frage@example.org"
     )
     message = services.ticket_reply(ticket=ticket, actor=agent, text="So geht es.")
     ticket.refresh_from_db()
@@ -63,7 +63,7 @@ def test_agent_answer_goes_out_from_the_ticket_reply_address(
     assert sent.reply_to == [f"hilfe+{ticket.token}@example.org"]
     assert sent.extra_headers["Auto-Submitted"] == "no"
     assert sent.extra_headers["In-Reply-To"] == "<frage@example.org>"
-    assert message.message_id == sent.extra_headers["Message-ID"]
+    assert f"<{message.message_id}>" == sent.extra_headers["Message-ID"]
     assert "So geht es." in sent.body
     assert AuditLogEntry.objects.filter(action="helpdesk.ticket_answered").exists()
     # The asker's answer to this mail finds the ticket by its Message-ID.
@@ -176,7 +176,7 @@ def test_merge_moves_the_conversation_and_later_mail_follows(
     source = TicketFactory(category=category, asker_email="b@example.org")
     target = TicketFactory(category=category, asker_email="a@example.org")
     TicketMessage.objects.create(
-        ticket=source, kind=MessageKind.ASKER, text="Quelle", message_id="<s@x>"
+        ticket=source, kind=MessageKind.ASKER, text="Quelle", message_id="s@x"
     )
     services.ticket_merge(source=source, target=target, actor=agent)
     source.refresh_from_db()

@@ -12,6 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from allmende.helpdesk.mail.parse import normalize_message_id
+
+# The one form of a Message-ID the helpdesk stores and compares: without angle
+# brackets (``abc@example.org``), as the parser gives them.
+normalise_message_id = normalize_message_id
+
 # (file name, media type, content)
 AttachmentData = tuple[str, str, bytes]
 
@@ -22,12 +28,16 @@ class ParsedMailLike(Protocol):
     ``from_address`` is the sender's address (any case), ``text`` the plain
     text (quoted earlier text included), ``html`` sanitised HTML or empty.
     ``message_id``, ``in_reply_to`` and ``references`` hold Message-IDs with
-    their angle brackets. ``is_auto`` is true for anything that must never be
-    answered automatically (RFC 3834 auto-submitted, bulk, list, empty
-    Return-Path, mailer-daemon-like senders); ``is_bounce`` for a delivery
-    status notification, whose ``bounce_for_message_ids`` are the Message-IDs
-    of the mail that could not be delivered. ``reply_token`` is the token of
-    the reply address (``hilfe+<token>@...``) the mail was sent to, if any.
+    or without their angle brackets: the helpdesk stores and compares them in
+    one form, without (:func:`normalise_message_id`, the parser's). ``is_auto``
+    is true for anything that must never be answered automatically (RFC 3834
+    auto-submitted, bulk, list, empty Return-Path, mailer-daemon-like senders);
+    ``is_bounce`` for a delivery status notification, whose
+    ``bounce_original_message_ids`` are the Message-IDs of the mail that could
+    not be delivered; ``is_spam`` for a mail a spam filter marked.
+    ``reply_token`` is the token of the reply address (``hilfe+<token>@...``)
+    the mail was sent to, if any. :class:`allmende.helpdesk.mail.parse.ParsedMail`
+    is one.
     """
 
     @property
@@ -39,7 +49,7 @@ class ParsedMailLike(Protocol):
     @property
     def text(self) -> str: ...
     @property
-    def html(self) -> str: ...
+    def html(self) -> str | None: ...
     @property
     def attachments(self) -> Sequence[AttachmentData]: ...
     @property
@@ -53,7 +63,9 @@ class ParsedMailLike(Protocol):
     @property
     def is_bounce(self) -> bool: ...
     @property
-    def bounce_for_message_ids(self) -> Sequence[str]: ...
+    def bounce_original_message_ids(self) -> Sequence[str]: ...
+    @property
+    def is_spam(self) -> bool: ...
     @property
     def reply_token(self) -> str | None: ...
 
@@ -66,14 +78,15 @@ class InboundMail:
     subject: str = ""
     text: str = ""
     from_name: str = ""
-    html: str = ""
+    html: str | None = ""
     attachments: Sequence[AttachmentData] = ()
     message_id: str = ""
     in_reply_to: str = ""
     references: Sequence[str] = field(default_factory=tuple)
     is_auto: bool = False
     is_bounce: bool = False
-    bounce_for_message_ids: Sequence[str] = field(default_factory=tuple)
+    bounce_original_message_ids: Sequence[str] = field(default_factory=tuple)
+    is_spam: bool = False
     reply_token: str | None = None
 
 
@@ -107,11 +120,11 @@ def normalise_address(address: str) -> str:
 
 
 def message_ids(mail: ParsedMailLike) -> list[str]:
-    """The Message-IDs a mail refers to: In-Reply-To first, then References
-    from the newest."""
+    """The Message-IDs a mail refers to (normalised): In-Reply-To first, then
+    References from the newest."""
     found: list[str] = []
     for value in [mail.in_reply_to, *reversed(list(mail.references))]:
-        value = (value or "").strip()
+        value = normalise_message_id(value or "")
         if value and value not in found:
             found.append(value)
     return found

@@ -315,6 +315,8 @@ class TicketMessage(models.Model):
 class HeldReason(models.TextChoices):
     UNKNOWN_SENDER = "unknown_sender", _("Sender is not part of the ticket")
     BOUNCE = "bounce", _("Undeliverable mail for no known ticket")
+    SPAM = "spam", _("Marked as spam by a filter")
+    TOO_LARGE = "too_large", _("Too large to be fetched")
 
 
 class HeldMail(models.Model):

@@ -43,8 +43,10 @@ from allmende.helpdesk.inbound import (
     clean_subject,
     message_ids,
     normalise_address,
+    normalise_message_id,
     subject_ticket_number,
 )
+from allmende.helpdesk.mail.parse import AUTO_SENDER
 from allmende.helpdesk.models import (
     AGENT,
     ASKER,
@@ -151,6 +153,10 @@ def _references(ticket: Ticket) -> list[str]:
     )
 
 
+def _bracketed(message_id: str) -> str:
+    return f"<{message_id}>"
+
+
 def _send(
     ticket: Ticket,
     *,
@@ -161,20 +167,27 @@ def _send(
     to: Sequence[str] | None = None,
     attachments: Sequence[Attachment] = (),
 ) -> str:
-    """Queue one mail about ``ticket``; returns the Message-ID it carries.
+    """Queue one mail about ``ticket``; returns the Message-ID it carries, in
+    the stored form (without angle brackets, as the parser gives a reply's
+    In-Reply-To and References).
 
     ``auto_submitted`` is ``"no"`` for an agent's answer (a person wrote it)
     and ``"auto-replied"`` or ``"auto-generated"`` for what the platform sends
     by itself (RFC 3834), which then also asks for no automatic answer.
     """
-    message_id = make_msgid(idstring="helpdesk", domain=_mail_domain())
+    message_id = normalise_message_id(
+        make_msgid(idstring="helpdesk", domain=_mail_domain())
+    )
     references = _references(ticket)
-    headers = {"Message-ID": message_id, "Auto-Submitted": auto_submitted}
+    headers = {
+        "Message-ID": _bracketed(message_id),
+        "Auto-Submitted": auto_submitted,
+    }
     if auto_submitted != "no":
         headers["X-Auto-Response-Suppress"] = "All"
     if references:
-        headers["In-Reply-To"] = references[-1]
-        headers["References"] = " ".join(references[-20:])
+        headers["In-Reply-To"] = _bracketed(references[-1])
+        headers["References"] = " ".join(_bracketed(r) for r in references[-20:])
     with translation.override(ticket.language):
         body = render_to_string(
             f"helpdesk/email/{template}.txt",
@@ -834,7 +847,11 @@ def thread_of(parsed: ParsedMailLike) -> Ticket | None:
 
 
 def _bounce_ticket(parsed: ParsedMailLike) -> Ticket | None:
-    ids = [i.strip() for i in parsed.bounce_for_message_ids if i.strip()]
+    ids = [
+        normalise_message_id(i)
+        for i in parsed.bounce_original_message_ids
+        if normalise_message_id(i)
+    ]
     if ids:
         sent = (
             TicketMessage.objects.filter(message_id__in=ids)
@@ -882,7 +899,7 @@ def _hold(
         subject=(parsed.subject or "")[:300],
         text=parsed.text or "",
         html=parsed.html or "",
-        message_id=(parsed.message_id or "")[:255],
+        message_id=normalise_message_id(parsed.message_id or "")[:255],
         **where,
     )
     held.save()
@@ -912,7 +929,7 @@ def _mail_message(
         from_name=(parsed.from_name or "")[:200],
         text=text,
         html=parsed.html or "",
-        message_id=(parsed.message_id or "")[:255],
+        message_id=normalise_message_id(parsed.message_id or "")[:255],
         opens_ticket=opens,
         **where,
     )
@@ -925,7 +942,12 @@ def _take_mail(
     parsed: ParsedMailLike, *, where: dict[str, Any], now: datetime
 ) -> TicketMessage | HeldMail:
     sender = normalise_address(parsed.from_address)
-    message_id = (parsed.message_id or "").strip()
+    message_id = normalise_message_id(parsed.message_id or "")[:255]
+    if parsed.is_spam:
+        # Never acknowledged, never added silently: staff decide.
+        return _hold(
+            parsed, reason=HeldReason.SPAM, ticket=thread_of(parsed), where=where
+        )
     if parsed.is_bounce:
         ticket = _bounce_ticket(parsed)
         if ticket is None:
@@ -1042,13 +1064,111 @@ def ticket_message_from_mail(
             return _take_mail(parsed, where=where, now=now)
     except IntegrityError:
         earlier = _taken(mailbox, uidvalidity, uid)
-        if earlier is None and parsed.message_id:
-            earlier = TicketMessage.objects.filter(
-                message_id=parsed.message_id.strip()
-            ).first()
+        message_id = normalise_message_id(parsed.message_id or "")[:255]
+        if earlier is None and message_id:
+            earlier = TicketMessage.objects.filter(message_id=message_id).first()
         if earlier is None:
             raise
         return earlier
+
+
+def _answerable(address: str, headers: ParsedMailLike | None) -> bool:
+    """Whether an automatic notice may go to ``address`` (RFC 3834 loop guard:
+    no automatic mail, no mailer-daemon-like or own address)."""
+    if not address or "@" not in address or is_own_address(address):
+        return False
+    local = address.partition("@")[0]
+    if AUTO_SENDER.match(local):
+        return False
+    return headers is None or not (headers.is_auto or headers.is_bounce)
+
+
+def _send_too_large_notice(
+    *, to: str, subject: str, size: int, limit: int, in_reply_to: str
+) -> None:
+    headers = {
+        "Message-ID": make_msgid(idstring="helpdesk", domain=_mail_domain()),
+        "Auto-Submitted": "auto-replied",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if in_reply_to:
+        headers["In-Reply-To"] = headers["References"] = _bracketed(in_reply_to)
+    with translation.override(str(settings.LANGUAGE_CODE)):
+        body = render_to_string(
+            "helpdesk/email/too_large.txt",
+            {"subject": subject, "size": _size(size), "limit": _size(limit)},
+        )
+        title = _("Your mail was too large: %(subject)s") % {"subject": subject}
+        sender = formataddr(
+            (_("%(site)s helpdesk") % {"site": settings.SITE_NAME}, helpdesk_address())
+        )
+    EmailMessage(
+        subject=title, body=body, from_email=sender, to=[to], headers=headers
+    ).send()
+
+
+def mail_too_large(
+    *,
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    size: int,
+    envelope_from: str,
+    headers: ParsedMailLike | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> HeldMail:
+    """A mail over the size limit, which was not downloaded: staff see it among
+    the held mails and its sender gets a notice, unless the mail may not be
+    answered (loop guard; at most one automatic mail per sender and hour).
+    Calling this again for the same mail changes nothing."""
+    now = now or timezone.now()
+    limit = int(settings.ALLMENDE_HELPDESK_MAIL_MAX_BYTES) if limit is None else limit
+    where = {"mailbox": mailbox[:200], "uidvalidity": uidvalidity, "uid": uid}
+    earlier = HeldMail.objects.filter(**where).first()
+    if earlier is not None:
+        return earlier
+    sender = normalise_address(
+        (headers.from_address if headers is not None else "") or envelope_from
+    )
+    subject = (headers.subject if headers is not None else "") or ""
+    message_id = normalise_message_id(headers.message_id if headers else "")
+    text = _("A mail of %(size)s was not fetched: the limit is %(limit)s.") % {
+        "size": _size(size),
+        "limit": _size(limit),
+    }
+    try:
+        with transaction.atomic():
+            held = HeldMail.objects.create(
+                reason=HeldReason.TOO_LARGE,
+                ticket=thread_of(headers) if headers is not None else None,
+                from_address=sender[:254],
+                from_name=(headers.from_name if headers is not None else "")[:200],
+                subject=subject[:300],
+                text=text,
+                message_id=message_id[:255],
+                **where,
+            )
+            audit_log_record(
+                actor=None,
+                action="helpdesk.mail_too_large",
+                obj=held.ticket,
+                data={"held": held.pk, "size": size},
+            )
+            if _answerable(sender, headers) and _may_acknowledge(sender, now):
+                transaction.on_commit(
+                    partial(
+                        _send_too_large_notice,
+                        to=sender,
+                        subject=subject or _("(no subject)"),
+                        size=size,
+                        limit=limit,
+                        in_reply_to=message_id,
+                    )
+                )
+    except IntegrityError:
+        return HeldMail.objects.get(**where)
+    return held
 
 
 # Held mails --------------------------------------------------------------------
@@ -1072,7 +1192,9 @@ def held_mail_accept(*, held: HeldMail, actor: User) -> TicketMessage:
         ticket = _locked(_follow(held.ticket))
         message = TicketMessage.objects.create(
             ticket=ticket,
-            kind=MessageKind.SYSTEM if held.reason == HeldReason.BOUNCE else "asker",
+            kind=MessageKind.SYSTEM
+            if held.reason in (HeldReason.BOUNCE, HeldReason.TOO_LARGE)
+            else MessageKind.ASKER,
             from_address=held.from_address,
             from_name=held.from_name,
             text=held.text,
@@ -1089,6 +1211,8 @@ def held_mail_accept(*, held: HeldMail, actor: User) -> TicketMessage:
             TicketParticipant.objects.get_or_create(
                 ticket=ticket, email=held.from_address
             )
+            _asker_wrote(ticket, now=timezone.now())
+        elif held.reason == HeldReason.SPAM:
             _asker_wrote(ticket, now=timezone.now())
         held.decided_at = timezone.now()
         held.save(update_fields=["decided_at"])

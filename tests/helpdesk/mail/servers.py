@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -265,6 +265,17 @@ class SmtpServer:
                     f"{len(self.messages)} of {count} mails arrived in {timeout}s"
                 )
             return list(self.messages)
+
+    def wait_until(
+        self, wanted: Callable[[ReceivedMail], bool], timeout: float = 10.0
+    ) -> ReceivedMail:
+        """The first received mail for which ``wanted`` is true, once it came."""
+        with self._arrived:
+            if not self._arrived.wait_for(
+                lambda: any(wanted(m) for m in self.messages), timeout=timeout
+            ):
+                raise AssertionError(f"the mail did not arrive in {timeout}s")
+            return next(m for m in self.messages if wanted(m))
 
     async def handle_DATA(
         self, server: object, session: object, envelope: object

@@ -255,9 +255,18 @@ def test_too_large_mail_is_reported_not_downloaded(
         return imap.store_original(raw)
 
     def on_too_large(
-        mailbox: str, uidvalidity: int, uid: int, size: int, envelope_from: str
+        mailbox: str,
+        uidvalidity: int,
+        uid: int,
+        size: int,
+        envelope_from: str,
+        *,
+        headers: ParsedMail | None,
     ) -> None:
         notices.append((mailbox, uidvalidity, uid, size, envelope_from))
+        assert headers is not None
+        assert headers.message_id == "big-1@sender.example"
+        assert headers.subject == "Anhang"
 
     report = fetch_mailbox(
         mailbox, handle=handler, on_too_large=on_too_large, store=store

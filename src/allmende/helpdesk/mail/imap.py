@@ -71,10 +71,19 @@ class MailHandler(Protocol):
 
 
 class TooLargeHandler(Protocol):
-    """Told about a mail over the size limit (it is not downloaded)."""
+    """Told about a mail over the size limit (it is not downloaded): ``headers``
+    is its header alone, parsed (for the loop guard and threading), or ``None``
+    where the server did not give it."""
 
     def __call__(
-        self, mailbox: str, uidvalidity: int, uid: int, size: int, envelope_from: str
+        self,
+        mailbox: str,
+        uidvalidity: int,
+        uid: int,
+        size: int,
+        envelope_from: str,
+        *,
+        headers: ParsedMail | None,
     ) -> object: ...
 
 
@@ -438,10 +447,12 @@ def _too_large(
     use_move: bool | None,
     report: FetchReport,
 ) -> None:
-    envelopes = fetch_present(client, uids, ["ENVELOPE"])
+    envelopes = fetch_present(client, uids, ["ENVELOPE", "BODY.PEEK[HEADER]"])
     done = []
     for uid in uids:
         envelope = envelopes.get(uid, {}).get(b"ENVELOPE")
+        header = envelopes.get(uid, {}).get(b"BODY[HEADER]")
+        headers = parse_message(bytes(header)) if header else None
         sender = _envelope_from(envelope)
         logger.warning(
             "Helpdesk mail %s/%s/%s from %s is too large (%s bytes)",
@@ -455,7 +466,9 @@ def _too_large(
             # Nobody would be told: leave it where people can see it.
             continue
         try:
-            on_too_large(mailbox.name, uidvalidity, uid, sizes[uid], sender)
+            on_too_large(
+                mailbox.name, uidvalidity, uid, sizes[uid], sender, headers=headers
+            )
         except Exception:
             logger.exception("Notice of too large mail %s failed", uid)
             report.failed += 1

@@ -682,9 +682,16 @@ def _reply_token(
 
 def _helpdesk_addresses() -> list[str]:
     try:
+        from email.utils import parseaddr
+
         from django.conf import settings
 
-        return list(getattr(settings, "ALLMENDE_HELPDESK_ADDRESSES", []))
+        # The address the helpdesk answers from (its replies go out from
+        # ``local+TOKEN@domain`` of it) and any further ones it receives at.
+        own = str(getattr(settings, "ALLMENDE_HELPDESK_ADDRESS", "")).strip()
+        own = own or parseaddr(str(getattr(settings, "DEFAULT_FROM_EMAIL", "")))[1]
+        extra = list(getattr(settings, "ALLMENDE_HELPDESK_ADDRESSES", []))
+        return [address for address in [own, *extra] if address]
     except Exception:  # noqa: BLE001 - settings not configured (a script)
         return []
 
