@@ -92,3 +92,9 @@ def test_unread_queries_use_the_partial_index_on_postgresql(user: User) -> None:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     assert "notification_unread" in unread.explain()
     assert "notification_unread" in unread.filter(url="/events/").explain()
+
+
+def test_an_address_with_a_nul_character_is_a_missing_page(user: User) -> None:
+    make_notification(user, url="/organizations/acme/")
+    response = client_for(user).get("/organizations/%00/")
+    assert response.status_code == 404

@@ -24,7 +24,13 @@ class MarkReadOnViewMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if request.method != "GET" or not user.is_authenticated:
+        # No notification is about an address with a NUL in it (PostgreSQL
+        # refuses the character in a query at all).
+        if (
+            request.method != "GET"
+            or not user.is_authenticated
+            or "\x00" in request.path
+        ):
             return self.get_response(request)
         pending = selectors.unread_ids_for_path(user=user, path=request.path)
         if not pending:
