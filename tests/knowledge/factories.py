@@ -6,9 +6,13 @@ from django.contrib.auth.models import Group
 
 from allmende.accounts.models import User
 from allmende.knowledge import services
-from allmende.knowledge.models import EDITOR_GROUP, Category, Tool
+from allmende.knowledge.models import EDITOR_GROUP, Category, Report, ReportState, Tool
 from allmende.knowledge.services import ToolData
+from allmende.knowledge.services import reports as report_services
+from allmende.knowledge.services.reports import ReportData
+from allmende.organizations.models import Membership, Organization
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 
 def tool_data(**changes: Any) -> ToolData:
@@ -56,3 +60,40 @@ def make_tool(categories: list[str] | None = None, **changes: Any) -> Tool:
         data=tool_data(**changes),
         categories=Category.objects.filter(slug__in=categories or ["videokonferenzen"]),
     )
+
+
+def report_data(**changes: Any) -> ReportData:
+    data = ReportData(
+        title="Vereinstreffen per Video",
+        language="de",
+        summary="Wie wir unsere Treffen ins Netz verlegt haben.",
+        tried="Wir haben **Jitsi Meet** ausprobiert.",
+        worked="Der Zugang ohne Konto.",
+        did_not_work="Große Runden mit schwachem Netz.",
+        effort="Zwei Abende Einrichtung.",
+        tips="Vorher einen Probelauf machen.",
+    )
+    data.update(changes)  # type: ignore[typeddict-item]
+    return data
+
+
+def make_report(
+    organization: Organization | None = None,
+    *,
+    tools: list[Tool] | None = None,
+    published: bool = False,
+    **changes: Any,
+) -> Report:
+    organization = organization or OrganizationFactory()
+    admin = MembershipFactory(organization=organization, role=Membership.Role.ADMIN)
+    report = report_services.report_create(
+        actor=admin.user,
+        organization=organization,
+        data=report_data(**changes),
+        tools=tools or [],
+    )
+    if published:
+        report = report_services.report_transition(
+            actor=admin.user, report=report, target=ReportState.PUBLISHED
+        )
+    return report

@@ -22,7 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("allmende.organizations.urls")),
     path("events/", include("allmende.events.urls")),
-    path("tools/", include("allmende.knowledge.urls")),
+    path("", include("allmende.knowledge.urls")),
     path("calls/", include("allmende.programmes.urls")),
     path("campaigns/", include("allmende.campaigns.urls")),
     path("catalog.<str:ext>", catalog_views.catalog_rdf, name="dcat_catalog"),

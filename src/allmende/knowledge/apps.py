@@ -13,10 +13,11 @@ class KnowledgeConfig(AppConfig):
 
         register(sections.MODULE)
         register(sections.MAINTENANCE_QUEUE)
+        register(sections.GUIDES)
 
         from allmende.core import search
-        from allmende.knowledge.models import Tool
-        from allmende.knowledge.selectors import visible_tools
+        from allmende.knowledge.models import Report, Tool
+        from allmende.knowledge.selectors import visible_reports, visible_tools
 
         search.register(
             search.SearchType(
@@ -25,5 +26,14 @@ class KnowledgeConfig(AppConfig):
                 model=Tool,
                 visible=visible_tools,
                 order=5,
+            )
+        )
+        search.register(
+            search.SearchType(
+                key="report",
+                label=_("Experience reports"),
+                model=Report,
+                visible=visible_reports,
+                order=6,
             )
         )

@@ -241,6 +241,11 @@ def _data(row: tuple[Any, ...]) -> ToolData:
 
 
 def load_demo(*, rng: random.Random, stdout: Any) -> None:
+    load_tools(rng=rng, stdout=stdout)
+    load_reports(rng=rng, stdout=stdout)
+
+
+def load_tools(*, rng: random.Random, stdout: Any) -> None:
     if Tool.objects.exists():
         return
     staff = User.objects.filter(is_staff=True).order_by("pk").first()
@@ -254,3 +259,123 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
                 categories=Category.objects.filter(slug__in=row[1]),
             )
     stdout.write(f"Tool directory: {len(TOOLS)} tools.")
+
+
+# title, language, tools (slugs), summary, tried, worked, did not work,
+# effort, tips
+REPORTS: list[tuple[str, str, list[str], str, str, str, str, str, str]] = [
+    (
+        "Vorstandssitzungen per Jitsi statt im Hinterzimmer",
+        "de",
+        ["jitsi-meet"],
+        "Seit einem Jahr trifft sich unser Vorstand online – ohne Konten und "
+        "ohne Lizenzkosten.",
+        "Wir wollten, dass auch Mitglieder auf dem Land teilnehmen können, und "
+        "haben Jitsi Meet über das Programm genutzt.",
+        "Der Link im Kalender genügt; niemand muss sich registrieren.",
+        "Mit mehr als 15 Kameras wird es bei schwachem Netz zäh.",
+        "Eine Stunde Einweisung für den Vorstand, sonst keine Kosten.",
+        "Kameras aus, wenn jemand mit schwacher Leitung spricht.",
+    ),
+    (
+        "Unsere Mitgliederdaten wohnen jetzt in Nextcloud",
+        "de",
+        ["nextcloud"],
+        "Statt Tabellen in privaten Postfächern: ein gemeinsamer Ordner mit "
+        "klaren Rechten.",
+        "Wir haben Listen, Protokolle und Fotos aus E-Mail-Anhängen in eine "
+        "Nextcloud umgezogen.",
+        "Freigaben pro Arbeitsgruppe; der Kalender für Raumbuchungen.",
+        "Die Desktop-Synchronisation hat ältere Rechner überfordert.",
+        "Drei Abende Umzug, danach etwa eine Stunde im Monat Pflege.",
+        "Ordnerstruktur zuerst auf Papier planen, dann umziehen.",
+    ),
+    (
+        "Surveys without handing data to an ad company",
+        "en",
+        ["limesurvey"],
+        "We replaced a commercial form service with LimeSurvey for our annual "
+        "member survey.",
+        "A survey of 400 members on what our association should focus on.",
+        "Conditional questions and an export to a spreadsheet.",
+        "The editor takes getting used to; the first draft took long.",
+        "Two days for the first survey, two hours for the next one.",
+        "Copy last year's survey instead of starting from scratch.",
+    ),
+    (
+        "Ehrenamtliche koordinieren mit Matrix",
+        "de",
+        ["element"],
+        "Unsere Gruppen-Chats laufen jetzt über Matrix statt über private "
+        "Messenger-Nummern.",
+        "Die Tafel-Ausgabe braucht kurzfristige Absprachen zwischen 60 Ehrenamtlichen.",
+        "Räume pro Ausgabestelle; niemand muss die Telefonnummer teilen.",
+        "Die Verschlüsselungsschlüssel zu sichern, hat viele verwirrt.",
+        "Ein Nachmittag Einrichtung, eine Schulung für alle.",
+        "Eine kurze bebilderte Anleitung zum Einrichten ausdrucken.",
+    ),
+    (
+        "Managing members and donations with CiviCRM",
+        "en",
+        ["civicrm"],
+        "Our association moved its member list and donation receipts from "
+        "spreadsheets into CiviCRM.",
+        "Member fees, donation receipts and event invitations for a club with "
+        "120 members and small grants.",
+        "Receipts for the tax office are now a few clicks.",
+        "Setting it up needed help; the many options were confusing at first.",
+        "One weekend to set up, with help from a volunteer developer.",
+        "Write down which fields you really need before you start.",
+    ),
+    (
+        "Protokolle gemeinsam im Etherpad",
+        "de",
+        ["etherpad"],
+        "Wir schreiben Sitzungsprotokolle jetzt gemeinsam und live mit.",
+        "Protokolle der monatlichen Treffen, die früher eine Person allein abtippte.",
+        "Alle sehen sofort, was notiert wird; Korrekturen gibt es während der Sitzung.",
+        "Ohne feste Struktur wurde das Pad unübersichtlich.",
+        "Keiner: das Pad läuft beim Programm, der Link genügt.",
+        "Eine Vorlage mit der Tagesordnung vorab ins Pad kopieren.",
+    ),
+]
+
+
+def load_reports(*, rng: random.Random, stdout: Any) -> None:
+    from allmende.knowledge.models import Report, ReportState
+    from allmende.knowledge.services import reports as report_services
+    from allmende.knowledge.services.reports import ReportData
+    from allmende.organizations.models import Membership
+
+    if Report.objects.exists():
+        return
+    admins = list(
+        Membership.objects.filter(role=Membership.Role.ADMIN)
+        .select_related("user", "organization")
+        .order_by("organization__name")[: len(REPORTS)]
+    )
+    if not admins:
+        return
+    with transaction.atomic():
+        for index, row in enumerate(REPORTS):
+            title, language, slugs, summary, tried, worked, bad, effort, tips = row
+            admin = admins[index % len(admins)]
+            report = report_services.report_create(
+                actor=admin.user,
+                organization=admin.organization,
+                data=ReportData(
+                    title=title,
+                    language=language,
+                    summary=summary,
+                    tried=tried,
+                    worked=worked,
+                    did_not_work=bad,
+                    effort=effort,
+                    tips=tips,
+                ),
+                tools=Tool.objects.filter(slug__in=slugs),
+            )
+            report_services.report_transition(
+                actor=admin.user, report=report, target=ReportState.PUBLISHED
+            )
+    stdout.write(f"Experience reports: {len(REPORTS)} published.")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allmende.core.idempotency import SubmissionKeyField
 from allmende.core.iri import IRIFormField
+from allmende.core.models import FocusArea
 from allmende.events.models import Level
 from allmende.knowledge.licences import LicenceFamily, normalize_licence
 from allmende.knowledge.models import (
@@ -14,11 +15,14 @@ from allmende.knowledge.models import (
     Cost,
     HostingOption,
     Platform,
+    Report,
     Tool,
     language_choices,
 )
-from allmende.knowledge.selectors import ToolFilters
+from allmende.knowledge.selectors import ReportFilters, ToolFilters
 from allmende.knowledge.services import ToolData
+from allmende.knowledge.services.reports import ReportData
+from allmende.organizations.models import Organization
 
 
 class ToolForm(forms.ModelForm):
@@ -247,3 +251,120 @@ class ToolFilterForm(forms.Form):
             }
             return ToolFilters(**{k: v for k, v in data.items() if v})
         return ToolFilters(**self.cleaned_data)
+
+
+class ReportForm(forms.ModelForm):
+    tools = forms.ModelMultipleChoiceField(
+        label=_("Tools this report is about"),
+        queryset=Tool.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    focus_areas = forms.ModelMultipleChoiceField(
+        label=_("Focus areas"),
+        queryset=FocusArea.objects.order_by("name_de"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "title",
+            "language",
+            "summary",
+            "tried",
+            "worked",
+            "did_not_work",
+            "effort",
+            "tips",
+            "tools",
+            "focus_areas",
+        ]
+        help_texts = {
+            "tried": _("Markdown is allowed: **bold**, lists, links."),
+        }
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 5})
+            for name in ("tried", "worked", "did_not_work", "effort", "tips")
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        organizations: list[Organization] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"] = forms.ModelChoiceField(
+                label=_("On behalf of"),
+                queryset=Organization.objects.filter(
+                    pk__in=[org.pk for org in organizations]
+                ).order_by("name"),
+                initial=organizations[0].pk if len(organizations) == 1 else None,
+            )
+            self.order_fields(["organization"])
+
+    def _post_clean(self) -> None:
+        # The service validates the model; the form checks its own fields.
+        pass
+
+    def report_data(self) -> ReportData:
+        data = self.cleaned_data
+        return ReportData(
+            title=data["title"],
+            language=data["language"],
+            summary=data["summary"],
+            tried=data["tried"],
+            worked=data["worked"],
+            did_not_work=data["did_not_work"],
+            effort=data["effort"],
+            tips=data["tips"],
+        )
+
+
+class ReportCreateForm(ReportForm):
+    submission_key = SubmissionKeyField()
+
+
+class ReportFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    tool = forms.ChoiceField(label=_("Tool"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("helpful", _("Most helpful first")), ("new", _("Newest first"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["tool"]).choices = [
+            ("", _("All tools"))
+        ] + list(
+            Tool.objects.filter(reports__isnull=False)
+            .distinct()
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+
+    def filters(self) -> ReportFilters:
+        if not self.is_bound or not self.is_valid():
+            return ReportFilters()
+        data = self.cleaned_data
+        return ReportFilters(
+            q=data["q"], tool=data["tool"], sort=data["sort"] or "helpful"
+        )
+
+
+class TakedownForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the report taken down?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

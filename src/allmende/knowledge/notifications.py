@@ -17,3 +17,17 @@ TOOL_LINKS_BROKEN = register(
         default=Channel.APP,
     )
 )
+
+REPORT_TAKEN_DOWN = register(
+    NotificationType(
+        key="knowledge.report_taken_down",
+        module=_("Knowledge"),
+        label=_("Experience report taken down"),
+        description=_(
+            "When the programme takes down a report of your organization "
+            "(organization administrators)."
+        ),
+        message=_("The report “%(title)s” was taken down: %(reason)s"),
+        default=Channel.APP,
+    )
+)

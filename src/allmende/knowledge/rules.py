@@ -36,3 +36,72 @@ rules.add_perm("knowledge.add_tool", is_staff | is_editor)
 rules.add_perm("knowledge.change_tool", is_staff | is_editor)
 rules.add_perm("knowledge.check_tool", is_staff | is_editor)
 rules.add_perm("knowledge.view_maintenance", is_staff | is_editor)
+
+
+# Experience reports: what a person may do follows from their roles towards
+# the report's organization and the report's transition table.
+
+
+def organization_roles(user: Any, organization: Any) -> set[str]:
+    """The roles of ``user`` towards ``organization`` in the knowledge hub's
+    workflows: ``member``, ``org_admin`` (who is also a member), ``staff``."""
+    from allmende.knowledge.models.reports import MEMBER, ORG_ADMIN, STAFF
+    from allmende.organizations.models import Membership
+
+    roles: set[str] = set()
+    if not user.is_authenticated:
+        return roles
+    if user.is_staff:
+        roles.add(STAFF)
+    if organization is not None:
+        role = (
+            Membership.objects.filter(organization=organization, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if role is not None:
+            roles.add(MEMBER)
+        if role == Membership.Role.ADMIN:
+            roles.add(ORG_ADMIN)
+    return roles
+
+
+@rules.predicate
+def is_org_member(user: Any, organization: Any) -> bool:
+    from allmende.knowledge.models.reports import MEMBER
+
+    return MEMBER in organization_roles(user, organization)
+
+
+@rules.predicate
+def is_org_admin(user: Any, organization: Any) -> bool:
+    from allmende.knowledge.models.reports import ORG_ADMIN
+
+    return ORG_ADMIN in organization_roles(user, organization)
+
+
+@rules.predicate
+def may_change_report(user: Any, report: Any) -> bool:
+    from allmende.knowledge.models.reports import MEMBER
+
+    return bool(
+        report is not None
+        and report.is_editable
+        and MEMBER in organization_roles(user, report.organization)
+    )
+
+
+@rules.predicate
+def may_read_unpublished_report(user: Any, report: Any) -> bool:
+    if report is None:
+        return False
+    return bool(organization_roles(user, report.organization) or is_staff(user))
+
+
+# With an organization as object.
+rules.add_perm("knowledge.add_report", is_org_member)
+rules.add_perm("knowledge.mark_tool_use", is_org_admin | is_staff)
+# With a report as object.
+rules.add_perm("knowledge.change_report", may_change_report)
+rules.add_perm("knowledge.view_report", may_read_unpublished_report)
+rules.add_perm("knowledge.vote_report", rules.is_authenticated)

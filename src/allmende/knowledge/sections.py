@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allmende.core.modules import Module, Section, everyone
 from allmende.knowledge import selectors
-from allmende.knowledge.models import Category, Tool
+from allmende.knowledge.models import Category, Report, Tool
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -24,6 +24,17 @@ def start_section(request: HttpRequest) -> Section | None:
         title=_("New and updated tools"),
         template="knowledge/sections/start.html",
         context={"tools": tools},
+    )
+
+
+def guides_section(request: HttpRequest) -> Section | None:
+    reports = selectors.new_reports(limit=START_SHOWN)
+    if not reports:
+        return None
+    return Section(
+        title=_("New guides and reports"),
+        template="knowledge/sections/guides.html",
+        context={"reports": reports},
     )
 
 
@@ -67,4 +78,17 @@ MAINTENANCE_QUEUE = Module(
     order=11,
     visible=_maintainer,
     dashboard=maintenance_queue,
+)
+
+# Experience reports (and the handbook's guides): a navigation entry and the
+# start page's "new guides and reports".
+GUIDES = Module(
+    key="knowledge-guides",
+    label=_("Guides and reports"),
+    url_name="knowledge:report_list",
+    icon="book-open",
+    order=12,
+    start_section=guides_section,
+    start_section_audience=everyone,
+    start_section_models=(Report,),
 )

@@ -10,7 +10,16 @@ from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from allmende.core.search import search_queryset
-from allmende.knowledge.models import Category, Tool, ToolLink, unmaintained_before
+from allmende.knowledge.models import (
+    Category,
+    Report,
+    ReportState,
+    ReportVote,
+    Tool,
+    ToolLink,
+    unmaintained_before,
+)
+from allmende.organizations.models import Organization
 
 
 @dataclass(frozen=True)
@@ -127,4 +136,107 @@ def maintenance_queue() -> QuerySet[Tool]:
         )
         .prefetch_related(Prefetch("links", queryset=ToolLink.objects.filter(ok=False)))
         .order_by("-links_broken", "activity_at", "name")
+    )
+
+
+# Experience reports.
+
+
+def visible_reports(viewer: Any = None) -> QuerySet[Report]:
+    """Published reports for everyone; drafts and taken-down reports also
+    for the members of their organization and for staff."""
+    published = Q(state=ReportState.PUBLISHED)
+    if viewer is None or not viewer.is_authenticated:
+        return Report.objects.filter(published)
+    if viewer.is_staff:
+        return Report.objects.all()
+    return Report.objects.filter(
+        published | Q(organization__memberships__user=viewer)
+    ).distinct()
+
+
+def published_reports() -> QuerySet[Report]:
+    return Report.objects.filter(state=ReportState.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    q: str = ""
+    tool: str = ""
+    sort: str = "helpful"
+
+
+def report_list(*, filters: ReportFilters) -> QuerySet[Report]:
+    """Published reports, the most helpful first (or the newest first)."""
+    queryset = published_reports().select_related("organization")
+    if filters.tool:
+        queryset = queryset.filter(tools__slug=filters.tool)
+    queryset = queryset.prefetch_related(
+        Prefetch("tools", queryset=Tool.objects.order_by("name"))
+    )
+    if filters.q:
+        return search_queryset(queryset, filters.q)
+    if filters.sort == "new":
+        return queryset.order_by("-published_at", "-pk")
+    return queryset.order_by("-helpful_count", "-published_at", "-pk")
+
+
+def reports_of_organizations(viewer: Any) -> QuerySet[Report]:
+    """Every report of the organizations ``viewer`` belongs to, newest first."""
+    return (
+        Report.objects.filter(organization__memberships__user=viewer)
+        .select_related("organization")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def report_detail(*, pk: int, viewer: Any) -> Report | None:
+    return (
+        visible_reports(viewer)
+        .select_related("organization", "author")
+        .prefetch_related(
+            Prefetch("tools", queryset=Tool.objects.order_by("name")), "focus_areas"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def has_voted(*, report: Report, viewer: Any) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    return ReportVote.objects.filter(report=report, user=viewer).exists()
+
+
+def tool_reports(*, tool: Tool, limit: int = 20) -> list[Report]:
+    """A tool's published reports, the most helpful first."""
+    return list(
+        published_reports()
+        .filter(tools=tool)
+        .select_related("organization")
+        .order_by("-helpful_count", "-published_at", "-pk")[:limit]
+    )
+
+
+def organizations_using(*, tool: Tool) -> list[Organization]:
+    """Organizations that published a report on ``tool`` or that say on their
+    profile that they use it, by name."""
+    return list(
+        Organization.objects.filter(
+            Q(
+                knowledge_reports__tools=tool,
+                knowledge_reports__state=ReportState.PUBLISHED,
+            )
+            | Q(tool_uses__tool=tool)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def new_reports(*, limit: int = 6) -> list[Report]:
+    return list(
+        published_reports()
+        .select_related("organization")
+        .order_by("-published_at", "-pk")[:limit]
     )

@@ -1,15 +1,27 @@
 from django.urls import path
 
 from allmende.knowledge import views
+from allmende.knowledge.views import reports
 
 app_name = "knowledge"
 
 urlpatterns = [
-    path("", views.tool_list, name="tool_list"),
-    path("new/", views.tool_create, name="tool_create"),
-    path("maintenance/", views.maintenance, name="maintenance"),
-    path("compare/", views.tool_compare, name="tool_compare"),
-    path("<slug:slug>/", views.tool_detail, name="tool_detail"),
-    path("<slug:slug>/edit/", views.tool_edit, name="tool_edit"),
-    path("<slug:slug>/check/", views.tool_check, name="tool_check"),
+    path("tools/", views.tool_list, name="tool_list"),
+    path("tools/new/", views.tool_create, name="tool_create"),
+    path("tools/maintenance/", views.maintenance, name="maintenance"),
+    path("tools/compare/", views.tool_compare, name="tool_compare"),
+    path("tools/<slug:slug>/", views.tool_detail, name="tool_detail"),
+    path("tools/<slug:slug>/edit/", views.tool_edit, name="tool_edit"),
+    path("tools/<slug:slug>/check/", views.tool_check, name="tool_check"),
+    path("tools/<slug:slug>/use/", reports.tool_use, name="tool_use"),
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/new/", reports.report_create, name="report_create"),
+    path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
+    path("reports/<int:pk>/vote/", reports.report_vote, name="report_vote"),
+    path(
+        "reports/<int:pk>/to/<slug:target>/",
+        reports.report_transition,
+        name="report_transition",
+    ),
 ]

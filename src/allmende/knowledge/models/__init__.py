@@ -371,3 +371,12 @@ class ToolLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool_id} {self.kind}: {self.url}"
+
+
+# The other topics of the knowledge hub, each in a module of its own.
+from allmende.knowledge.models.reports import REPORT_TRANSITIONS as REPORT_TRANSITIONS  # noqa: E402, E501
+from allmende.knowledge.models.reports import ContentLanguage as ContentLanguage  # noqa: E402
+from allmende.knowledge.models.reports import Report as Report  # noqa: E402
+from allmende.knowledge.models.reports import ReportState as ReportState  # noqa: E402
+from allmende.knowledge.models.reports import ReportVote as ReportVote  # noqa: E402
+from allmende.knowledge.models.reports import ToolUse as ToolUse  # noqa: E402
