@@ -46,6 +46,7 @@ def test_existing_apps_register_their_modules_in_order() -> None:
     keys = [module.key for module in modules.modules_for(AnonymousUser())]
     assert keys == [
         "knowledge",
+        "knowledge-guides",
         "events",
         "academy",
         "data",

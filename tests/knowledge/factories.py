@@ -6,8 +6,20 @@ from django.contrib.auth.models import Group
 
 from allmende.accounts.models import User
 from allmende.knowledge import services
-from allmende.knowledge.models import EDITOR_GROUP, Category, Report, ReportState, Tool
+from allmende.knowledge.models import (
+    EDITOR_GROUP,
+    REVIEWER_GROUP,
+    Book,
+    Category,
+    Chapter,
+    Page,
+    PageState,
+    Report,
+    ReportState,
+    Tool,
+)
 from allmende.knowledge.services import ToolData
+from allmende.knowledge.services import handbook as handbook_services
 from allmende.knowledge.services import reports as report_services
 from allmende.knowledge.services.reports import ReportData
 from allmende.organizations.models import Membership, Organization
@@ -97,3 +109,35 @@ def make_report(
             actor=admin.user, report=report, target=ReportState.PUBLISHED
         )
     return report
+
+
+def reviewer() -> User:
+    person = UserFactory()
+    person.groups.add(Group.objects.get(name=REVIEWER_GROUP))
+    return person
+
+
+def make_chapter(book: Book | None = None, title: str = "Offene Daten") -> Chapter:
+    book = book or Book.objects.create(
+        slug=f"handbuch-{Book.objects.count() + 1}", title="Handbuch", language="de"
+    )
+    return Chapter.objects.create(book=book, title=title)
+
+
+def make_page(
+    chapter: Chapter | None = None,
+    *,
+    title: str = "Warum offene Daten",
+    body: str = "## Anfang\n\nErster Text.\n",
+    published: bool = False,
+) -> Page:
+    staff = StaffFactory()
+    page = handbook_services.page_create(
+        actor=staff, chapter=chapter or make_chapter(), title=title, body=body
+    )
+    if published:
+        for target in (PageState.IN_REVIEW, PageState.PUBLISHED):
+            page = handbook_services.page_transition(
+                actor=staff, page=page, target=target
+            )
+    return page

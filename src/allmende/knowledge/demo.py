@@ -243,6 +243,7 @@ def _data(row: tuple[Any, ...]) -> ToolData:
 def load_demo(*, rng: random.Random, stdout: Any) -> None:
     load_tools(rng=rng, stdout=stdout)
     load_reports(rng=rng, stdout=stdout)
+    load_handbook(rng=rng, stdout=stdout)
 
 
 def load_tools(*, rng: random.Random, stdout: Any) -> None:
@@ -379,3 +380,222 @@ def load_reports(*, rng: random.Random, stdout: Any) -> None:
                 actor=admin.user, report=report, target=ReportState.PUBLISHED
             )
     stdout.write(f"Experience reports: {len(REPORTS)} published.")
+
+
+# The demo handbook, in German and English: (chapter, page title, text) per
+# language, in the same order so that each page has its counterpart.
+HANDBOOK_DE = (
+    "krisenfeste-verwaltung",
+    "Krisenfeste Verwaltung und Zivilgesellschaft",
+    "Wie Verwaltungen und Vereine mit offenen Daten, freier Software, offenen "
+    "Schnittstellen und offenen Lizenzen handlungsfähig bleiben, wenn es darauf "
+    "ankommt.",
+    [
+        (
+            "Offene Daten",
+            "Warum offene Daten in der Krise tragen",
+            """In einer Krise brauchen viele Stellen zugleich dieselben
+Informationen: Wo sind Notunterkünfte, welche Straßen sind gesperrt, wer hat
+welche Vorräte? Wenn diese Daten nur in einem Fachverfahren liegen, werden sie
+abgeschrieben, per Tabelle verschickt und veralten sofort.
+
+## Was offene Daten ändern
+
+Offene Daten sind maschinenlesbar, frei nutzbar und an einer festen Adresse
+abrufbar. Helfende Initiativen können sie direkt in Karten und Apps übernehmen,
+ohne erst um Erlaubnis zu fragen.
+
+## Womit Sie anfangen
+
+- Listen Sie auf, welche Daten in einer Lage zuerst gefragt sind.
+- Veröffentlichen Sie diese vorab, nicht erst im Ernstfall.
+- Nennen Sie eine Ansprechperson und ein Aktualisierungsintervall.
+
+### Ein Beispiel
+
+Ein Landkreis veröffentlicht die Standorte seiner Sirenen und
+Notstromaggregate als CSV-Datei. Ein Verein baut daraus in einer Nacht eine
+Karte für ältere Menschen im Ort.
+""",
+        ),
+        (
+            "Freie und offene Software",
+            "Freie Software als Versicherung",
+            """Software, deren Quelltext offenliegt, kann jede fähige Person
+weiterbetreiben, prüfen und anpassen. Das schützt davor, dass ein Dienst genau
+dann verschwindet, wenn er gebraucht wird.
+
+## Abhängigkeiten erkennen
+
+Fragen Sie bei jedem Werkzeug: Wer darf es betreiben? Was passiert, wenn der
+Anbieter aufgibt? Können wir unsere Daten vollständig mitnehmen?
+
+## Gemeinsam betreiben
+
+Vereine müssen nicht alles selbst hosten. Ein Programm oder ein Verbund kann
+Videokonferenzen, Chat und Dateiablage für viele betreiben – auf freier
+Software, sodass niemand eingesperrt ist.
+""",
+        ),
+        (
+            "Offene Schnittstellen",
+            "Schnittstellen, die jede Seite versteht",
+            """Eine offene Schnittstelle ist dokumentiert, folgt einem Standard
+und ist ohne Sondervertrag nutzbar. So können Systeme verschiedener Stellen
+miteinander sprechen, auch wenn sie nie dafür geplant wurden.
+
+## Standards vor Eigenbau
+
+Wo es einen Standard gibt – etwa DCAT-AP für Datenkataloge oder iCalendar für
+Termine –, nutzen Sie ihn. Jede eigene Lösung ist eine Übersetzung mehr, die im
+Ernstfall fehlt.
+
+## Dokumentation gehört dazu
+
+Beschreiben Sie jede Schnittstelle so, dass eine Person ohne Vorwissen sie in
+einer Stunde anbinden kann.
+""",
+        ),
+        (
+            "Offene Lizenzen",
+            "Klare Lizenzen ersparen Rückfragen",
+            """Daten und Texte helfen nur, wenn alle wissen, dass sie sie nutzen
+dürfen. Eine offene Lizenz sagt das ein für alle Mal.
+
+## Welche Lizenz?
+
+Für Daten eignet sich die Datenlizenz Deutschland – Zero oder CC0, für Texte
+CC BY 4.0. Für Software wählen Sie eine Lizenz von der SPDX-Liste.
+
+## Lizenz sichtbar machen
+
+Schreiben Sie die Lizenz neben jeden Download und in die Metadaten, damit
+auch Maschinen sie lesen können.
+""",
+        ),
+    ],
+)
+HANDBOOK_EN = (
+    "crisis-resilient-administration",
+    "Crisis-resilient administration and civil society",
+    "How administrations and associations stay able to act with open data, "
+    "free and open software, open interfaces and open licences.",
+    [
+        (
+            "Open data",
+            "Why open data carries you through a crisis",
+            """In a crisis many people need the same information at once:
+where are the shelters, which roads are closed, who holds which supplies? Data
+locked in one system gets copied by hand and is out of date at once.
+
+## What open data changes
+
+Open data is machine-readable, free to use and at a stable address. Helpers
+can put it on maps and into apps without asking first.
+
+## Where to start
+
+- List the data that is asked for first in an emergency.
+- Publish it beforehand, not during the emergency.
+- Name a contact and how often it is updated.
+""",
+        ),
+        (
+            "Free and open software",
+            "Free software as insurance",
+            """Software whose source is open can be run, checked and changed by
+anyone able to. It cannot vanish just when it is needed.
+
+## Know your dependencies
+
+Ask of every tool: who may run it, what happens if the vendor gives up, and
+can we take all our data with us?
+""",
+        ),
+        (
+            "Open interfaces",
+            "Interfaces every side understands",
+            """An open interface is documented, follows a standard and needs no
+special contract, so systems of different bodies can talk to each other.
+
+## Standards before home-made solutions
+
+Where a standard exists, such as DCAT-AP for data catalogues or iCalendar for
+dates, use it.
+""",
+        ),
+        (
+            "Open licences",
+            "Clear licences save questions",
+            """Data and texts only help when everyone knows they may use them.
+An open licence says so once and for all.
+
+## Which licence?
+
+For data, CC0 or the Data licence Germany – Zero; for texts CC BY 4.0; for
+software a licence from the SPDX list.
+""",
+        ),
+    ],
+)
+
+
+def load_handbook(*, rng: random.Random, stdout: Any) -> None:
+    from allmende.knowledge.models import Book, Chapter, Page, PageState
+    from allmende.knowledge.services import handbook
+
+    if Book.objects.exists():
+        return
+    staff = User.objects.filter(is_staff=True).order_by("pk").first()
+    if staff is None:
+        return
+    with transaction.atomic():
+        made: dict[str, list[Page]] = {}
+        books: dict[str, Book] = {}
+        for language, (slug, title, description, pages) in (
+            ("de", HANDBOOK_DE),
+            ("en", HANDBOOK_EN),
+        ):
+            book = Book.objects.create(
+                slug=slug, title=title, description=description, language=language
+            )
+            books[language] = book
+            made[language] = []
+            for position, (chapter_title, page_title, body) in enumerate(pages):
+                chapter = Chapter.objects.create(
+                    book=book, title=chapter_title, position=position
+                )
+                page = handbook.page_create(
+                    actor=staff,
+                    chapter=chapter,
+                    title=page_title,
+                    body=body,
+                    message="Erste Fassung" if language == "de" else "First version",
+                )
+                for target in (PageState.IN_REVIEW, PageState.PUBLISHED):
+                    page = handbook.page_transition(
+                        actor=staff, page=page, target=target
+                    )
+                made[language].append(page)
+        Book.objects.filter(pk=books["de"].pk).update(counterpart=books["en"])
+        Book.objects.filter(pk=books["en"].pk).update(counterpart=books["de"])
+        for german, english in zip(made["de"], made["en"], strict=True):
+            Page.objects.filter(pk=german.pk).update(counterpart=english)
+            Page.objects.filter(pk=english.pk).update(counterpart=german)
+        # A change waiting for review, so the review queue shows something.
+        first = made["de"][0]
+        latest = first.revisions.order_by("-number").first()
+        if latest is not None:
+            handbook.page_save(
+                actor=staff,
+                page=first,
+                title=latest.title,
+                body=latest.body
+                + "\n## Datenqualität\n\nLieber wenige Daten aktuell als viele "
+                "veraltet.\n",
+                message="Abschnitt zur Datenqualität",
+            )
+            handbook.page_transition(
+                actor=staff, page=first, target=PageState.IN_REVIEW
+            )
+    stdout.write("Handbook: 2 books (de, en), 8 pages.")

@@ -11,7 +11,9 @@ from allmende.core.models import FocusArea
 from allmende.events.models import Level
 from allmende.knowledge.licences import LicenceFamily, normalize_licence
 from allmende.knowledge.models import (
+    Book,
     Category,
+    Chapter,
     Cost,
     HostingOption,
     Platform,
@@ -368,3 +370,52 @@ class TakedownForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class PageForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=100000,
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text=_(
+            "Markdown: ## for a section heading, ### for a subsection, "
+            "**bold**, lists and links. Headings make the table of contents."
+        ),
+    )
+    message = forms.CharField(
+        label=_("What did you change?"),
+        max_length=300,
+        required=False,
+        help_text=_("A short note for the history, for example “Fixed links”."),
+    )
+
+
+class PageCreateForm(PageForm):
+    chapter = forms.ModelChoiceField(
+        label=_("Chapter"), queryset=Chapter.objects.none()
+    )
+    submission_key = SubmissionKeyField()
+
+    def __init__(self, *args: Any, book: Book, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelChoiceField, self.fields["chapter"]
+        ).queryset = Chapter.objects.filter(book=book).order_by("position", "pk")
+        self.order_fields(["chapter"])
+
+
+class ReviewCommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment for the editor"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DiffForm(forms.Form):
+    """Two revisions of a page to compare, by number."""
+
+    a = forms.IntegerField(label=_("Older revision"), min_value=1)
+    b = forms.IntegerField(label=_("Newer revision"), min_value=1)

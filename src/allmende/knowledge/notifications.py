@@ -31,3 +31,28 @@ REPORT_TAKEN_DOWN = register(
         default=Channel.APP,
     )
 )
+
+GUIDE_SUBMITTED = register(
+    NotificationType(
+        key="knowledge.guide_submitted",
+        module=_("Knowledge"),
+        label=_("Guide page waiting for review"),
+        description=_(
+            "When an editor sends a change of a handbook page to review "
+            "(reviewers and staff)."
+        ),
+        message=_("“%(title)s” waits for your review."),
+        default=Channel.APP,
+    )
+)
+
+GUIDE_REVIEWED = register(
+    NotificationType(
+        key="knowledge.guide_reviewed",
+        module=_("Knowledge"),
+        label=_("Your guide change was reviewed"),
+        description=_("When a reviewer publishes or sends back your change."),
+        message=_("Your change of “%(title)s” was %(outcome)s"),
+        default=Channel.APP,
+    )
+)

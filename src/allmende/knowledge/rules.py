@@ -105,3 +105,36 @@ rules.add_perm("knowledge.mark_tool_use", is_org_admin | is_staff)
 rules.add_perm("knowledge.change_report", may_change_report)
 rules.add_perm("knowledge.view_report", may_read_unpublished_report)
 rules.add_perm("knowledge.vote_report", rules.is_authenticated)
+
+
+# The handbook: editors (the editor group) write pages, reviewers (the
+# reviewer group) approve them; staff do both.
+
+
+@rules.predicate
+def is_reviewer(user: Any) -> bool:
+    from allmende.knowledge.models.handbook import REVIEWER_GROUP
+
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_knowledge_reviewer", None)
+    if cached is None:
+        cached = bool(user.groups.filter(name=REVIEWER_GROUP).exists())
+        user._knowledge_reviewer = cached
+    return bool(cached)
+
+
+def page_roles(user: Any) -> set[str]:
+    """The roles of ``user`` in the handbook's workflow."""
+    from allmende.knowledge.models.handbook import EDITOR, REVIEWER
+
+    roles: set[str] = set()
+    if is_staff(user) or is_editor(user):
+        roles.add(EDITOR)
+    if is_staff(user) or is_reviewer(user):
+        roles.add(REVIEWER)
+    return roles
+
+
+rules.add_perm("knowledge.edit_guide", is_staff | is_editor)
+rules.add_perm("knowledge.review_guide", is_staff | is_reviewer)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allmende.core.modules import Module, Section, everyone
 from allmende.knowledge import selectors
-from allmende.knowledge.models import Category, Report, Tool
+from allmende.knowledge.models import Category, Page, Report, Tool
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -28,14 +28,31 @@ def start_section(request: HttpRequest) -> Section | None:
 
 
 def guides_section(request: HttpRequest) -> Section | None:
+    pages = selectors.new_pages(limit=START_SHOWN)
     reports = selectors.new_reports(limit=START_SHOWN)
-    if not reports:
+    if not pages and not reports:
         return None
     return Section(
         title=_("New guides and reports"),
         template="knowledge/sections/guides.html",
-        context={"reports": reports},
+        context={"pages": pages, "reports": reports},
     )
+
+
+def guide_review_queue(request: HttpRequest) -> Section | None:
+    waiting = list(selectors.guide_review_queue()[:QUEUE_SHOWN])
+    overdue = list(selectors.overdue_pages()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Guide pages to review"),
+        template="knowledge/sections/guide_review.html",
+        context={"waiting": waiting, "overdue": overdue},
+        urgent=bool(waiting),
+    )
+
+
+def _reviewer(user: Viewer) -> bool:
+    has_perm = getattr(user, "has_perm", None)
+    return bool(has_perm and has_perm("knowledge.review_guide"))
 
 
 def maintenance_queue(request: HttpRequest) -> Section:
@@ -85,10 +102,21 @@ MAINTENANCE_QUEUE = Module(
 GUIDES = Module(
     key="knowledge-guides",
     label=_("Guides and reports"),
-    url_name="knowledge:report_list",
+    url_name="knowledge:guide_index",
     icon="book-open",
     order=12,
     start_section=guides_section,
     start_section_audience=everyone,
-    start_section_models=(Report,),
+    start_section_models=(Report, Page),
+)
+
+# Reviewers' queue: changes waiting for review and pages whose check is due.
+GUIDE_REVIEW = Module(
+    key="knowledge-guide-review",
+    label=_("Guide review"),
+    url_name="",
+    icon="book-open",
+    order=13,
+    visible=_reviewer,
+    dashboard=guide_review_queue,
 )

@@ -8,10 +8,16 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from allmende.core.search import search_queryset
 from allmende.knowledge.models import (
+    Book,
     Category,
+    Chapter,
+    Page,
+    PageRevision,
+    PageState,
     Report,
     ReportState,
     ReportVote,
@@ -238,5 +244,72 @@ def new_reports(*, limit: int = 6) -> list[Report]:
     return list(
         published_reports()
         .select_related("organization")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+# The handbook.
+
+
+def visible_pages(viewer: Any = None) -> QuerySet[Page]:
+    """Pages readers see: those with a published revision."""
+    return Page.objects.filter(published_revision__isnull=False).select_related(
+        "book", "published_revision"
+    )
+
+
+def books() -> list[Book]:
+    return list(Book.objects.order_by("position", "title"))
+
+
+def book_contents(*, book: Book, viewer: Any) -> list[tuple[Chapter, list[Page]]]:
+    """The book's chapters, each with its pages in order: the published ones
+    for readers, every page for editors."""
+    pages = Page.objects.filter(book=book).select_related("published_revision")
+    if not viewer.has_perm("knowledge.edit_guide"):
+        pages = pages.filter(published_revision__isnull=False)
+    chapters = list(
+        Chapter.objects.filter(book=book)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("pages", queryset=pages.order_by("position", "pk")))
+    )
+    return [(chapter, list(chapter.pages.all())) for chapter in chapters]
+
+
+def page_for(*, book: str, page: str) -> Page | None:
+    return (
+        Page.objects.select_related(
+            "book", "chapter", "published_revision", "counterpart__book"
+        )
+        .filter(book__slug=book, slug=page)
+        .first()
+    )
+
+
+def page_revisions(*, page: Page) -> QuerySet[PageRevision]:
+    return page.revisions.select_related("author").order_by("-number")
+
+
+def guide_review_queue() -> QuerySet[Page]:
+    return (
+        Page.objects.filter(state=PageState.IN_REVIEW)
+        .select_related("book", "submitted_by")
+        .order_by("updated_at")
+    )
+
+
+def overdue_pages() -> QuerySet[Page]:
+    return (
+        visible_pages()
+        .filter(review_due_on__lt=timezone.localdate())
+        .select_related("book")
+        .order_by("review_due_on", "pk")
+    )
+
+
+def new_pages(*, limit: int = 6) -> list[Page]:
+    return list(
+        visible_pages()
+        .select_related("book", "published_revision")
         .order_by("-published_at", "-pk")[:limit]
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from allmende.knowledge import views
-from allmende.knowledge.views import reports
+from allmende.knowledge.views import handbook, reports
 
 app_name = "knowledge"
 
@@ -23,5 +23,31 @@ urlpatterns = [
         "reports/<int:pk>/to/<slug:target>/",
         reports.report_transition,
         name="report_transition",
+    ),
+    path("guides/", handbook.guide_index, name="guide_index"),
+    path("guides/<slug:book>/", handbook.book_detail, name="book_detail"),
+    path("guides/<slug:book>/print/", handbook.book_print, name="book_print"),
+    path("guides/<slug:book>/new/", handbook.page_create, name="page_create"),
+    path("guides/<slug:book>/<slug:page>/", handbook.page_detail, name="page_detail"),
+    path("guides/<slug:book>/<slug:page>/edit/", handbook.page_edit, name="page_edit"),
+    path(
+        "guides/<slug:book>/<slug:page>/history/",
+        handbook.page_history,
+        name="page_history",
+    ),
+    path(
+        "guides/<slug:book>/<slug:page>/revisions/<int:number>/restore/",
+        handbook.page_restore,
+        name="page_restore",
+    ),
+    path(
+        "guides/<slug:book>/<slug:page>/to/<slug:target>/",
+        handbook.page_transition,
+        name="page_transition",
+    ),
+    path(
+        "guides/<slug:book>/<slug:page>/confirm/",
+        handbook.page_confirm,
+        name="page_confirm",
     ),
 ]

@@ -374,6 +374,13 @@ class ToolLink(models.Model):
 
 
 # The other topics of the knowledge hub, each in a module of its own.
+from allmende.knowledge.models.handbook import PAGE_TRANSITIONS as PAGE_TRANSITIONS  # noqa: E402, E501
+from allmende.knowledge.models.handbook import REVIEWER_GROUP as REVIEWER_GROUP  # noqa: E402
+from allmende.knowledge.models.handbook import Book as Book  # noqa: E402
+from allmende.knowledge.models.handbook import Chapter as Chapter  # noqa: E402
+from allmende.knowledge.models.handbook import Page as Page  # noqa: E402
+from allmende.knowledge.models.handbook import PageRevision as PageRevision  # noqa: E402
+from allmende.knowledge.models.handbook import PageState as PageState  # noqa: E402
 from allmende.knowledge.models.reports import REPORT_TRANSITIONS as REPORT_TRANSITIONS  # noqa: E402, E501
 from allmende.knowledge.models.reports import ContentLanguage as ContentLanguage  # noqa: E402
 from allmende.knowledge.models.reports import Report as Report  # noqa: E402
