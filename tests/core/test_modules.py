@@ -47,6 +47,7 @@ def test_existing_apps_register_their_modules_in_order() -> None:
     assert keys == [
         "knowledge",
         "knowledge-guides",
+        "knowledge-services",
         "events",
         "academy",
         "data",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from allmende.accounts.models import User
 from allmende.knowledge import services
@@ -12,15 +13,20 @@ from allmende.knowledge.models import (
     Book,
     Category,
     Chapter,
+    CodeOfConduct,
+    HostedService,
     Page,
     PageState,
     Report,
     ReportState,
+    ServiceRequest,
     Tool,
 )
 from allmende.knowledge.services import ToolData
 from allmende.knowledge.services import handbook as handbook_services
+from allmende.knowledge.services import hosting as hosting_services
 from allmende.knowledge.services import reports as report_services
+from allmende.knowledge.services.hosting import ServiceRequestData
 from allmende.knowledge.services.reports import ReportData
 from allmende.organizations.models import Membership, Organization
 from tests.accounts.factories import StaffFactory, UserFactory
@@ -141,3 +147,43 @@ def make_page(
                 actor=staff, page=page, target=target
             )
     return page
+
+
+def make_service(**changes: Any) -> HostedService:
+    values: dict[str, Any] = {
+        "slug": f"dienst-{HostedService.objects.count() + 1}",
+        "name": f"Videokonferenzen {HostedService.objects.count() + 1}",
+        "description_de": "Videokonferenzen für Vereine.",
+        "requires_verified": False,
+        **changes,
+    }
+    service = HostedService.objects.create(**values)
+    CodeOfConduct.objects.create(service=service, version=1, text_de="Seid nett.")
+    return service
+
+
+def make_service_request(
+    service: HostedService | None = None, *, verified: bool = True
+) -> ServiceRequest:
+    service = service or make_service()
+    admin = MembershipFactory(
+        role=Membership.Role.ADMIN,
+        organization=OrganizationFactory(
+            is_verified=verified,
+            verified_at=timezone.now() if verified else None,
+        ),
+    )
+    code = hosting_services.current_code(service)
+    assert code is not None
+    return hosting_services.service_request_create(
+        actor=admin.user,
+        service=service,
+        organization=admin.organization,
+        data=ServiceRequestData(
+            purpose="Vorstandssitzungen",
+            expected_users=10,
+            contact_name="Kim Beispiel",
+            contact_email="kim@example.org",
+        ),
+        accepted_code=code,
+    )

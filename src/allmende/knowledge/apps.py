@@ -17,6 +17,8 @@ class KnowledgeConfig(AppConfig):
         register(sections.MAINTENANCE_QUEUE)
         register(sections.GUIDES)
         register(sections.GUIDE_REVIEW)
+        register(sections.SERVICES)
+        register(sections.SERVICE_QUEUE)
 
         from allmende.core import search
         from allmende.knowledge.models import Page, Report, Tool

@@ -244,6 +244,7 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
     load_tools(rng=rng, stdout=stdout)
     load_reports(rng=rng, stdout=stdout)
     load_handbook(rng=rng, stdout=stdout)
+    load_services(rng=rng, stdout=stdout)
 
 
 def load_tools(*, rng: random.Random, stdout: Any) -> None:
@@ -599,3 +600,137 @@ def load_handbook(*, rng: random.Random, stdout: Any) -> None:
                 actor=staff, page=first, target=PageState.IN_REVIEW
             )
     stdout.write("Handbook: 2 books (de, en), 8 pages.")
+
+
+# slug, name, tool, description (de, en), quota (de, en), capacity
+SERVICES: list[tuple[str, str, str, tuple[str, str], tuple[str, str], int | None]] = [
+    (
+        "video",
+        "Videokonferenzen",
+        "jitsi-meet",
+        (
+            "Videokonferenzen für Vorstandssitzungen, Beratungen und "
+            "Workshops, betrieben vom Programm in Deutschland.",
+            "Video conferences for board meetings, consultations and "
+            "workshops, run by the programme in Germany.",
+        ),
+        ("bis 50 Teilnehmende je Raum", "up to 50 participants per room"),
+        150,
+    ),
+    (
+        "chat",
+        "Chat",
+        "element",
+        (
+            "Verschlüsselter Chat für Teams und Ehrenamtliche.",
+            "Encrypted chat for teams and volunteers.",
+        ),
+        ("bis 200 Konten je Organisation", "up to 200 accounts per organization"),
+        None,
+    ),
+    (
+        "pads",
+        "Pads",
+        "etherpad",
+        (
+            "Gemeinsam an Texten schreiben, live und ohne Konto.",
+            "Write texts together, live and without an account.",
+        ),
+        ("unbegrenzte Pads", "unlimited pads"),
+        None,
+    ),
+    (
+        "cloud",
+        "Cloud",
+        "nextcloud",
+        (
+            "Dateiablage, Kalender und Kontakte für Ihre Organisation.",
+            "File storage, calendars and contacts for your organization.",
+        ),
+        ("50 GB je Organisation", "50 GB per organization"),
+        40,
+    ),
+]
+
+CODE_DE = """Wir nutzen die Dienste des Programms fair und für gemeinnützige Zwecke.
+
+- Keine Inhalte, die andere herabsetzen oder gegen Gesetze verstoßen.
+- Zugangsdaten geben wir nur an Mitglieder unserer Organisation weiter.
+- Probleme und Missbrauch melden wir dem Programmteam.
+"""
+CODE_EN = """We use the programme's services fairly and for non-profit purposes.
+
+- No content that demeans others or breaks the law.
+- We pass access details only to members of our organization.
+- We report problems and abuse to the programme team.
+"""
+
+
+def load_services(*, rng: random.Random, stdout: Any) -> None:
+    from allmende.knowledge.models import (
+        AccessState,
+        CodeOfConduct,
+        HostedService,
+    )
+    from allmende.knowledge.services import hosting
+    from allmende.knowledge.services.hosting import ServiceRequestData
+    from allmende.organizations.models import Membership
+
+    if HostedService.objects.exists():
+        return
+    staff = User.objects.filter(is_staff=True).order_by("pk").first()
+    with transaction.atomic():
+        made = []
+        for position, (slug, name, tool, description, quota, capacity) in enumerate(
+            SERVICES
+        ):
+            service = HostedService.objects.create(
+                slug=slug,
+                name=name,
+                tool=Tool.objects.filter(slug=tool).first(),
+                description_de=description[0],
+                description_en=description[1],
+                quota_de=quota[0],
+                quota_en=quota[1],
+                capacity=capacity,
+                requires_verified=slug == "cloud",
+                position=position,
+            )
+            CodeOfConduct.objects.create(
+                service=service, version=1, text_de=CODE_DE, text_en=CODE_EN
+            )
+            made.append(service)
+        admins = list(
+            Membership.objects.filter(role=Membership.Role.ADMIN)
+            .select_related("user", "organization")
+            .order_by("organization__name")[:3]
+        )
+        for index, admin in enumerate(admins):
+            service = made[index % 2]
+            code = hosting.current_code(service)
+            if code is None:
+                continue
+            request = hosting.service_request_create(
+                actor=admin.user,
+                service=service,
+                organization=admin.organization,
+                data=ServiceRequestData(
+                    purpose="Vorstandssitzungen und Treffen der Arbeitsgruppen.",
+                    expected_users=12 + index,
+                    contact_name=str(admin.user),
+                    contact_email=admin.user.email,
+                ),
+                accepted_code=code,
+            )
+            if index == 0 and staff is not None:
+                for target in (AccessState.APPROVED, AccessState.PROVISIONING):
+                    request = hosting.service_request_transition(
+                        actor=staff, request=request, target=target
+                    )
+                hosting.service_request_transition(
+                    actor=staff,
+                    request=request,
+                    target=AccessState.ACTIVE,
+                    access_details="https://video.example.org/ – Raum: vorstand",
+                )
+    stdout.write(f"Hosted services: {len(SERVICES)} with requests.")

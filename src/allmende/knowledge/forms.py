@@ -23,6 +23,7 @@ from allmende.knowledge.models import (
 )
 from allmende.knowledge.selectors import ReportFilters, ToolFilters
 from allmende.knowledge.services import ToolData
+from allmende.knowledge.services.hosting import ServiceRequestData
 from allmende.knowledge.services.reports import ReportData
 from allmende.organizations.models import Organization
 
@@ -419,3 +420,59 @@ class DiffForm(forms.Form):
 
     a = forms.IntegerField(label=_("Older revision"), min_value=1)
     b = forms.IntegerField(label=_("Newer revision"), min_value=1)
+
+
+class ServiceRequestForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none()
+    )
+    purpose = forms.CharField(
+        label=_("What do you need it for?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    expected_users = forms.IntegerField(
+        label=_("How many people will use it?"), min_value=1, max_value=100000
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150)
+    contact_email = forms.EmailField(label=_("Contact e-mail address"))
+    code_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    accept_code = forms.BooleanField(
+        label=_("I have read the code of conduct and accept it for my organization.")
+    )
+    submission_key = SubmissionKeyField()
+
+    def __init__(
+        self, *args: Any, organizations: list[Organization], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["organization"])
+        field.queryset = Organization.objects.filter(
+            pk__in=[org.pk for org in organizations]
+        ).order_by("name")
+        if len(organizations) == 1:
+            field.initial = organizations[0].pk
+
+    def request_data(self) -> ServiceRequestData:
+        data = self.cleaned_data
+        return ServiceRequestData(
+            purpose=data["purpose"],
+            expected_users=data["expected_users"],
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+        )
+
+
+class ServiceDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (shown to the organization)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    access_details = forms.CharField(
+        label=_("Access details (shown only to the organization's administrators)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

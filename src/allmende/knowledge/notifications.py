@@ -56,3 +56,45 @@ GUIDE_REVIEWED = register(
         default=Channel.APP,
     )
 )
+
+SERVICE_REQUESTED = register(
+    NotificationType(
+        key="knowledge.service_requested",
+        module=_("Knowledge"),
+        label=_("New request for a hosted service"),
+        description=_("When an organization requests a hosted service (staff)."),
+        message=_("%(organization)s requests %(service)s."),
+        default=Channel.APP,
+    )
+)
+
+SERVICE_REQUEST_CHANGED = register(
+    NotificationType(
+        key="knowledge.service_request_changed",
+        module=_("Knowledge"),
+        label=_("Your service request changed"),
+        description=_(
+            "When your organization's request for a hosted service moves on "
+            "(organization administrators)."
+        ),
+        message=_("Your request for %(service)s: %(state)s."),
+        default=Channel.APP,
+    )
+)
+
+CODE_OF_CONDUCT_CHANGED = register(
+    NotificationType(
+        key="knowledge.code_of_conduct_changed",
+        module=_("Knowledge"),
+        label=_("New code of conduct of a service"),
+        description=_(
+            "When a service your organization uses has a new code of conduct "
+            "to accept (organization administrators)."
+        ),
+        message=_(
+            "%(service)s has a new code of conduct; please accept it within "
+            "%(days)s days."
+        ),
+        default=Channel.APP,
+    )
+)

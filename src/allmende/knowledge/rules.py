@@ -20,16 +20,28 @@ def is_staff(user: Any) -> bool:
     return bool(user.is_authenticated and getattr(user, "is_staff", False))
 
 
+def _knowledge_groups(user: Any) -> frozenset[str]:
+    """Which of the knowledge hub's groups ``user`` is in.
+
+    Asked on every page (the navigation's modules, the dashboard); one query
+    per request for both groups.
+    """
+    from allmende.knowledge.models.handbook import REVIEWER_GROUP
+
+    cached = getattr(user, "_knowledge_groups", None)
+    if cached is None:
+        cached = frozenset(
+            user.groups.filter(name__in=[EDITOR_GROUP, REVIEWER_GROUP]).values_list(
+                "name", flat=True
+            )
+        )
+        user._knowledge_groups = cached
+    return frozenset(cached)
+
+
 @rules.predicate
 def is_editor(user: Any) -> bool:
-    if not user.is_authenticated:
-        return False
-    # Asked on every page (the navigation's modules); one query per request.
-    cached = getattr(user, "_knowledge_editor", None)
-    if cached is None:
-        cached = bool(user.groups.filter(name=EDITOR_GROUP).exists())
-        user._knowledge_editor = cached
-    return bool(cached)
+    return bool(user.is_authenticated and EDITOR_GROUP in _knowledge_groups(user))
 
 
 rules.add_perm("knowledge.add_tool", is_staff | is_editor)
@@ -115,13 +127,7 @@ rules.add_perm("knowledge.vote_report", rules.is_authenticated)
 def is_reviewer(user: Any) -> bool:
     from allmende.knowledge.models.handbook import REVIEWER_GROUP
 
-    if not user.is_authenticated:
-        return False
-    cached = getattr(user, "_knowledge_reviewer", None)
-    if cached is None:
-        cached = bool(user.groups.filter(name=REVIEWER_GROUP).exists())
-        user._knowledge_reviewer = cached
-    return bool(cached)
+    return bool(user.is_authenticated and REVIEWER_GROUP in _knowledge_groups(user))
 
 
 def page_roles(user: Any) -> set[str]:

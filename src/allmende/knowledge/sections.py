@@ -120,3 +120,51 @@ GUIDE_REVIEW = Module(
     visible=_reviewer,
     dashboard=guide_review_queue,
 )
+
+
+def my_service_requests(request: HttpRequest) -> Section | None:
+    mine = list(selectors.service_requests_of(request.user)[:QUEUE_SHOWN])
+    if not mine:
+        return None
+    return Section(
+        title=_("My service requests"),
+        template="knowledge/sections/service_requests.html",
+        context={"requests": mine, "staff": False},
+        urgent=any(access.reaccept_by is not None for access in mine),
+    )
+
+
+def service_request_queue(request: HttpRequest) -> Section:
+    queue = list(selectors.service_request_queue()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Service requests to handle"),
+        template="knowledge/sections/service_requests.html",
+        context={"requests": queue, "staff": True},
+        urgent=bool(queue),
+    )
+
+
+def _staff(user: Viewer) -> bool:
+    return bool(getattr(user, "is_staff", False))
+
+
+# The programme's hosted services: a navigation entry, and on the dashboard
+# the requests of the person's organizations.
+SERVICES = Module(
+    key="knowledge-services",
+    label=_("Services"),
+    url_name="knowledge:service_list",
+    icon="settings",
+    order=14,
+    dashboard=my_service_requests,
+)
+
+SERVICE_QUEUE = Module(
+    key="knowledge-service-queue",
+    label=_("Service requests"),
+    url_name="",
+    icon="inbox",
+    order=15,
+    visible=_staff,
+    dashboard=service_request_queue,
+)

@@ -12,20 +12,25 @@ from django.utils import timezone
 
 from allmende.core.search import search_queryset
 from allmende.knowledge.models import (
+    AccessState,
     Book,
     Category,
     Chapter,
+    HostedService,
     Page,
     PageRevision,
     PageState,
+    Provisioner,
     Report,
     ReportState,
     ReportVote,
+    ServiceRequest,
     Tool,
     ToolLink,
     unmaintained_before,
 )
-from allmende.organizations.models import Organization
+from allmende.knowledge.models.hosting import HOLDING_STATES
+from allmende.organizations.models import Membership, Organization
 
 
 @dataclass(frozen=True)
@@ -312,4 +317,70 @@ def new_pages(*, limit: int = 6) -> list[Page]:
         visible_pages()
         .select_related("book", "published_revision")
         .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+# Hosted services.
+
+
+def hosted_services() -> QuerySet[HostedService]:
+    return HostedService.objects.select_related("tool").order_by("position", "name")
+
+
+def tool_services(*, tool: Tool) -> list[HostedService]:
+    return list(HostedService.objects.filter(tool=tool).order_by("position", "name"))
+
+
+def service_requests_of(viewer: Any) -> QuerySet[ServiceRequest]:
+    """Requests of the organizations ``viewer`` administers, newest first."""
+    if not viewer.is_authenticated:
+        return ServiceRequest.objects.none()
+    return (
+        ServiceRequest.objects.filter(
+            organization__memberships__user=viewer,
+            organization__memberships__role=Membership.Role.ADMIN,
+        )
+        .select_related("service", "organization")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def service_request_for(*, pk: int, viewer: Any) -> ServiceRequest | None:
+    """A request for staff and for the administrators of its organization."""
+    if not viewer.is_authenticated:
+        return None
+    queryset = ServiceRequest.objects.select_related(
+        "service", "organization", "code_of_conduct", "requested_by"
+    )
+    if not viewer.is_staff:
+        queryset = queryset.filter(
+            organization__memberships__user=viewer,
+            organization__memberships__role=Membership.Role.ADMIN,
+        )
+    return queryset.filter(pk=pk).first()
+
+
+def service_request_queue() -> QuerySet[ServiceRequest]:
+    """What waits for staff: new requests, manual set-ups and organizations
+    that did not accept a new code of conduct in time."""
+    return (
+        ServiceRequest.objects.filter(
+            Q(state=AccessState.REQUESTED)
+            | Q(
+                state=AccessState.PROVISIONING,
+                service__provisioner=Provisioner.MANUAL,
+            )
+            | Q(state__in=sorted(HOLDING_STATES), reaccept_by__lt=timezone.now())
+        )
+        .select_related("service", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def service_usage() -> QuerySet[ServiceRequest]:
+    """Which organizations use which service since when."""
+    return (
+        ServiceRequest.objects.filter(state__in=sorted(HOLDING_STATES))
+        .select_related("service", "organization")
+        .order_by("service__name", "active_since", "organization__name")
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from allmende.knowledge import views
-from allmende.knowledge.views import handbook, reports
+from allmende.knowledge.views import handbook, hosting, reports
 
 app_name = "knowledge"
 
@@ -23,6 +23,29 @@ urlpatterns = [
         "reports/<int:pk>/to/<slug:target>/",
         reports.report_transition,
         name="report_transition",
+    ),
+    path("services/", hosting.service_list, name="service_list"),
+    path("services/usage/", hosting.service_usage, name="service_usage"),
+    path(
+        "services/requests/<int:pk>/",
+        hosting.service_request_detail,
+        name="service_request_detail",
+    ),
+    path(
+        "services/requests/<int:pk>/to/<slug:target>/",
+        hosting.service_request_transition,
+        name="service_request_transition",
+    ),
+    path(
+        "services/requests/<int:pk>/accept/",
+        hosting.service_request_accept_code,
+        name="service_request_accept_code",
+    ),
+    path("services/<slug:slug>/", hosting.service_detail, name="service_detail"),
+    path(
+        "services/<slug:slug>/request/",
+        hosting.service_request_create,
+        name="service_request_create",
     ),
     path("guides/", handbook.guide_index, name="guide_index"),
     path("guides/<slug:book>/", handbook.book_detail, name="book_detail"),

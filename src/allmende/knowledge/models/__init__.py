@@ -381,6 +381,12 @@ from allmende.knowledge.models.handbook import Chapter as Chapter  # noqa: E402
 from allmende.knowledge.models.handbook import Page as Page  # noqa: E402
 from allmende.knowledge.models.handbook import PageRevision as PageRevision  # noqa: E402
 from allmende.knowledge.models.handbook import PageState as PageState  # noqa: E402
+from allmende.knowledge.models.hosting import AccessState as AccessState  # noqa: E402
+from allmende.knowledge.models.hosting import CodeOfConduct as CodeOfConduct  # noqa: E402
+from allmende.knowledge.models.hosting import HostedService as HostedService  # noqa: E402
+from allmende.knowledge.models.hosting import Provisioner as Provisioner  # noqa: E402
+from allmende.knowledge.models.hosting import ServiceRequest as ServiceRequest  # noqa: E402
+from allmende.knowledge.models.hosting import WebhookDelivery as WebhookDelivery  # noqa: E402
 from allmende.knowledge.models.reports import REPORT_TRANSITIONS as REPORT_TRANSITIONS  # noqa: E402, E501
 from allmende.knowledge.models.reports import ContentLanguage as ContentLanguage  # noqa: E402
 from allmende.knowledge.models.reports import Report as Report  # noqa: E402

@@ -74,6 +74,7 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "reports": selectors.tool_reports(tool=tool),
             "organizations_using": using,
             "admin_of": admin_of,
+            "services": selectors.tool_services(tool=tool),
             "marked": set(
                 ToolUse.objects.filter(
                     tool=tool, organization__in=admin_of
