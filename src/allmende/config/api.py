@@ -9,6 +9,7 @@ from ninja.openapi.docs import DocsBase
 
 from allmende.catalog.api import router as catalog_router
 from allmende.events.api import router as events_router
+from allmende.knowledge.api import router as knowledge_router
 from allmende.notifications.api import router as notifications_router
 from allmende.organizations.api import router as organizations_router
 
@@ -38,3 +39,4 @@ api.add_router("/organizations", organizations_router)
 api.add_router("/events", events_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/knowledge", knowledge_router)
