@@ -65,4 +65,5 @@ def test_the_openapi_document_describes_the_knowledge_api() -> None:
     document = Client().get("/api/openapi.json").json()
     tools = document["paths"]["/api/knowledge/tools"]["get"]
     assert "422" in tools["responses"]
-    assert "android" in document["components"]["schemas"]["Platform"]["enum"]
+    platform = next(p for p in tools["parameters"] if p["name"] == "platform")
+    assert "android" in platform["schema"]["pattern"]

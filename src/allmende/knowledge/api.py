@@ -3,10 +3,10 @@ and published guide pages, and the whole tool directory as one file that
 another directory can import."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from allmende.core.api import INVALID, NOT_FOUND, LimitOffset, PathSlug, Text
@@ -51,16 +51,21 @@ class ToolOut(Schema):
         return obj.get_absolute_url()
 
 
+def _one_of(values: list[str]) -> Any:
+    """Text that is empty or one of ``values`` (a pattern in the document)."""
+    return Annotated[str, Field(pattern=f"^(|{'|'.join(values)})$")]
+
+
 # The filters accept exactly the values the directory knows; anything else
 # is answered with 422 and names the parameter.
 class ToolQuery(Schema):
     q: Text = ""
     category: Text = ""
-    licence_family: LicenceFamily | Literal[""] = ""
-    hosting: HostingOption | Literal[""] = ""
-    platform: Platform | Literal[""] = ""
-    cost: Cost | Literal[""] = ""
-    difficulty: Level | Literal[""] = ""
+    licence_family: _one_of(LicenceFamily.values) = ""  # type: ignore[valid-type]
+    hosting: _one_of(HostingOption.values) = ""  # type: ignore[valid-type]
+    platform: _one_of(Platform.values) = ""  # type: ignore[valid-type]
+    cost: _one_of(Cost.values) = ""  # type: ignore[valid-type]
+    difficulty: _one_of(Level.values) = ""  # type: ignore[valid-type]
 
 
 @router.get("/tools", response={200: list[ToolOut], **INVALID})
@@ -69,7 +74,7 @@ def list_tools(request: HttpRequest, filters: Query[ToolQuery]):  # type: ignore
     return selectors.tool_list(filters=selectors.ToolFilters(**filters.dict()))
 
 
-@router.get("/tools/export", response={200: list[ToolOut]})
+@router.get("/tools/export", response={200: list[ToolOut], **INVALID})
 def export_tools(request: HttpRequest) -> Any:
     """Every tool of the directory in one answer, for another directory to
     import."""
