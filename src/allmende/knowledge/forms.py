@@ -476,3 +476,56 @@ class ServiceDecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ToolSuggestionForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=Organization.objects.none()
+    )
+    tool = forms.ModelChoiceField(
+        label=_("Tool to change"),
+        queryset=Tool.objects.order_by("name"),
+        required=False,
+        help_text=_("Leave empty to suggest a new tool."),
+    )
+    name = forms.CharField(
+        label=_("Name of the new tool"), max_length=100, required=False
+    )
+    homepage_url = forms.URLField(
+        label=_("Homepage"), max_length=500, required=False, assume_scheme="https"
+    )
+    text = forms.CharField(
+        label=_("Your suggestion"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What is the tool for, what should change, and why?"),
+    )
+    submission_key = SubmissionKeyField()
+
+    def __init__(
+        self, *args: Any, organizations: list[Organization], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["organization"])
+        field.queryset = Organization.objects.filter(
+            pk__in=[org.pk for org in organizations]
+        ).order_by("name")
+        if len(organizations) == 1:
+            field.initial = organizations[0].pk
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("tool") and not str(data.get("name") or "").strip():
+            self.add_error(
+                "name", _("Name the new tool, or choose the tool to change.")
+            )
+        return data
+
+
+class SuggestionAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer to the organization"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -98,3 +98,17 @@ CODE_OF_CONDUCT_CHANGED = register(
         default=Channel.APP,
     )
 )
+
+TOOL_SUGGESTED = register(
+    NotificationType(
+        key="knowledge.tool_suggested",
+        module=_("Knowledge"),
+        label=_("Tool suggested by an organization"),
+        description=_(
+            "When an organization suggests a new tool or a change of an entry "
+            "(staff and editors)."
+        ),
+        message=_("%(organization)s suggests: %(tool)s."),
+        default=Channel.APP,
+    )
+)

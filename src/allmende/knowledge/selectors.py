@@ -25,8 +25,10 @@ from allmende.knowledge.models import (
     ReportState,
     ReportVote,
     ServiceRequest,
+    SuggestionState,
     Tool,
     ToolLink,
+    ToolSuggestion,
     unmaintained_before,
 )
 from allmende.knowledge.models.hosting import HOLDING_STATES
@@ -383,4 +385,13 @@ def service_usage() -> QuerySet[ServiceRequest]:
         ServiceRequest.objects.filter(state__in=sorted(HOLDING_STATES))
         .select_related("service", "organization")
         .order_by("service__name", "active_since", "organization__name")
+    )
+
+
+def open_suggestions() -> QuerySet[ToolSuggestion]:
+    """Suggestions of organizations that wait for staff or editors."""
+    return (
+        ToolSuggestion.objects.filter(state=SuggestionState.OPEN)
+        .select_related("organization", "tool", "suggested_by")
+        .order_by("created_at", "pk")
     )

@@ -392,4 +392,6 @@ from allmende.knowledge.models.reports import ContentLanguage as ContentLanguage
 from allmende.knowledge.models.reports import Report as Report  # noqa: E402
 from allmende.knowledge.models.reports import ReportState as ReportState  # noqa: E402
 from allmende.knowledge.models.reports import ReportVote as ReportVote  # noqa: E402
+from allmende.knowledge.models.reports import SuggestionState as SuggestionState  # noqa: E402
+from allmende.knowledge.models.reports import ToolSuggestion as ToolSuggestion  # noqa: E402
 from allmende.knowledge.models.reports import ToolUse as ToolUse  # noqa: E402

@@ -189,3 +189,69 @@ class ToolUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} uses {self.tool_id}"
+
+
+class SuggestionState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Taken up")
+    DECLINED = "declined", _("Not taken up")
+
+
+class ToolSuggestion(models.Model):
+    """An organization suggests a new tool or a change of an entry; staff and
+    editors take it up (by editing the directory) or not."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="tool_suggestions",
+        verbose_name=_("organization"),
+    )
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Empty for a new tool; the entry to change otherwise.
+    tool = models.ForeignKey(
+        "knowledge.Tool",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+        verbose_name=_("tool to change"),
+    )
+    name = models.CharField(_("name of the tool"), max_length=100, blank=True)
+    homepage_url = models.URLField(_("homepage"), max_length=500, blank=True)
+    text = models.TextField(_("your suggestion"), max_length=4000)
+    state = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=SuggestionState.choices,
+        default=SuggestionState.OPEN,
+    )
+    answer = models.TextField(_("answer"), max_length=2000, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tool suggestion")
+        verbose_name_plural = _("tool suggestions")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tool__isnull=False) | ~Q(name=""),
+                name="toolsuggestion_names_a_tool",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=SuggestionState.values),
+                name="toolsuggestion_state_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(self.tool_id)

@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allmende.core.search import index_object
 from allmende.core.services import audit_log_record
-from allmende.knowledge.models import Report, ReportState, ReportVote, Tool, ToolUse
+from allmende.knowledge.models import (
+    EDITOR_GROUP,
+    Report,
+    ReportState,
+    ReportVote,
+    SuggestionState,
+    Tool,
+    ToolSuggestion,
+    ToolUse,
+)
 from allmende.knowledge.models.reports import report_transition_allowed
 from allmende.knowledge.rules import organization_roles
 from allmende.notifications.services import notify, organization_admins
@@ -192,3 +203,72 @@ def tool_use_set(
             obj=tool,
             data={"organization": organization.pk},
         )
+
+
+@transaction.atomic
+def tool_suggestion_create(
+    *,
+    actor: User,
+    organization: Organization,
+    text: str,
+    tool: Tool | None = None,
+    name: str = "",
+    homepage_url: str = "",
+) -> ToolSuggestion:
+    """A member of ``organization`` suggests a new tool (``name``) or a
+    change of ``tool``; staff and editors are told."""
+    if not actor.has_perm("knowledge.add_report", organization):
+        raise PermissionDenied(
+            _("Only members of an organization suggest tools on its behalf.")
+        )
+    suggestion = ToolSuggestion(
+        organization=organization,
+        suggested_by=actor,
+        tool=tool,
+        name="" if tool is not None else name.strip(),
+        homepage_url=homepage_url.strip(),
+        text=text.strip(),
+    )
+    suggestion.full_clean()
+    suggestion.save()
+    audit_log_record(actor=actor, action="tool_suggestion.created", obj=suggestion)
+    notify(
+        "knowledge.tool_suggested",
+        get_user_model()
+        .objects.filter(Q(is_staff=True) | Q(groups__name=EDITOR_GROUP))
+        .distinct(),
+        obj=tool,
+        actor=actor,
+        url=reverse("knowledge:suggestion_list"),
+        context={
+            "organization": organization.name,
+            "tool": tool.name if tool is not None else suggestion.name,
+        },
+    )
+    return suggestion
+
+
+@transaction.atomic
+def tool_suggestion_answer(
+    *, actor: User, suggestion: ToolSuggestion, accepted: bool, answer: str = ""
+) -> ToolSuggestion:
+    """Staff or an editor takes a suggestion up or not."""
+    if not actor.has_perm("knowledge.change_tool"):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    suggestion = ToolSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.state != SuggestionState.OPEN:
+        raise ValidationError(_("This suggestion has already been answered."))
+    suggestion.state = (
+        SuggestionState.ACCEPTED if accepted else SuggestionState.DECLINED
+    )
+    suggestion.answer = answer.strip()
+    suggestion.handled_by = actor
+    suggestion.full_clean()
+    suggestion.save()
+    audit_log_record(
+        actor=actor,
+        action="tool_suggestion.answered",
+        obj=suggestion,
+        data={"state": suggestion.state},
+    )
+    return suggestion

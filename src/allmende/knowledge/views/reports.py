@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -21,9 +22,11 @@ from allmende.knowledge.forms import (
     ReportCreateForm,
     ReportFilterForm,
     ReportForm,
+    SuggestionAnswerForm,
     TakedownForm,
+    ToolSuggestionForm,
 )
-from allmende.knowledge.models import Report, ReportState, Tool
+from allmende.knowledge.models import Report, ReportState, Tool, ToolSuggestion
 from allmende.knowledge.models.reports import report_transition_allowed
 from allmende.knowledge.rules import organization_roles
 from allmende.knowledge.services import reports as services
@@ -222,3 +225,82 @@ def tool_use(request: HttpRequest, slug: str) -> HttpResponse:
         else _("Your organization is no longer listed as using this tool."),
     )
     return redirect(tool)
+
+
+@login_required
+def tool_suggest(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    organizations = _writable_organizations(request)
+    if not organizations:
+        raise PermissionDenied(
+            _("Join an organization first: suggestions are made on its behalf.")
+        )
+    if request.method == "POST":
+        form = ToolSuggestionForm(request.POST, organizations=organizations)
+        valid = form.is_valid()
+        earlier = previous_result(submission_key(request), user)
+        if earlier:
+            return redirect(earlier)
+        if valid:
+            data = form.cleaned_data
+
+            def create() -> str:
+                services.tool_suggestion_create(
+                    actor=user,
+                    organization=data["organization"],
+                    text=data["text"],
+                    tool=data["tool"],
+                    name=data["name"],
+                    homepage_url=data["homepage_url"],
+                )
+                return reverse("knowledge:tool_list")
+
+            try:
+                url = submit_once(key=data["submission_key"], user=user, create=create)
+            except ValidationError as exc:
+                add_validation_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: the programme team looks at your suggestion."),
+                )
+                return redirect(url)
+    else:
+        slug = request.GET.get("tool", "")
+        initial = {"tool": Tool.objects.filter(slug=slug).first()} if slug else {}
+        form = ToolSuggestionForm(organizations=organizations, initial=initial)
+    return render(request, "knowledge/suggestion_form.html", {"form": form})
+
+
+@login_required
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    if not user.has_perm("knowledge.change_tool"):
+        raise PermissionDenied
+    if request.method == "POST":
+        number = request.POST.get("suggestion", "")
+        if not number.isdigit():
+            raise Http404
+        suggestion = get_object_or_404(ToolSuggestion, pk=int(number))
+        form = SuggestionAnswerForm(request.POST)
+        form.is_valid()
+        try:
+            services.tool_suggestion_answer(
+                actor=user,
+                suggestion=suggestion,
+                accepted=request.POST.get("accepted") == "1",
+                answer=form.cleaned_data.get("answer", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The suggestion has been answered."))
+        return redirect("knowledge:suggestion_list")
+    return render(
+        request,
+        "knowledge/suggestion_list.html",
+        {
+            "suggestions": selectors.open_suggestions(),
+            "form": SuggestionAnswerForm(),
+        },
+    )
