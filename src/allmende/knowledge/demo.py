@@ -245,6 +245,7 @@ def load_demo(*, rng: random.Random, stdout: Any) -> None:
     load_reports(rng=rng, stdout=stdout)
     load_handbook(rng=rng, stdout=stdout)
     load_services(rng=rng, stdout=stdout)
+    load_suggestions(rng=rng, stdout=stdout)
 
 
 def load_tools(*, rng: random.Random, stdout: Any) -> None:
@@ -734,3 +735,36 @@ def load_services(*, rng: random.Random, stdout: Any) -> None:
                     access_details="https://video.example.org/ – Raum: vorstand",
                 )
     stdout.write(f"Hosted services: {len(SERVICES)} with requests.")
+
+
+def load_suggestions(*, rng: random.Random, stdout: Any) -> None:
+    from allmende.knowledge.models import ToolSuggestion
+    from allmende.knowledge.services import reports as report_services
+    from allmende.organizations.models import Membership
+
+    if ToolSuggestion.objects.exists():
+        return
+    member = (
+        Membership.objects.select_related("user", "organization")
+        .order_by("organization__name")
+        .first()
+    )
+    if member is None:
+        return
+    with transaction.atomic():
+        report_services.tool_suggestion_create(
+            actor=member.user,
+            organization=member.organization,
+            name="Mobilizon",
+            homepage_url="https://joinmobilizon.org/",
+            text="Veranstaltungen im Fediverse ankündigen, ohne Facebook.",
+        )
+        tool = Tool.objects.filter(slug="limesurvey").first()
+        if tool is not None:
+            report_services.tool_suggestion_create(
+                actor=member.user,
+                organization=member.organization,
+                tool=tool,
+                text="Die Oberfläche gibt es inzwischen auch auf Ukrainisch.",
+            )
+    stdout.write("Tool suggestions: 2 waiting for editors.")
