@@ -46,6 +46,8 @@ def test_existing_apps_register_their_modules_in_order() -> None:
     keys = [module.key for module in modules.modules_for(AnonymousUser())]
     assert keys == [
         "knowledge",
+        "knowledge-guides",
+        "knowledge-services",
         "events",
         "academy",
         "data",

@@ -10,6 +10,7 @@ from ninja.openapi.docs import DocsBase
 from allmende.campaigns.api import router as campaigns_router
 from allmende.catalog.api import router as catalog_router
 from allmende.events.api import router as events_router
+from allmende.knowledge.api import router as knowledge_router
 from allmende.notifications.api import router as notifications_router
 from allmende.organizations.api import router as organizations_router
 from allmende.programmes.api import router as programmes_router
@@ -42,3 +43,4 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/programmes", programmes_router)
+api.add_router("/knowledge", knowledge_router)

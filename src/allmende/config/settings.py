@@ -581,6 +581,18 @@ ALLMENDE_KNOWLEDGE_UNMAINTAINED_MONTHS = env.float(
     "ALLMENDE_KNOWLEDGE_UNMAINTAINED_MONTHS", default=12.0
 )
 ALLMENDE_KNOWLEDGE_PAGE_SIZE = 24
+# Provisioning webhooks: attempts per delivery and the first pause between
+# them in seconds (doubled after each failure).
+ALLMENDE_KNOWLEDGE_WEBHOOK_ATTEMPTS = env.int(
+    "ALLMENDE_KNOWLEDGE_WEBHOOK_ATTEMPTS", default=5
+)
+ALLMENDE_KNOWLEDGE_WEBHOOK_BACKOFF = env.float(
+    "ALLMENDE_KNOWLEDGE_WEBHOOK_BACKOFF", default=2.0
+)
+# A published guide page is due for review this many months after its check.
+ALLMENDE_KNOWLEDGE_REVIEW_MONTHS = env.float(
+    "ALLMENDE_KNOWLEDGE_REVIEW_MONTHS", default=12.0
+)
 # Git forges whose public API tells the date of a tool's last release or
 # commit: host of the source address -> (kind, API base). More GitLab or
 # Gitea/Forgejo hosts are added with ALLMENDE_KNOWLEDGE_FORGES, e.g.

@@ -22,7 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("allmende.organizations.urls")),
     path("events/", include("allmende.events.urls")),
-    path("tools/", include("allmende.knowledge.urls")),
+    path("", include("allmende.knowledge.urls")),
     path("calls/", include("allmende.programmes.urls")),
     path("projects/", include("allmende.programmes.urls_projects")),
     path("campaigns/", include("allmende.campaigns.urls")),

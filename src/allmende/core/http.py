@@ -265,3 +265,43 @@ class Client:
                 response.headers.get("content-type", "").split(";")[0].strip().lower()
             )
             return Answer(url=final, content_type=content_type, body=bytes(body))
+
+
+def post(
+    client: Client,
+    url: str,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    max_bytes: int,
+) -> tuple[int, bytes]:
+    """POST ``content`` to ``url`` under ``client``'s policy, without following
+    redirects (a webhook that moved is a failure); the status and at most
+    ``max_bytes`` of the answer. Every failure to reach it is a
+    :class:`FetchError`."""
+    check_address(url, allow_private=client.allow_private)
+    client.check_time()
+    try:
+        with client._client.stream(
+            "POST",
+            url,
+            content=content,
+            headers=headers,
+            timeout=client._request_timeout(),
+        ) as response:
+            body = bytearray()
+            for piece in client.iter_bytes(response, CHUNK):
+                body.extend(piece)
+                if len(body) > max_bytes:
+                    break
+            return response.status_code, bytes(body[:max_bytes])
+    except httpx.TimeoutException as exc:
+        raise FetchError(
+            gettext_noop("The server at {host} did not answer in time."),
+            host=_host(url),
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(
+            gettext_noop("The server at {host} could not be reached."),
+            host=_host(url),
+        ) from exc

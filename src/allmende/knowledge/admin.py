@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from allmende.knowledge.models import Category
+from allmende.knowledge.models import Book, Category, Chapter
 
 
 @admin.register(Category)
@@ -10,3 +10,18 @@ class CategoryAdmin(admin.ModelAdmin):
 
     list_display = ["name_de", "name_en", "slug"]
     search_fields = ["name_de", "name_en"]
+
+
+class ChapterInline(admin.TabularInline):
+    model = Chapter
+    extra = 1
+
+
+@admin.register(Book)
+class BookAdmin(admin.ModelAdmin):
+    """Staff set up books and their chapters; pages are written on the site,
+    where every save keeps a revision and goes through review."""
+
+    list_display = ["title", "language", "position"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ChapterInline]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,10 +15,18 @@ class KnowledgeConfig(AppConfig):
 
         register(sections.MODULE)
         register(sections.MAINTENANCE_QUEUE)
+        register(sections.GUIDES)
+        register(sections.GUIDE_REVIEW)
+        register(sections.SERVICES)
+        register(sections.SERVICE_QUEUE)
 
         from allmende.core import search
-        from allmende.knowledge.models import Tool
-        from allmende.knowledge.selectors import visible_tools
+        from allmende.knowledge.models import Page, Report, Tool
+        from allmende.knowledge.selectors import (
+            visible_pages,
+            visible_reports,
+            visible_tools,
+        )
 
         search.register(
             search.SearchType(
@@ -27,3 +37,27 @@ class KnowledgeConfig(AppConfig):
                 order=5,
             )
         )
+        search.register(
+            search.SearchType(
+                key="report",
+                label=_("Experience reports"),
+                model=Report,
+                visible=visible_reports,
+                order=6,
+            )
+        )
+        search.register(
+            search.SearchType(
+                key="guide",
+                label=_("Guides"),
+                model=Page,
+                visible=visible_pages,
+                order=7,
+                title=_published_title,
+            )
+        )
+
+
+def _published_title(page: Any) -> str:
+    revision = page.published_revision
+    return str(revision.title if revision is not None else page.title)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allmende.core.modules import Module, Section, everyone
 from allmende.knowledge import selectors
-from allmende.knowledge.models import Category, Tool
+from allmende.knowledge.models import Category, Page, Report, Tool
 
 if TYPE_CHECKING:
     from allmende.core.modules import Viewer
@@ -25,6 +25,34 @@ def start_section(request: HttpRequest) -> Section | None:
         template="knowledge/sections/start.html",
         context={"tools": tools},
     )
+
+
+def guides_section(request: HttpRequest) -> Section | None:
+    pages = selectors.new_pages(limit=START_SHOWN)
+    reports = selectors.new_reports(limit=START_SHOWN)
+    if not pages and not reports:
+        return None
+    return Section(
+        title=_("New guides and reports"),
+        template="knowledge/sections/guides.html",
+        context={"pages": pages, "reports": reports},
+    )
+
+
+def guide_review_queue(request: HttpRequest) -> Section | None:
+    waiting = list(selectors.guide_review_queue()[:QUEUE_SHOWN])
+    overdue = list(selectors.overdue_pages()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Guide pages to review"),
+        template="knowledge/sections/guide_review.html",
+        context={"waiting": waiting, "overdue": overdue},
+        urgent=bool(waiting),
+    )
+
+
+def _reviewer(user: Viewer) -> bool:
+    has_perm = getattr(user, "has_perm", None)
+    return bool(has_perm and has_perm("knowledge.review_guide"))
 
 
 def maintenance_queue(request: HttpRequest) -> Section:
@@ -67,4 +95,76 @@ MAINTENANCE_QUEUE = Module(
     order=11,
     visible=_maintainer,
     dashboard=maintenance_queue,
+)
+
+# Experience reports (and the handbook's guides): a navigation entry and the
+# start page's "new guides and reports".
+GUIDES = Module(
+    key="knowledge-guides",
+    label=_("Guides and reports"),
+    url_name="knowledge:guide_index",
+    icon="book-open",
+    order=12,
+    start_section=guides_section,
+    start_section_audience=everyone,
+    start_section_models=(Report, Page),
+)
+
+# Reviewers' queue: changes waiting for review and pages whose check is due.
+GUIDE_REVIEW = Module(
+    key="knowledge-guide-review",
+    label=_("Guide review"),
+    url_name="",
+    icon="book-open",
+    order=13,
+    visible=_reviewer,
+    dashboard=guide_review_queue,
+)
+
+
+def my_service_requests(request: HttpRequest) -> Section | None:
+    mine = list(selectors.service_requests_of(request.user)[:QUEUE_SHOWN])
+    if not mine:
+        return None
+    return Section(
+        title=_("My service requests"),
+        template="knowledge/sections/service_requests.html",
+        context={"requests": mine, "staff": False},
+        urgent=any(access.reaccept_by is not None for access in mine),
+    )
+
+
+def service_request_queue(request: HttpRequest) -> Section:
+    queue = list(selectors.service_request_queue()[:QUEUE_SHOWN])
+    return Section(
+        title=_("Service requests to handle"),
+        template="knowledge/sections/service_requests.html",
+        context={"requests": queue, "staff": True},
+        urgent=bool(queue),
+    )
+
+
+def _staff(user: Viewer) -> bool:
+    return bool(getattr(user, "is_staff", False))
+
+
+# The programme's hosted services: a navigation entry, and on the dashboard
+# the requests of the person's organizations.
+SERVICES = Module(
+    key="knowledge-services",
+    label=_("Services"),
+    url_name="knowledge:service_list",
+    icon="settings",
+    order=14,
+    dashboard=my_service_requests,
+)
+
+SERVICE_QUEUE = Module(
+    key="knowledge-service-queue",
+    label=_("Service requests"),
+    url_name="",
+    icon="inbox",
+    order=15,
+    visible=_staff,
+    dashboard=service_request_queue,
 )

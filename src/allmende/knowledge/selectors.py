@@ -8,9 +8,31 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from allmende.core.search import search_queryset
-from allmende.knowledge.models import Category, Tool, ToolLink, unmaintained_before
+from allmende.knowledge.models import (
+    AccessState,
+    Book,
+    Category,
+    Chapter,
+    HostedService,
+    Page,
+    PageRevision,
+    PageState,
+    Provisioner,
+    Report,
+    ReportState,
+    ReportVote,
+    ServiceRequest,
+    SuggestionState,
+    Tool,
+    ToolLink,
+    ToolSuggestion,
+    unmaintained_before,
+)
+from allmende.knowledge.models.hosting import HOLDING_STATES
+from allmende.organizations.models import Membership, Organization
 
 
 @dataclass(frozen=True)
@@ -127,4 +149,249 @@ def maintenance_queue() -> QuerySet[Tool]:
         )
         .prefetch_related(Prefetch("links", queryset=ToolLink.objects.filter(ok=False)))
         .order_by("-links_broken", "activity_at", "name")
+    )
+
+
+# Experience reports.
+
+
+def visible_reports(viewer: Any = None) -> QuerySet[Report]:
+    """Published reports for everyone; drafts and taken-down reports also
+    for the members of their organization and for staff."""
+    published = Q(state=ReportState.PUBLISHED)
+    if viewer is None or not viewer.is_authenticated:
+        return Report.objects.filter(published)
+    if viewer.is_staff:
+        return Report.objects.all()
+    return Report.objects.filter(
+        published | Q(organization__memberships__user=viewer)
+    ).distinct()
+
+
+def published_reports() -> QuerySet[Report]:
+    return Report.objects.filter(state=ReportState.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    q: str = ""
+    tool: str = ""
+    sort: str = "helpful"
+
+
+def report_list(*, filters: ReportFilters) -> QuerySet[Report]:
+    """Published reports, the most helpful first (or the newest first)."""
+    queryset = published_reports().select_related("organization")
+    if filters.tool:
+        queryset = queryset.filter(tools__slug=filters.tool)
+    queryset = queryset.prefetch_related(
+        Prefetch("tools", queryset=Tool.objects.order_by("name"))
+    )
+    if filters.q:
+        return search_queryset(queryset, filters.q)
+    if filters.sort == "new":
+        return queryset.order_by("-published_at", "-pk")
+    return queryset.order_by("-helpful_count", "-published_at", "-pk")
+
+
+def reports_of_organizations(viewer: Any) -> QuerySet[Report]:
+    """Every report of the organizations ``viewer`` belongs to, newest first."""
+    return (
+        Report.objects.filter(organization__memberships__user=viewer)
+        .select_related("organization")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def report_detail(*, pk: int, viewer: Any) -> Report | None:
+    return (
+        visible_reports(viewer)
+        .select_related("organization", "author")
+        .prefetch_related(
+            Prefetch("tools", queryset=Tool.objects.order_by("name")), "focus_areas"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def has_voted(*, report: Report, viewer: Any) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    return ReportVote.objects.filter(report=report, user=viewer).exists()
+
+
+def tool_reports(*, tool: Tool, limit: int = 20) -> list[Report]:
+    """A tool's published reports, the most helpful first."""
+    return list(
+        published_reports()
+        .filter(tools=tool)
+        .select_related("organization")
+        .order_by("-helpful_count", "-published_at", "-pk")[:limit]
+    )
+
+
+def organizations_using(*, tool: Tool) -> list[Organization]:
+    """Organizations that published a report on ``tool`` or that say on their
+    profile that they use it, by name."""
+    return list(
+        Organization.objects.filter(
+            Q(
+                knowledge_reports__tools=tool,
+                knowledge_reports__state=ReportState.PUBLISHED,
+            )
+            | Q(tool_uses__tool=tool)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def new_reports(*, limit: int = 6) -> list[Report]:
+    return list(
+        published_reports()
+        .select_related("organization")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+# The handbook.
+
+
+def visible_pages(viewer: Any = None) -> QuerySet[Page]:
+    """Pages readers see: those with a published revision."""
+    return Page.objects.filter(published_revision__isnull=False).select_related(
+        "book", "published_revision"
+    )
+
+
+def books() -> list[Book]:
+    return list(Book.objects.order_by("position", "title"))
+
+
+def book_contents(*, book: Book, viewer: Any) -> list[tuple[Chapter, list[Page]]]:
+    """The book's chapters, each with its pages in order: the published ones
+    for readers, every page for editors."""
+    pages = Page.objects.filter(book=book).select_related("published_revision")
+    if not viewer.has_perm("knowledge.edit_guide"):
+        pages = pages.filter(published_revision__isnull=False)
+    chapters = list(
+        Chapter.objects.filter(book=book)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("pages", queryset=pages.order_by("position", "pk")))
+    )
+    return [(chapter, list(chapter.pages.all())) for chapter in chapters]
+
+
+def page_for(*, book: str, page: str) -> Page | None:
+    return (
+        Page.objects.select_related(
+            "book", "chapter", "published_revision", "counterpart__book"
+        )
+        .filter(book__slug=book, slug=page)
+        .first()
+    )
+
+
+def page_revisions(*, page: Page) -> QuerySet[PageRevision]:
+    return page.revisions.select_related("author").order_by("-number")
+
+
+def guide_review_queue() -> QuerySet[Page]:
+    return (
+        Page.objects.filter(state=PageState.IN_REVIEW)
+        .select_related("book", "submitted_by")
+        .order_by("updated_at")
+    )
+
+
+def overdue_pages() -> QuerySet[Page]:
+    return (
+        visible_pages()
+        .filter(review_due_on__lt=timezone.localdate())
+        .select_related("book")
+        .order_by("review_due_on", "pk")
+    )
+
+
+def new_pages(*, limit: int = 6) -> list[Page]:
+    return list(
+        visible_pages()
+        .select_related("book", "published_revision")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+# Hosted services.
+
+
+def hosted_services() -> QuerySet[HostedService]:
+    return HostedService.objects.select_related("tool").order_by("position", "name")
+
+
+def tool_services(*, tool: Tool) -> list[HostedService]:
+    return list(HostedService.objects.filter(tool=tool).order_by("position", "name"))
+
+
+def service_requests_of(viewer: Any) -> QuerySet[ServiceRequest]:
+    """Requests of the organizations ``viewer`` administers, newest first."""
+    if not viewer.is_authenticated:
+        return ServiceRequest.objects.none()
+    return (
+        ServiceRequest.objects.filter(
+            organization__memberships__user=viewer,
+            organization__memberships__role=Membership.Role.ADMIN,
+        )
+        .select_related("service", "organization")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def service_request_for(*, pk: int, viewer: Any) -> ServiceRequest | None:
+    """A request for staff and for the administrators of its organization."""
+    if not viewer.is_authenticated:
+        return None
+    queryset = ServiceRequest.objects.select_related(
+        "service", "organization", "code_of_conduct", "requested_by"
+    )
+    if not viewer.is_staff:
+        queryset = queryset.filter(
+            organization__memberships__user=viewer,
+            organization__memberships__role=Membership.Role.ADMIN,
+        )
+    return queryset.filter(pk=pk).first()
+
+
+def service_request_queue() -> QuerySet[ServiceRequest]:
+    """What waits for staff: new requests, manual set-ups and organizations
+    that did not accept a new code of conduct in time."""
+    return (
+        ServiceRequest.objects.filter(
+            Q(state=AccessState.REQUESTED)
+            | Q(
+                state=AccessState.PROVISIONING,
+                service__provisioner=Provisioner.MANUAL,
+            )
+            | Q(state__in=sorted(HOLDING_STATES), reaccept_by__lt=timezone.now())
+        )
+        .select_related("service", "organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def service_usage() -> QuerySet[ServiceRequest]:
+    """Which organizations use which service since when."""
+    return (
+        ServiceRequest.objects.filter(state__in=sorted(HOLDING_STATES))
+        .select_related("service", "organization")
+        .order_by("service__name", "active_since", "organization__name")
+    )
+
+
+def open_suggestions() -> QuerySet[ToolSuggestion]:
+    """Suggestions of organizations that wait for staff or editors."""
+    return (
+        ToolSuggestion.objects.filter(state=SuggestionState.OPEN)
+        .select_related("organization", "tool", "suggested_by")
+        .order_by("created_at", "pk")
     )

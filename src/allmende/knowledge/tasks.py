@@ -32,3 +32,10 @@ def start_checks() -> None:
 
 
 scheduler.register("knowledge.start_checks", timedelta(minutes=30), start_checks)
+
+
+@shared_task(name="knowledge.provision_service_request")
+def provision_service_request(request_id: int) -> str:
+    from allmende.knowledge.services.hosting import service_request_provision
+
+    return service_request_provision(request_id=request_id)

@@ -81,7 +81,7 @@ def _require(actor: User, permission: str) -> None:
 
 
 # Addresses under /tools/ that are pages of their own, not tools.
-RESERVED_SLUGS = frozenset({"new", "maintenance", "compare"})
+RESERVED_SLUGS = frozenset({"new", "maintenance", "compare", "suggest", "suggestions"})
 
 
 def _unique_slug(name: str) -> str:

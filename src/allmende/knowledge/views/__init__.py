@@ -15,8 +15,10 @@ from allmende.core.forms import add_validation_error
 from allmende.core.idempotency import previous_result, submission_key, submit_once
 from allmende.knowledge import selectors, services
 from allmende.knowledge.forms import ToolCreateForm, ToolFilterForm, ToolForm
-from allmende.knowledge.models import Tool
+from allmende.knowledge.models import Tool, ToolUse
 from allmende.knowledge.services import error_text
+from allmende.organizations.models import Membership
+from allmende.organizations.selectors import memberships_of
 
 
 @require_safe
@@ -48,6 +50,12 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if tool is None:
         raise Http404
     can_change = request.user.has_perm("knowledge.change_tool")
+    admin_of = [
+        membership.organization
+        for membership in memberships_of(request.user)
+        if membership.role == Membership.Role.ADMIN
+    ]
+    using = selectors.organizations_using(tool=tool)
     return render(
         request,
         "knowledge/tool_detail.html",
@@ -62,6 +70,15 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "activity_error": error_text(
                 tool.activity_error_template, tool.activity_error_params
+            ),
+            "reports": selectors.tool_reports(tool=tool),
+            "organizations_using": using,
+            "admin_of": admin_of,
+            "services": selectors.tool_services(tool=tool),
+            "marked": set(
+                ToolUse.objects.filter(
+                    tool=tool, organization__in=admin_of
+                ).values_list("organization_id", flat=True)
             ),
         },
     )

@@ -371,3 +371,27 @@ class ToolLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool_id} {self.kind}: {self.url}"
+
+
+# The other topics of the knowledge hub, each in a module of its own.
+from allmende.knowledge.models.handbook import PAGE_TRANSITIONS as PAGE_TRANSITIONS  # noqa: E402, E501
+from allmende.knowledge.models.handbook import REVIEWER_GROUP as REVIEWER_GROUP  # noqa: E402
+from allmende.knowledge.models.handbook import Book as Book  # noqa: E402
+from allmende.knowledge.models.handbook import Chapter as Chapter  # noqa: E402
+from allmende.knowledge.models.handbook import Page as Page  # noqa: E402
+from allmende.knowledge.models.handbook import PageRevision as PageRevision  # noqa: E402
+from allmende.knowledge.models.handbook import PageState as PageState  # noqa: E402
+from allmende.knowledge.models.hosting import AccessState as AccessState  # noqa: E402
+from allmende.knowledge.models.hosting import CodeOfConduct as CodeOfConduct  # noqa: E402
+from allmende.knowledge.models.hosting import HostedService as HostedService  # noqa: E402
+from allmende.knowledge.models.hosting import Provisioner as Provisioner  # noqa: E402
+from allmende.knowledge.models.hosting import ServiceRequest as ServiceRequest  # noqa: E402
+from allmende.knowledge.models.hosting import WebhookDelivery as WebhookDelivery  # noqa: E402
+from allmende.knowledge.models.reports import REPORT_TRANSITIONS as REPORT_TRANSITIONS  # noqa: E402, E501
+from allmende.knowledge.models.reports import ContentLanguage as ContentLanguage  # noqa: E402
+from allmende.knowledge.models.reports import Report as Report  # noqa: E402
+from allmende.knowledge.models.reports import ReportState as ReportState  # noqa: E402
+from allmende.knowledge.models.reports import ReportVote as ReportVote  # noqa: E402
+from allmende.knowledge.models.reports import SuggestionState as SuggestionState  # noqa: E402
+from allmende.knowledge.models.reports import ToolSuggestion as ToolSuggestion  # noqa: E402
+from allmende.knowledge.models.reports import ToolUse as ToolUse  # noqa: E402
