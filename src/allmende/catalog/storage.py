@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from allmende.catalog.engine import errors as engine_errors
+from allmende.catalog.engine import storage as engine_storage
 from allmende.core import files
 
 if TYPE_CHECKING:
@@ -78,3 +80,34 @@ def sha256_of(version: ResourceVersion) -> str:
 
 def delete_tables(resource_id: int) -> None:
     shutil.rmtree(tables_root() / f"resource-{resource_id}", ignore_errors=True)
+
+
+def current_builds() -> Iterator[tuple[str, Path]]:
+    """``(key, folder)`` of the build each loaded version serves.
+
+    The key (``resource-<id>/v<number>``) names the version; backups store
+    each build under it and :func:`restore_build` puts it back.
+    """
+    root = tables_root()
+    if not root.is_dir():
+        return
+    for resource in sorted(root.glob("resource-*")):
+        for version in sorted(resource.glob("v*")):
+            try:
+                build = engine_storage.current_paths(version).version_dir
+            except engine_errors.ResourceNotReadyError:
+                continue
+            if build.is_dir():
+                yield f"{resource.name}/{version.name}", build
+
+
+def restore_build(key: str, source: Path) -> None:
+    """Publish the build in ``source`` as the current one of version ``key``."""
+    resource, _, version = key.partition("/")
+    if not (resource.startswith("resource-") and version.startswith("v")):
+        raise ValueError(f"Not a table build key: {key}")
+    dest = tables_root() / resource / version
+    work = engine_storage.new_work_dir(dest)
+    for path in source.iterdir():
+        shutil.move(path, work / path.name)
+    engine_storage.publish(work, dest)
