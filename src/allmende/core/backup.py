@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.core.management import call_command
@@ -188,10 +189,10 @@ def database_snapshot() -> Iterator[str]:
             finally:
                 target.close()
                 source.close()
-            settings = copy.deepcopy(connection.settings_dict)
-            settings["NAME"] = str(copy_path)
-            settings["OPTIONS"].pop("init_command", None)
-            connections.settings[SNAPSHOT_ALIAS] = settings
+            snapshot = copy.deepcopy(connection.settings_dict)
+            snapshot["NAME"] = str(copy_path)
+            snapshot["OPTIONS"].pop("init_command", None)
+            connections.settings[SNAPSHOT_ALIAS] = snapshot
             try:
                 yield SNAPSHOT_ALIAS
             finally:
@@ -318,6 +319,8 @@ def restore(
     with tarfile.open(archive_path, "r:*") as archive:
         manifest = read_manifest(archive)
         expected: dict[str, str] = manifest["files"]
+        # A new data folder may not exist yet (it holds the SQLite database).
+        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
         log("Creating the database tables")
         call_command("migrate", interactive=False, verbosity=0)
         found = existing_data()
