@@ -21,15 +21,33 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.db import connection
 
 import allmende
 from allmende.core import backup
+from tests.catalog.factories import DatasetFactory, add_table
+from tests.catalog.test_catalog_s3 import s3_endpoint  # noqa: F401 - a fixture
 
 REPO = Path(__file__).resolve().parents[2]
 SRC = Path(allmende.__file__).resolve().parent.parent
+
+
+def _source_url() -> str:
+    """``DATABASE_URL`` of the test database (the source installation)."""
+    name = settings.DATABASES["default"]["NAME"]
+    if connection.vendor == "postgresql":
+        return _postgres_url(name)
+    return f"sqlite:///{name}"
+
+
+STATE = (
+    "import django, json; django.setup(); "
+    "from tests.core.test_backup import installation_state; "
+    "print(json.dumps(installation_state()))"
+)
 
 
 def installation_state() -> dict[str, Any]:
@@ -118,7 +136,11 @@ def target_database() -> Iterator[str | None]:
 
 
 def _run(
-    data_dir: Path, database_url: str | None, *args: str, expect_failure: bool = False
+    data_dir: Path,
+    database_url: str | None,
+    *args: str,
+    expect_failure: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> str:
     """Run Python in a process of the installation in ``data_dir``; its output
     (standard error when ``expect_failure``)."""
@@ -139,6 +161,7 @@ def _run(
     )
     if database_url:
         env["DATABASE_URL"] = database_url
+    env.update(extra_env or {})
     done = subprocess.run(
         [sys.executable, *args],
         env=env,
@@ -188,13 +211,8 @@ def test_backup_restores_every_module_demo_into_fresh_installation(
 
     # The operator's command, in its own process, while this one stays connected.
     archive = tmp_path / "backup.tar.gz"
-    source_url = (
-        _postgres_url(settings.DATABASES["default"]["NAME"])
-        if connection.vendor == "postgresql"
-        else f"sqlite:///{settings.DATABASES['default']['NAME']}"
-    )
     out = _run(
-        source_dir, source_url, "-m", "allmende", "backup", "--output", str(archive)
+        source_dir, _source_url(), "-m", "allmende", "backup", "--output", str(archive)
     )
     assert f"Wrote {archive}" in out
     with tarfile.open(archive) as opened:
@@ -205,16 +223,7 @@ def test_backup_restores_every_module_demo_into_fresh_installation(
     restored_dir = tmp_path / "restored"
     out = _run(restored_dir, target_database, "-m", "allmende", "restore", str(archive))
     assert "counts and checksums match the manifest" in out
-    after = json.loads(
-        _run(
-            restored_dir,
-            target_database,
-            "-c",
-            "import django, json; django.setup(); "
-            "from tests.core.test_backup import installation_state; "
-            "print(json.dumps(installation_state()))",
-        )
-    )
+    after = json.loads(_run(restored_dir, target_database, "-c", STATE))
     assert after["rows"] == before["rows"]
     assert after["files"] == before["files"]
     assert after["queries"] == before["queries"]
@@ -230,3 +239,90 @@ def test_backup_restores_every_module_demo_into_fresh_installation(
         expect_failure=True,
     )
     assert "Restore needs an empty installation" in refused
+
+
+def _s3_env(endpoint: str, bucket: str) -> dict[str, str]:
+    return {
+        "ALLMENDE_S3_BUCKET": bucket,
+        "ALLMENDE_S3_ENDPOINT_URL": endpoint,
+        "ALLMENDE_S3_ACCESS_KEY": "testing",
+        "ALLMENDE_S3_SECRET_KEY": "testing",
+        "ALLMENDE_S3_REGION": "us-east-1",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_reads_and_restore_writes_files_through_s3(
+    tmp_path: Path,
+    settings: Any,
+    s3_endpoint: str,  # noqa: F811 - the fixture imported above
+    target_database: str | None,
+    staff: Any,
+) -> None:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    source_bucket, target_bucket = f"source-{os.getpid()}", f"target-{os.getpid()}"
+    for bucket in (source_bucket, target_bucket):
+        client.create_bucket(Bucket=bucket)
+    options = {
+        "bucket_name": source_bucket,
+        "endpoint_url": s3_endpoint,
+        "access_key": "testing",
+        "secret_key": "testing",
+        "region_name": "us-east-1",
+        "default_acl": None,
+        "file_overwrite": False,
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**options, "location": "private"},
+        },
+    }
+    source_dir = tmp_path / "source"
+    settings.DATA_DIR = source_dir
+    add_table(DatasetFactory(), staff)
+    storages["default"].save("organizations/logos/logo.png", ContentFile(b"\x89PNG"))
+    before = installation_state()
+    assert "files/default/organizations/logos/logo.png" in before["files"]
+    assert any(name.startswith("files/private/") for name in before["files"])
+    # The private prefix of the same bucket is not read twice.
+    assert not any(n.startswith("files/default/private/") for n in before["files"])
+    assert any(name.startswith("tables/") for name in before["files"])
+    assert before["queries"] and all(before["queries"].values())
+
+    archive = tmp_path / "backup.tar"
+    source_env = _s3_env(s3_endpoint, source_bucket)
+    _run(
+        source_dir,
+        _source_url(),
+        *("-m", "allmende", "backup", "--output", str(archive)),
+        extra_env=source_env,
+    )
+    restored_dir = tmp_path / "restored"
+    target_env = _s3_env(s3_endpoint, target_bucket)
+    _run(
+        restored_dir,
+        target_database,
+        *("-m", "allmende", "restore", str(archive)),
+        extra_env=target_env,
+    )
+    after = json.loads(
+        _run(restored_dir, target_database, "-c", STATE, extra_env=target_env)
+    )
+    assert after == before
+    stored = client.list_objects_v2(Bucket=target_bucket)["Contents"]
+    assert sorted(o["Key"] for o in stored) == sorted(
+        name.removeprefix("files/default/").replace("files/private/", "private/")
+        for name in before["files"]
+        if name.startswith("files/")
+    )
