@@ -286,11 +286,18 @@ def existing_data() -> list[str]:
     """What makes this installation not empty (nothing for an empty one)."""
     from allmende.accounts.models import User
     from allmende.catalog import storage as catalog_storage
+    from allmende.catalog.models import Dataset
+    from allmende.organizations.models import Organization
 
     found = []
-    users = User.objects.count()
-    if users:
-        found.append(f"the database holds {users} accounts")
+    for model, what in (
+        (User, "accounts"),
+        (Organization, "organizations"),
+        (Dataset, "datasets"),
+    ):
+        count = model._base_manager.count()
+        if count:
+            found.append(f"the database holds {count} {what}")
     for alias, name in stored_files():
         found.append(f"the {alias} storage holds files such as {name}")
         break
@@ -330,6 +337,10 @@ def restore(
                 + "; ".join(found)
                 + ". Use a new data folder and a new database."
             )
+        # Rows that migrations create (seeded categories, groups) would stay
+        # beside the archive's: the archive's rows replace them all. Content
+        # types, permissions and the site come back by the post-migrate signal.
+        call_command("flush", interactive=False, verbosity=0)
         with tempfile.TemporaryDirectory(prefix="allmende-restore-") as folder:
             work = Path(folder)
             builds: set[str] = set()
