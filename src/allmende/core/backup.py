@@ -209,15 +209,12 @@ def database_snapshot() -> Iterator[str]:
         yield DEFAULT_DB_ALIAS
 
 
-def backup(output: Path, *, log: Callable[[str], None] = lambda _: None) -> Summary:
-    """Write the archive of this installation to ``output``."""
+def _write(
+    target: Path, mode: str, summary: Summary, log: Callable[[str], None]
+) -> None:
     from allmende.catalog import storage as catalog_storage
 
-    started = time.monotonic()
-    summary = Summary()
-    partial = output.with_name(f".{output.name}.partial")
-    mode = "w:gz" if output.name.endswith(("gz", ".tgz")) else "w"
-    with tarfile.open(partial, mode) as archive:  # type: ignore[call-overload]
+    with tarfile.open(target, mode) as archive:  # type: ignore[call-overload]
         with tempfile.TemporaryDirectory(prefix="allmende-backup-") as folder:
             dump = Path(folder) / DATABASE
             with database_snapshot() as alias:
@@ -260,6 +257,19 @@ def backup(output: Path, *, log: Callable[[str], None] = lambda _: None) -> Summ
         }
         body = json.dumps(manifest, indent=1, sort_keys=True).encode()
         _add(archive, MANIFEST, io.BytesIO(body), len(body))
+
+
+def backup(output: Path, *, log: Callable[[str], None] = lambda _: None) -> Summary:
+    """Write the archive of this installation to ``output``."""
+    started = time.monotonic()
+    summary = Summary()
+    partial = output.with_name(f".{output.name}.partial")
+    mode = "w:gz" if output.name.endswith(("gz", ".tgz")) else "w"
+    try:
+        _write(partial, mode, summary, log)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(output)
     summary.bytes = output.stat().st_size
     summary.seconds = time.monotonic() - started
