@@ -56,3 +56,59 @@ def sha256_of(version: ResourceVersion) -> str:
         for chunk in iter(lambda: source.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def current_builds() -> Iterator[tuple[str, Path]]:
+    """``(key, folder)`` of the build each loaded version serves, as a folder
+    on this node (fetched from the table store when it lies in S3).
+
+    The key (``resource-<id>/v<number>``) names the version; backups store
+    each build under it and :func:`restore_build` puts it back.
+    """
+    from allmende.catalog import tablestore
+    from allmende.catalog.engine import errors as engine_errors
+    from allmende.catalog.models import ResourceVersion
+
+    versions = (
+        ResourceVersion.objects.filter(status=ResourceVersion.Status.READY)
+        .exclude(table_build__in=["", "missing"])
+        .order_by("resource_id", "number")
+        .values_list("resource_id", "number", "table_build")
+    )
+    for resource_id, number, build in versions:
+        try:
+            folder = tablestore.local_build(
+                tablestore.BuildKey(resource_id, number, build)
+            )
+        except engine_errors.ResourceNotReadyError:
+            continue
+        if folder.is_dir():
+            yield f"resource-{resource_id}/v{number}", folder
+
+
+def restore_build(key: str, source: Path) -> None:
+    """Put the build in ``source`` back as the one version ``key`` serves (the
+    restored database names it), into the table store."""
+    from allmende.catalog import tablestore
+    from allmende.catalog.models import ResourceVersion
+
+    resource, _, version = key.partition("/")
+    try:
+        resource_id = int(resource.removeprefix("resource-"))
+        number = int(version.removeprefix("v"))
+    except ValueError:
+        raise ValueError(f"Not a table build key: {key}") from None
+    build = (
+        ResourceVersion.objects.filter(resource_id=resource_id, number=number)
+        .values_list("table_build", flat=True)
+        .first()
+    )
+    if not build:
+        raise ValueError(f"No loaded version for the table build {key}")
+    target = tablestore.BuildKey(resource_id, number, build)
+    dest = tablestore.local_root() / target.relative
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, dest)
+    tablestore.publish(target, dest)

@@ -143,6 +143,21 @@ def fts_replace(conn: Any, rowid: int, title: str, body: str) -> None:
         )
 
 
+def rebuild_index() -> None:
+    """Derive the searchable form of every entry again from its text.
+
+    For entries that arrive without it: rows loaded from a backup made on the
+    other database (PostgreSQL's vector, SQLite's FTS5 table).
+    """
+    index_changed()
+    if is_postgresql():
+        SearchEntry.objects.update(vector=search_vector(F("title"), F("body")))
+    elif connection.vendor == "sqlite":
+        entries = SearchEntry.objects.values_list("pk", "title", "body")
+        for pk, title, body in entries.iterator():
+            fts_replace(connection, pk, title, body)
+
+
 def unindex_object(obj: models.Model) -> None:
     index_changed()
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
