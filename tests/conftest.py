@@ -14,7 +14,7 @@ from tests.accounts.factories import StaffFactory, UserFactory
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 # Real mail servers (Dovecot, SMTP) as fixtures for every test folder.
-pytest_plugins = ["tests.helpdesk.mail.servers"]
+pytest_plugins = ["tests.helpdesk.mail.servers", "tests.s3_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -23,10 +23,11 @@ from django.db import connection
 
 from allmende.catalog import tablestore
 from allmende.organizations.models import Organization
-from tests.catalog.conftest import BUCKET, _free_port
+from tests.catalog.conftest import BUCKET
 from tests.catalog.factories import GERMAN_CSV, PublishedDatasetFactory
 from tests.ckan.conftest import token_for
 from tests.organizations.factories import MembershipFactory
+from tests.s3_server import _free_port
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -106,8 +106,11 @@ def row_counts(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     }
 
 
-def walk(storage: Storage, folder: str = "", skip: str = "") -> Iterator[str]:
-    """Every file name in ``storage`` under ``folder`` (sorted)."""
+def walk(
+    storage: Storage, folder: str = "", skip: frozenset[str] = frozenset()
+) -> Iterator[str]:
+    """Every file name in ``storage`` under ``folder`` (sorted), without the
+    folders named in ``skip``."""
     try:
         folders, names = storage.listdir(folder)
     except FileNotFoundError:
@@ -116,9 +119,9 @@ def walk(storage: Storage, folder: str = "", skip: str = "") -> Iterator[str]:
         yield f"{folder}/{name}" if folder else name
     for sub in sorted(folders):
         path = f"{folder}/{sub}" if folder else sub
-        if skip and path == skip:
+        if path in skip:
             continue
-        yield from walk(storage, path)
+        yield from walk(storage, path, skip)
 
 
 def _nested_prefix(outer: Storage, inner: Storage) -> str:
@@ -132,8 +135,20 @@ def _nested_prefix(outer: Storage, inner: Storage) -> str:
 
 
 def stored_files() -> Iterator[tuple[str, str]]:
-    """``(storage alias, name)`` of every uploaded file."""
-    skip = _nested_prefix(storages["default"], storages["private"])
+    """``(storage alias, name)`` of every uploaded file.
+
+    Where the public files lie at the top of the bucket that also holds the
+    private files and the table store (one bucket, several prefixes), those
+    prefixes are not read as public files: they are backed up as what they are.
+    """
+    private = _nested_prefix(storages["default"], storages["private"])
+    skip = frozenset({private} if private else set())
+    if private or (
+        getattr(storages["default"], "bucket_name", None)
+        == getattr(storages["private"], "bucket_name", "")
+        and not str(getattr(storages["default"], "location", "") or "")
+    ):
+        skip |= {str(settings.ALLMENDE_S3_TABLES_PREFIX).strip("/")}
     for alias in FILE_STORAGES:
         yield from ((alias, name) for name in walk(storages[alias], skip=skip))
 
